@@ -5,7 +5,7 @@
  * series without the label. Regular expressions use Go's RE2 syntax; see regex.ts for how they
  * are translated.
  */
-import { compileAnchored } from './regex.ts';
+import { analyzeRegex, compileAnchored, type RegexShape } from './regex.ts';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -14,6 +14,7 @@ export class Matcher {
   readonly name: string;
   readonly value: string;
   readonly #re: RegExp | undefined;
+  #shape: RegexShape | undefined;
 
   /** Throws a RegexError naming the expression when a regex does not compile. */
   constructor(type: MatchType, name: string, value: string) {
@@ -52,7 +53,47 @@ export class Matcher {
     return this.type === '!=' || this.type === '!~';
   }
 
+  /**
+   * setMatches: for `=~` / `!~`, the literal strings that are the regex's only matches when it is
+   * an alternation of literals (`a|b|c`); for `=` / `!=`, the one value; otherwise null.
+   */
+  get setMatches(): readonly string[] | null {
+    return this.#re ? this.shape.set : [this.value];
+  }
+
+  /** prefix: a literal that every value the regex accepts starts with ('' when none is known). */
+  get prefix(): string {
+    return this.#re ? this.shape.prefix : this.value;
+  }
+
+  /** shape: what is known about the regex without running it (see regex.ts analyzeRegex). */
+  get shape(): RegexShape {
+    if (!this.#re) return { set: [this.value], prefix: this.value, all: false, nonEmpty: false };
+    return (this.#shape ??= analyzeRegex(this.value));
+  }
+
   toString(): string {
     return `${this.name}${this.type}${JSON.stringify(this.value)}`;
   }
+}
+
+/**
+ * EmptySelectorError: a selector whose every matcher matches the empty string, so it would
+ * select every series (`{job=~".*"}`, `{a!="b"}`). Prometheus refuses these.
+ */
+export class EmptySelectorError extends Error {
+  constructor(readonly matchers: readonly Matcher[]) {
+    super(`vector selector must contain at least one non-empty matcher: {${matchers.join(', ')}}`);
+    this.name = 'EmptySelectorError';
+  }
+}
+
+/** hasNonEmptyMatcher: true when some matcher does not match '' (the selector is bounded). */
+export function hasNonEmptyMatcher(matchers: readonly Matcher[]): boolean {
+  return matchers.some((m) => !m.matchesEmpty);
+}
+
+/** checkSelector throws EmptySelectorError unless hasNonEmptyMatcher(matchers). */
+export function checkSelector(matchers: readonly Matcher[]): void {
+  if (!hasNonEmptyMatcher(matchers)) throw new EmptySelectorError(matchers);
 }

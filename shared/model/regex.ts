@@ -23,7 +23,7 @@ export function compileAnchored(expr: string): RegExp {
 
 /** translate rewrites the RE2 constructs JavaScript spells differently. */
 function translate(expr: string): { source: string; flags: string } {
-  let flags = 's';
+  let flags = /\\[pP]/.test(expr) ? 'su' : 's';
   let src = expr;
   // A leading flag group `(?i)` / `(?s)` / `(?is)` applies to the whole expression.
   const lead = /^\(\?([imsU]+)\)/.exec(src);
@@ -48,6 +48,11 @@ function translate(expr: string): { source: string; flags: string } {
         i = end < 0 ? src.length : end + 1;
         continue;
       }
+      if ((n === 'p' || n === 'P') && src[i + 2] !== '{' && src[i + 2] !== undefined) {
+        out += `\\${n}{${src[i + 2]}}`; // Go's one-letter class \pL is JavaScript's \p{L}
+        i += 2;
+        continue;
+      }
       out += c + n;
       i++;
       continue;
@@ -56,14 +61,64 @@ function translate(expr: string): { source: string; flags: string } {
     if (c === '(' && /^\(\?[imsU]+\)/.test(src.slice(i))) {
       throw new RegexError(expr, 'flag groups are only supported at the start of the expression');
     }
-    if (c === '[' && src.startsWith('[[:', i)) {
-      const m = /^\[\[:(\^?)([a-z]+):\]\]/.exec(src.slice(i));
-      const cls = m && POSIX[m[2]];
-      if (m && cls) { out += `[${m[1]}${cls}]`; i += m[0].length - 1; continue; }
+    if (c === '[') {
+      const end = classEnd(src, i);
+      if (end < 0) throw new RegexError(expr, 'missing closing ]');
+      out += translateClass(expr, src.slice(i, end + 1));
+      i = end;
+      continue;
     }
     out += c;
   }
   return { source: out, flags };
+}
+
+/**
+ * classEnd returns the index of the `]` that closes the bracket expression opening at `start`
+ * (RE2 rules: a `]` right after `[` or `[^` is literal; `[:name:]` is one unit), or -1.
+ */
+function classEnd(src: string, start: number): number {
+  let i = start + 1;
+  if (src[i] === '^') i++;
+  if (src[i] === ']') i++;
+  for (; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') { i++; continue; }
+    if (c === '[' && src[i + 1] === ':') {
+      const close = src.indexOf(':]', i + 2);
+      if (close > 0) { i = close + 1; continue; }
+    }
+    if (c === ']') return i;
+  }
+  return -1;
+}
+
+/** translateClass rewrites one bracket expression: POSIX classes, and a leading literal `]`. */
+function translateClass(expr: string, cls: string): string {
+  const only = /^\[\[:\^([a-z]+):\]\]$/.exec(cls);
+  if (only && POSIX[only[1]] !== undefined) return `[^${POSIX[only[1]]}]`;
+  let i = 1;
+  let out = '[';
+  if (cls[i] === '^') { out += '^'; i++; }
+  if (cls[i] === ']') { out += '\\]'; i++; }
+  for (; i < cls.length - 1; i++) {
+    const c = cls[i];
+    if (c === '\\') { out += c + cls[i + 1]; i++; continue; }
+    if (c === '[' && cls[i + 1] === ':') {
+      const close = cls.indexOf(':]', i + 2);
+      const name = close > 0 ? cls.slice(i + 2, close) : '';
+      const neg = name.startsWith('^');
+      const set = POSIX[neg ? name.slice(1) : name];
+      if (set === undefined) throw new RegexError(expr, `invalid character class [:${name}:]`);
+      if (neg) throw new RegexError(expr, `negated POSIX class [:${name}:] inside brackets is not supported`);
+      out += set;
+      i = close + 1;
+      continue;
+    }
+    if (c === '[') { out += '\\['; continue; }
+    out += c;
+  }
+  return out + ']';
 }
 
 const POSIX: Record<string, string> = {
@@ -71,3 +126,126 @@ const POSIX: Record<string, string> = {
   digit: '0-9', graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-\\/:-@[-`{-~', space: '\\t\\n\\v\\f\\r ',
   upper: 'A-Z', word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
 };
+
+/**
+ * RegexShape: what the label index can learn from an expression without running it.
+ * - `set`: the expression is exactly an alternation of literals (`a|b|c`, `(?:a|b)`, `foo`):
+ *   these are its only matches, so the index looks them up instead of scanning values.
+ * - `prefix`: every match starts with this literal ('' when unknown).
+ * - `all`: the expression is `.*` and matches every string, '' included.
+ * - `nonEmpty`: the expression is `.+` and matches every non-empty string.
+ */
+export interface RegexShape {
+  readonly set: readonly string[] | null;
+  readonly prefix: string;
+  readonly all: boolean;
+  readonly nonEmpty: boolean;
+}
+
+const META = new Set(['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$']);
+const QUANT = new Set(['*', '+', '?', '{']);
+
+/**
+ * analyzeRegex works out the RegexShape of a (valid) RE2 expression, conservatively: when in
+ * doubt it reports no set and no prefix, which is always correct. Case-insensitive expressions
+ * get neither.
+ */
+export function analyzeRegex(expr: string): RegexShape {
+  let src = expr;
+  const lead = /^\(\?([imsU]+)\)/.exec(src);
+  if (lead) {
+    if (lead[1] !== 's') return { set: null, prefix: '', all: false, nonEmpty: false };
+    src = src.slice(lead[0].length);
+  }
+  src = unwrapGroup(src);
+  if (src === '.*') return { set: null, prefix: '', all: true, nonEmpty: false };
+  if (src === '.+') return { set: null, prefix: '', all: false, nonEmpty: true };
+  const alts = splitTopLevel(src);
+  const set: string[] = [];
+  for (const alt of alts) {
+    const lit = literalPrefix(unwrapGroup(alt));
+    if (lit.rest !== '' || lit.quantified) { set.length = 0; break; }
+    set.push(lit.text);
+  }
+  if (set.length === alts.length) {
+    const uniq = [...new Set(set)];
+    return { set: uniq, prefix: '', all: false, nonEmpty: false };
+  }
+  if (alts.length > 1) return { set: null, prefix: '', all: false, nonEmpty: false };
+  const lit = literalPrefix(src);
+  const prefix = lit.quantified ? lit.text.slice(0, lit.text.length - lit.lastLen) : lit.text;
+  return { set: null, prefix, all: false, nonEmpty: false };
+}
+
+/** unwrapGroup strips `(…)` or `(?:…)` when it encloses the whole expression. */
+function unwrapGroup(src: string): string {
+  for (;;) {
+    let open = 0;
+    if (src.startsWith('(?:')) open = 3;
+    else if (src.startsWith('(') && !src.startsWith('(?')) open = 1;
+    else return src;
+    if (closingParen(src, 0) !== src.length - 1) return src;
+    src = src.slice(open, -1);
+  }
+}
+
+/** closingParen returns the index of the `)` matching the `(` at `start`, or -1. */
+function closingParen(src: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') { i++; continue; }
+    if (c === '[') { i = classEnd(src, i); if (i < 0) return -1; continue; }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** splitTopLevel splits at the `|` that are outside groups and bracket expressions. */
+function splitTopLevel(src: string): string[] {
+  const out: string[] = [];
+  let depth = 0, from = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') { i++; continue; }
+    if (c === '[') { const e = classEnd(src, i); if (e < 0) return [src]; i = e; continue; }
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) { out.push(src.slice(from, i)); from = i + 1; }
+  }
+  out.push(src.slice(from));
+  return out;
+}
+
+/**
+ * literalPrefix reads literal characters from the start of `src`: plain characters and escaped
+ * punctuation. `rest` is what follows, `quantified` tells whether a quantifier applies to the
+ * last literal (so it is not really part of the prefix), `lastLen` is that literal's length.
+ */
+function literalPrefix(src: string): { text: string; rest: string; quantified: boolean; lastLen: number } {
+  let text = '', lastLen = 0, i = 0;
+  for (; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      const n = src[i + 1];
+      if (n === undefined || /[0-9A-Za-z]/.test(n)) break; // \d, \w, \b, \n…: not a plain literal
+      text += n;
+      lastLen = 1;
+      i++;
+      continue;
+    }
+    if (META.has(c)) break;
+    const code = c.charCodeAt(0);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < src.length) {
+      text += c + src[i + 1]; // a surrogate pair is one character
+      lastLen = 2;
+      i++;
+      continue;
+    }
+    text += c;
+    lastLen = 1;
+  }
+  const rest = src.slice(i);
+  return { text, rest, quantified: rest !== '' && QUANT.has(rest[0]), lastLen };
+}
