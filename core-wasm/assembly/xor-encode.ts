@@ -1,0 +1,165 @@
+// XOR chunk encoder, byte-compatible with Prometheus' tsdb/chunkenc XOR chunks: a 2-byte
+// big-endian sample count, the first timestamp as a zig-zag varint and the first value as 64 raw
+// bits, the second timestamp's delta as a uvarint, then delta-of-delta timestamps in prefix
+// buckets and XOR-ed values with a leading/trailing-zero window. See docs/chunk-format.md.
+import { writeBits, writeBitsWide } from './bits';
+
+/** MAX_SAMPLE_BYTES: the most bytes one appended sample can take (varints or 4+64+2+5+6+64 bits). */
+@inline export const MAX_SAMPLE_BYTES: u32 = 19;
+/** WRITE_SLACK: bytes past the last written byte that the bit writer may load and store. */
+@inline export const WRITE_SLACK: u32 = 12;
+/** HEADER_BITS: the sample-count header in front of the bit stream. */
+@inline export const HEADER_BITS: u32 = 16;
+/** NO_WINDOW: `leading` before any value has set a leading/trailing-zero window. */
+@inline export const NO_WINDOW: u32 = 0xff;
+
+/**
+ * ChunkWriter: the state of one chunk being written. Series embeds it as its first fields.
+ *
+ * ```
+ *  0        4        8        12       16       20       24
+ *  ├ buf ───┼ cap ───┼ bits ──┼ num ───┼ leading┼ trail. ┤
+ *  24                 32                40                48                56
+ *  ├ t (last ts) ─────┼ tDelta ─────────┼ v (last bits) ───┼ mint ───────────┤
+ * ```
+ * buf is a heap block of cap bytes, zero past the `bits` written so far (header included).
+ */
+@unmanaged export class ChunkWriter {
+  buf: usize;
+  cap: u32;
+  bits: u32;
+  num: u32;
+  leading: u32;
+  trailing: u32;
+  t: i64;
+  tDelta: i64;
+  v: u64;
+  mint: i64;
+}
+
+/** roundCap rounds a byte capacity up to a size the TLSF allocator hands out whole (16k - 4). */
+@inline export function roundCap(n: u32): u32 {
+  return ((n + 4 + 15) & ~15) - 4;
+}
+
+/** writerStart points w at a fresh, empty chunk of at least capHint bytes whose first sample is at t. */
+export function writerStart(w: ChunkWriter, t: i64, capHint: u32): void {
+  const cap = roundCap(max<u32>(capHint, 2 + 2 * MAX_SAMPLE_BYTES + WRITE_SLACK));
+  const buf = heap.alloc(cap);
+  memory.fill(buf, 0, cap);
+  w.buf = buf;
+  w.cap = cap;
+  w.bits = HEADER_BITS;
+  w.num = 0;
+  w.leading = NO_WINDOW;
+  w.trailing = 0;
+  w.t = t;
+  w.tDelta = 0;
+  w.v = 0;
+  w.mint = t;
+}
+
+/** writerBytes is the length of w's chunk in bytes, header included. */
+@inline export function writerBytes(w: ChunkWriter): u32 {
+  return (w.bits + 7) >>> 3;
+}
+
+/** ensureRoom grows w.buf (by half, at least) so that one more sample fits with the write slack. */
+@inline function ensureRoom(w: ChunkWriter): void {
+  const need = (w.bits >>> 3) + MAX_SAMPLE_BYTES + WRITE_SLACK;
+  if (need > w.cap) grow(w, need);
+}
+
+function grow(w: ChunkWriter, need: u32): void {
+  const cap = roundCap(max<u32>(need, w.cap + (w.cap >>> 1)));
+  const buf = heap.realloc(w.buf, cap);
+  memory.fill(buf + w.cap, 0, cap - w.cap);
+  w.buf = buf;
+  w.cap = cap;
+}
+
+/** writerAppend appends (t, v bits) to w's chunk. Timestamps must not decrease (not checked). */
+export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
+  ensureRoom(w);
+  const buf = w.buf;
+  let pos = w.bits;
+  const num = w.num;
+  if (num == 0) {
+    let u = <u64>((t << 1) ^ (t >> 63)); // zig-zag, as Go's binary.PutVarint
+    while (u >= 0x80) {
+      writeBits(buf, pos, (u & 0x7f) | 0x80, 8);
+      pos += 8;
+      u >>>= 7;
+    }
+    writeBits(buf, pos, u, 8);
+    pos += 8;
+    writeBitsWide(buf, pos, v, 64);
+    pos += 64;
+  } else if (num == 1) {
+    const delta = t - w.t;
+    let u = <u64>delta;
+    while (u >= 0x80) {
+      writeBits(buf, pos, (u & 0x7f) | 0x80, 8);
+      pos += 8;
+      u >>>= 7;
+    }
+    writeBits(buf, pos, u, 8);
+    pos += 8;
+    w.tDelta = delta;
+    pos = xorWrite(w, buf, pos, v);
+  } else {
+    const delta = t - w.t;
+    const dod = delta - w.tDelta;
+    if (dod == 0) {
+      pos += 1; // a single 0 bit
+    } else if (dod >= -8191 && dod <= 8192) {
+      writeBits(buf, pos, (<u64>0b10 << 14) | (<u64>dod & 0x3fff), 16);
+      pos += 16;
+    } else if (dod >= -65535 && dod <= 65536) {
+      writeBits(buf, pos, (<u64>0b110 << 17) | (<u64>dod & 0x1ffff), 20);
+      pos += 20;
+    } else if (dod >= -524287 && dod <= 524288) {
+      writeBits(buf, pos, (<u64>0b1110 << 20) | (<u64>dod & 0xfffff), 24);
+      pos += 24;
+    } else {
+      writeBits(buf, pos, 0b1111, 4);
+      pos += 4;
+      writeBitsWide(buf, pos, <u64>dod, 64);
+      pos += 64;
+    }
+    w.tDelta = delta;
+    pos = xorWrite(w, buf, pos, v);
+  }
+  w.bits = pos;
+  w.t = t;
+  w.v = v;
+  w.num = num + 1;
+  store<u16>(buf, bswap<u16>(<u16>(num + 1)));
+}
+
+/** xorWrite writes v XOR-ed with w's previous value at bit pos and returns the new position. */
+@inline function xorWrite(w: ChunkWriter, buf: usize, pos: u32, v: u64): u32 {
+  const delta = v ^ w.v;
+  if (delta == 0) return pos + 1; // a single 0 bit
+  let leading = <u32>clz<u64>(delta);
+  const trailing = <u32>ctz<u64>(delta);
+  if (leading >= 32) leading = 31; // the window's leading count has 5 bits
+  const oldLeading = w.leading;
+  const oldTrailing = w.trailing;
+  if (oldLeading != NO_WINDOW && leading >= oldLeading && trailing >= oldTrailing) {
+    // The value fits the current window: '10' then the window's bits.
+    writeBits(buf, pos, 0b10, 2);
+    pos += 2;
+    const sig = 64 - oldLeading - oldTrailing;
+    writeBitsWide(buf, pos, delta >>> <u64>oldTrailing, sig);
+    return pos + sig;
+  }
+  w.leading = leading;
+  w.trailing = trailing;
+  const sig = 64 - leading - trailing;
+  // '11', 5 bits of leading zeros, 6 bits of significant-bit count (64 is written as 0).
+  writeBits(buf, pos, (<u64>0b11 << 11) | (<u64>leading << 6) | (<u64>sig & 0x3f), 13);
+  pos += 13;
+  writeBitsWide(buf, pos, delta >>> <u64>trailing, sig);
+  return pos + sig;
+}
