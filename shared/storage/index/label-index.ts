@@ -1,0 +1,306 @@
+/**
+ * LabelIndex: series identity and the inverted index over label pairs, kept in TypeScript beside
+ * the WebAssembly head (which only knows numeric refs). It maps a label set to its ref (hash
+ * buckets, collisions resolved by comparing the sets), a ref to its labels, and each label pair to
+ * the sorted postings of the series that carry it. Queries (matchers, label names and values,
+ * time-bounded through a callback the head provides) live in label-index-query.ts.
+ *
+ * Memory per series is kept low: strings are interned (one copy of each name and value, detached
+ * from any larger string they were sliced from), a pair held by one series stores its ref inline,
+ * and postings are Uint32Arrays. Refs are positive integers; the index hands them out in
+ * increasing order, or accepts the head's (consecutive from 1): one ref space serves both.
+ * Not safe for concurrent use (JavaScript is single-threaded; do not interleave across awaits).
+ */
+import { hashLabels32 } from '../../model/hash.ts';
+import { Labels } from '../../model/labels.ts';
+import { EMPTY, PostingsList } from './postings.ts';
+
+/**
+ * Overlapping: the time-bound callback. Given sorted refs, it returns (in the same order) those
+ * with at least one sample in [mint, maxt] (ms, inclusive). The WebAssembly head provides it.
+ */
+export type Overlapping = (refs: Uint32Array, mint: number, maxt: number) => Uint32Array;
+
+/** LabelIndexOptions for new LabelIndex. */
+export interface LabelIndexOptions {
+  /** Time bounds for queries; without it every indexed series counts as overlapping any range. */
+  overlapping?: Overlapping;
+  /** The identity hash (tests inject a colliding one); default hashLabels32. */
+  hash?: (labels: Labels) => number;
+}
+
+/** Postings of one label pair: a lone ref inline, or a list once a second series shares it. */
+type PairPostings = number | PostingsList;
+
+/**
+ * NameEntry: everything indexed under one label name. Values are numbered: `ids` maps a value to
+ * its slot in `strs` (the interned string) and `postings`. Freed slots are reused.
+ */
+export class NameEntry {
+  readonly name: string;
+  readonly ids = new Map<string, number>();
+  readonly strs: (string | undefined)[] = [];
+  readonly postings: (PairPostings | undefined)[] = [];
+  readonly free: number[] = [];
+  /** Series carrying this name. */
+  series = 0;
+  #sorted: string[] | null = [];
+  #pending: string[] = [];
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** valueId returns the slot of `value`, interning it first when `create` is set; -1 if absent. */
+  valueId(value: string, create: boolean): number {
+    let id = this.ids.get(value);
+    if (id !== undefined) return id;
+    if (!create) return -1;
+    const s = detach(value);
+    id = this.free.length > 0 ? this.free.pop()! : this.strs.length;
+    this.ids.set(s, id);
+    this.strs[id] = s;
+    this.postings[id] = undefined;
+    this.#pending.push(s);
+    return id;
+  }
+
+  /** dropValue frees the slot of a value whose postings became empty. */
+  dropValue(id: number): void {
+    this.ids.delete(this.strs[id]!);
+    this.strs[id] = undefined;
+    this.postings[id] = undefined;
+    this.free.push(id);
+    this.#sorted = null;
+    this.#pending = [];
+  }
+
+  /** sortedValues: every value, sorted. The array is cached: callers must not modify it. */
+  sortedValues(): readonly string[] {
+    if (this.#sorted === null) {
+      this.#sorted = [...this.ids.keys()].sort(compareStrings);
+      this.#pending = [];
+    } else if (this.#pending.length > 0) {
+      this.#sorted = mergeSorted(this.#sorted, this.#pending.sort(compareStrings));
+      this.#pending = [];
+    }
+    return this.#sorted;
+  }
+
+  /** postingsOf returns the postings of a value slot as a sorted array (a view: do not keep). */
+  postingsOf(id: number): Uint32Array {
+    const p = this.postings[id];
+    if (p === undefined) return EMPTY;
+    return typeof p === 'number' ? Uint32Array.of(p) : p.view();
+  }
+}
+
+/** LabelIndex: see the module comment. */
+export class LabelIndex {
+  readonly overlapping: Overlapping | undefined;
+  readonly #hash: (labels: Labels) => number;
+  /** series[ref]: the labels of a live series. */
+  readonly #series: (Labels | undefined)[] = [undefined];
+  /** Hash bucket → the ref, or the refs when different sets share a hash. */
+  readonly #byHash = new Map<number, number | number[]>();
+  readonly #names = new Map<string, NameEntry>();
+  #sortedNames: string[] | null = null;
+  readonly #all = new PostingsList(1024);
+  #nextRef = 1;
+
+  constructor(options: LabelIndexOptions = {}) {
+    this.overlapping = options.overlapping;
+    this.#hash = options.hash ?? hashLabels32;
+  }
+
+  /** size: the number of live series. */
+  get size(): number {
+    return this.#all.length;
+  }
+
+  /** nextRef: the ref the index would hand out next (one more than the largest seen). */
+  get nextRef(): number {
+    return this.#nextRef;
+  }
+
+  /** labels returns the labels of `ref`, or undefined when no live series has it. */
+  labels(ref: number): Labels | undefined {
+    return this.#series[ref];
+  }
+
+  /** has: true when `ref` is a live series. */
+  has(ref: number): boolean {
+    return this.#series[ref] !== undefined;
+  }
+
+  /** getRef returns the ref of the series with exactly these labels, or 0. */
+  getRef(labels: Labels): number {
+    const slot = this.#byHash.get(bucket(this.#hash(labels)));
+    if (slot === undefined) return 0;
+    if (typeof slot === 'number') return this.#series[slot]!.equals(labels) ? slot : 0;
+    for (const ref of slot) if (this.#series[ref]!.equals(labels)) return ref;
+    return 0;
+  }
+
+  /**
+   * add indexes a new series and returns its ref: `ref` when given (the head's), else the next
+   * free one. The labels must be valid (validate.ts) and not indexed yet, and a given ref unused:
+   * breaking that is a caller bug and throws. The index keeps its own interned copy of the set.
+   */
+  add(labels: Labels, ref = 0): number {
+    if (ref === 0) ref = this.#nextRef;
+    else if (!Number.isInteger(ref) || ref < 1 || ref > 0xffffffff) throw new Error(`BUG: invalid series ref ${ref}`);
+    if (this.#series[ref] !== undefined) throw new Error(`BUG: series ref ${ref} already in use`);
+    if (ref - this.#series.length > 1 << 24) throw new Error(`BUG: series ref ${ref} jumps far past ${this.#nextRef}`);
+    const h = bucket(this.#hash(labels));
+    const slot = this.#byHash.get(h);
+    if (slot !== undefined && this.#findIn(slot, labels) !== 0) throw new Error(`BUG: series ${labels} indexed twice`);
+
+    const f = labels.flat;
+    const flat: string[] = new Array(f.length);
+    for (let i = 0; i < f.length; i += 2) {
+      let entry = this.#names.get(f[i]);
+      if (entry === undefined) {
+        entry = new NameEntry(detach(f[i]));
+        this.#names.set(entry.name, entry);
+        this.#sortedNames = null;
+      }
+      const id = entry.valueId(f[i + 1], true);
+      const p = entry.postings[id];
+      if (p === undefined) entry.postings[id] = ref;
+      else if (typeof p === 'number') entry.postings[id] = PostingsList.of(p < ref ? [p, ref] : [ref, p]);
+      else p.add(ref);
+      entry.series++;
+      flat[i] = entry.name;
+      flat[i + 1] = entry.strs[id]!;
+    }
+    while (this.#series.length < ref) this.#series.push(undefined);
+    this.#series[ref] = Labels.fromSortedFlat(flat);
+    if (slot === undefined) this.#byHash.set(h, ref);
+    else if (typeof slot === 'number') this.#byHash.set(h, [slot, ref]);
+    else slot.push(ref);
+    this.#all.add(ref);
+    if (ref >= this.#nextRef) this.#nextRef = ref + 1;
+    return ref;
+  }
+
+  /**
+   * remove drops the given series (garbage collection of series without samples). Unknown refs
+   * are ignored. Refs are not handed out again. Cost: proportional to the postings touched.
+   */
+  remove(refs: ArrayLike<number>): void {
+    const gone = new Set<number>();
+    const touched = new Map<NameEntry, Set<number>>();
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i];
+      const labels = this.#series[ref];
+      if (labels === undefined || gone.has(ref)) continue;
+      gone.add(ref);
+      this.#unhash(labels, ref);
+      const f = labels.flat;
+      for (let j = 0; j < f.length; j += 2) {
+        const entry = this.#names.get(f[j])!;
+        const id = entry.ids.get(f[j + 1])!;
+        let ids = touched.get(entry);
+        if (ids === undefined) touched.set(entry, (ids = new Set()));
+        ids.add(id);
+        entry.series--;
+      }
+      this.#series[ref] = undefined;
+    }
+    if (gone.size === 0) return;
+    const drop = (r: number) => gone.has(r);
+    for (const [entry, ids] of touched) {
+      for (const id of ids) {
+        const p = entry.postings[id]!;
+        const empty = typeof p === 'number' ? gone.has(p) : (p.removeWhere(drop), p.length === 0);
+        if (empty) entry.dropValue(id);
+        else if (typeof p !== 'number' && p.length === 1) entry.postings[id] = p.view()[0];
+      }
+      if (entry.series === 0) {
+        this.#names.delete(entry.name);
+        this.#sortedNames = null;
+      }
+    }
+    this.#all.removeWhere(drop);
+  }
+
+  /** allPostings: every live ref, sorted (a view: valid until the index changes). */
+  allPostings(): Uint32Array {
+    return this.#all.view();
+  }
+
+  /** postings of one label pair, sorted (may be a view: valid until the index changes). */
+  postings(name: string, value: string): Uint32Array {
+    const entry = this.#names.get(name);
+    if (entry === undefined) return EMPTY;
+    const id = entry.valueId(value, false);
+    return id < 0 ? EMPTY : entry.postingsOf(id);
+  }
+
+  /** entry returns the index of one label name, or undefined. For the query code. */
+  entry(name: string): NameEntry | undefined {
+    return this.#names.get(name);
+  }
+
+  /** sortedNames: every indexed label name, sorted (cached: do not modify). */
+  sortedNames(): readonly string[] {
+    return (this.#sortedNames ??= [...this.#names.keys()].sort(compareStrings));
+  }
+
+  /** stats: counts for monitoring and memory tests. */
+  stats(): { series: number; names: number; pairs: number; postingsBytes: number } {
+    let pairs = 0, postingsBytes = this.#all.bytes;
+    for (const e of this.#names.values()) {
+      pairs += e.ids.size;
+      for (const p of e.postings) if (p !== undefined && typeof p !== 'number') postingsBytes += p.bytes;
+    }
+    return { series: this.size, names: this.#names.size, pairs, postingsBytes };
+  }
+
+  #findIn(slot: number | number[], labels: Labels): number {
+    if (typeof slot === 'number') return this.#series[slot]!.equals(labels) ? slot : 0;
+    for (const ref of slot) if (this.#series[ref]!.equals(labels)) return ref;
+    return 0;
+  }
+
+  #unhash(labels: Labels, ref: number): void {
+    const h = bucket(this.#hash(labels));
+    const slot = this.#byHash.get(h);
+    if (slot === undefined) return;
+    if (typeof slot === 'number') {
+      if (slot === ref) this.#byHash.delete(h);
+      return;
+    }
+    const rest = slot.filter((r) => r !== ref);
+    this.#byHash.set(h, rest.length === 1 ? rest[0] : rest);
+  }
+}
+
+/** bucket folds a hash to 30 bits, which V8 stores unboxed as Map keys. */
+function bucket(h: number): number {
+  return (h ^ Math.floor(h / 0x40000000)) & 0x3fffffff;
+}
+
+/** compareStrings orders strings as Labels.compare does. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = new Array(a.length + b.length);
+  let i = 0, j = 0, n = 0;
+  while (i < a.length && j < b.length) out[n++] = a[i] <= b[j] ? a[i++] : b[j++];
+  while (i < a.length) out[n++] = a[i++];
+  while (j < b.length) out[n++] = b[j++];
+  return out;
+}
+
+/**
+ * detach returns a copy of `s` that does not keep a larger string alive. V8 represents a long
+ * substring as a slice of its parent (a whole scrape body, say); the index keeps strings for the
+ * life of a series, so it copies them out. Short strings are always copied by V8 already.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
