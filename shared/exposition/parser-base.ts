@@ -1,0 +1,130 @@
+/**
+ * ParserBase: the state and accessors that the text-format and OpenMetrics pull parsers share.
+ * A subclass implements next(); it records each entry as spans of the page, and the accessors
+ * here decode them on demand (labels, exemplar, metadata), so a scrape that already knows a
+ * series from its raw text pays for nothing more than the scan.
+ */
+import type { Labels } from '../model/labels.ts';
+import { decodeLabels, LabelScan, unescape, type PairBuffer } from './scan.ts';
+import type { EntryKind, Exemplar, ExpositionParser, MetricType } from './types.ts';
+import { ExpositionParseError } from './types.ts';
+
+/** The suffixes each family type may add to its name, longest first (`''` = bare name). */
+export const TYPE_SUFFIXES: Readonly<Record<MetricType, readonly string[]>> = {
+  counter: ['_created', '_total'],
+  gauge: [''],
+  histogram: ['_created', '_bucket', '_count', '_sum'],
+  gaugehistogram: ['_bucket', '_gcount', '_gsum'],
+  summary: ['_created', '_count', '_sum', ''],
+  info: ['_info'],
+  stateset: [''],
+  unknown: [''],
+  untyped: [''],
+};
+
+export abstract class ParserBase implements ExpositionParser {
+  protected readonly s: string;
+  protected pos = 0;
+  line = 0;
+  value = NaN;
+  timestamp = NaN;
+
+  /** Span of the series text, end of the legacy name, and the label block ('{' .. after '}'). */
+  protected seriesStart = 0;
+  protected seriesEnd = 0;
+  protected nameEnd = 0;
+  protected labelsOpen = -1;
+  protected labelsClose = -1;
+  protected readonly scan = new LabelScan();
+  /** Span of the exemplar's label block, value and timestamp; exOpen is -1 when none. */
+  protected exOpen = -1;
+  protected exClose = -1;
+  protected exValue = NaN;
+  protected exTimestamp = NaN;
+
+  /** Metadata of the current entry. */
+  protected metaName = '';
+  protected metaText = '';
+  protected metaType: MetricType = 'unknown';
+  /** The most recent TYPE line, for seriesType(). */
+  protected typedName = '';
+  protected typedType: MetricType = 'unknown';
+
+  private readonly pairs: PairBuffer = [];
+
+  constructor(text: string) {
+    this.s = text;
+  }
+
+  abstract next(): EntryKind;
+
+  series(): string {
+    return this.s.slice(this.seriesStart, this.seriesEnd);
+  }
+
+  /** seriesName decodes the current sample's metric name (legacy or quoted). */
+  protected seriesName(): string {
+    if (this.nameEnd > this.seriesStart) return this.s.slice(this.seriesStart, this.nameEnd);
+    const sc = this.scan;
+    if (sc.quotedNameStart >= 0) return unescape(this.s, sc.quotedNameStart + 1, sc.quotedNameEnd - 1, true);
+    return '';
+  }
+
+  labels(): Labels {
+    const name = this.nameEnd > this.seriesStart ? this.s.slice(this.seriesStart, this.nameEnd) : '';
+    return decodeLabels(this.s, name, this.labelsOpen, this.labelsClose, this.pairs, this.line);
+  }
+
+  exemplar(): Exemplar | undefined {
+    if (this.exOpen < 0) return undefined;
+    const labels = decodeLabels(this.s, '', this.exOpen, this.exClose, this.pairs, this.line);
+    return { labels, value: this.exValue, timestamp: this.exTimestamp };
+  }
+
+  seriesType(): MetricType {
+    const t = this.typedName;
+    if (t === '' || !this.s.startsWith(t, this.seriesStart)) {
+      if (t === '' || this.nameEnd > this.seriesStart) return 'unknown';
+      // A quoted name: compare decoded.
+      const name = this.seriesName();
+      if (!name.startsWith(t)) return 'unknown';
+      return suffixFits(this.typedType, name.slice(t.length)) ? this.typedType : 'unknown';
+    }
+    return suffixFits(this.typedType, this.s.slice(this.seriesStart + t.length, this.nameEnd)) ? this.typedType : 'unknown';
+  }
+
+  isCreatedSeries(): boolean {
+    const t = this.seriesType();
+    if (t !== 'counter' && t !== 'histogram' && t !== 'summary') return false;
+    return this.seriesName().endsWith('_created');
+  }
+
+  metricName(): string {
+    return this.metaName;
+  }
+
+  help(): string {
+    return this.metaText;
+  }
+
+  type(): MetricType {
+    return this.metaType;
+  }
+
+  unit(): string {
+    return this.metaText;
+  }
+
+  comment(): string {
+    return this.metaText;
+  }
+
+  protected fail(reason: string): never {
+    throw new ExpositionParseError(this.line, reason);
+  }
+}
+
+/** suffixFits: `suffix` (what follows the family name) is one that `type` produces. */
+export function suffixFits(type: MetricType, suffix: string): boolean {
+  return TYPE_SUFFIXES[type].includes(suffix);
+}
