@@ -105,7 +105,7 @@ describe('head chunks against the oracle', () => {
     const n = 8;
     const first = c.newSeries(n);
     const refs = Uint32Array.from({ length: n }, (_, i) => first + i);
-    const streams = refs.map((_, i) => 0).map((_, i) => stream(77 + i, 700));
+    const streams = Array.from({ length: n }, (_, i) => stream(77 + i, 700));
     const sent: OracleSample[][] = Array.from({ length: n }, () => []);
     // Interleave: one appendSamples call per round carrying one sample of every series.
     for (let k = 0; k < 700; k++) {
