@@ -1,0 +1,9 @@
+/**
+ * The PromQL parser's public surface: parse a query (parseExpr) or a series selector
+ * (parseMetricSelector), the ParseError they throw, and the literal helpers other parts of
+ * Outpost reuse (durations as Prometheus writes them, Go-style quoting).
+ */
+export { parseExpr, parseMetricSelector, type ParseOptions } from './parser.ts';
+export { ParseError, positionText, type ParseProblem } from './errors.ts';
+export { parseDuration, formatDuration, parseNumber, formatFloat, DurationSyntaxError, NumberSyntaxError } from './numbers.ts';
+export { goQuote, unquote, UnquoteError } from './gostr.ts';
