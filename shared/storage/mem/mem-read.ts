@@ -1,0 +1,82 @@
+/**
+ * MemQuerier and MemSeriesSet: reading MemStorage. Series are selected in TypeScript by the label
+ * index (bounded in time by the head's `overlapping`), sorted by labels, and their samples decoded
+ * by the head in one call into a batch that stays in WebAssembly memory.
+ */
+import type { Core } from '../../../core-wasm/host/index.ts';
+import type { Matcher } from '../../model/matcher.ts';
+import { labelNames, labelValues, selectRefs } from '../index/index.ts';
+import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../interface.ts';
+import type { MemStorage } from './mem-storage.ts';
+
+export class MemQuerier implements Querier {
+  readonly #storage: MemStorage;
+  readonly #mint: number;
+  readonly #maxt: number;
+  #closed = false;
+
+  constructor(storage: MemStorage, mint: number, maxt: number) {
+    this.#storage = storage;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  /**
+   * select: see Querier.select. Matchers that all match '' select every series that the others
+   * do not exclude (callers refuse such selectors with hasNonEmptyMatcher). With a limit, the
+   * first `limit` series in label order are kept.
+   */
+  select(matchers: readonly Matcher[], hints: SelectHints = {}): SeriesSet {
+    this.#check('select');
+    const mint = hints.start ?? this.#mint;
+    const maxt = hints.end ?? this.#maxt;
+    const ix = this.#storage.index;
+    const refs = selectRefs(ix, matchers, mint, maxt);
+    const series: StoredSeries[] = new Array(refs.length);
+    for (let i = 0; i < refs.length; i++) series[i] = { labels: ix.labels(refs[i])!, ref: refs[i] };
+    series.sort((a, b) => a.labels.compare(b.labels));
+    const limit = hints.limit ?? 0;
+    if (limit > 0 && series.length > limit) series.length = limit;
+    return new MemSeriesSet(this.#storage.core, series, mint, maxt);
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    this.#check('labelNames');
+    return labelNames(this.#storage.index, matchers, this.#mint, this.#maxt);
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    this.#check('labelValues');
+    return labelValues(this.#storage.index, name, matchers, this.#mint, this.#maxt);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #check(what: string): void {
+    if (this.#closed) throw new Error(`BUG: ${what} on a closed querier`);
+    this.#storage.checkOpen(what);
+  }
+}
+
+/** MemSeriesSet: the series of one select; load() decodes their samples in one head call. */
+export class MemSeriesSet implements SeriesSet {
+  readonly series: readonly StoredSeries[];
+  readonly #core: Core;
+  readonly #mint: number;
+  readonly #maxt: number;
+
+  constructor(core: Core, series: readonly StoredSeries[], mint: number, maxt: number) {
+    this.#core = core;
+    this.series = series;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  load(mint = this.#mint, maxt = this.#maxt): SampleBatch {
+    const refs = new Uint32Array(this.series.length);
+    for (let i = 0; i < refs.length; i++) refs[i] = this.series[i].ref;
+    return this.#core.decode(refs, mint, maxt);
+  }
+}
