@@ -1,0 +1,246 @@
+/**
+ * EdgeEncoder: the edge's side of one connection's stateful coding. It assigns connection refs to
+ * label sets (sending each set once, as SERIES frames over a connection-wide string table), names
+ * each batch's series by a list id once the hub holds that list, codes values against each series'
+ * previous value and timestamps against the previous batch, and returns the frames to send, in
+ * order. It mirrors HubDecoder exactly; both start empty on every new connection.
+ */
+import type { Labels } from '../model/labels.ts';
+import { BitWriter } from './bits.ts';
+import { encodeHello } from './control.ts';
+import { CloseCode, ProtocolError } from './errors.ts';
+import {
+  BatchKind,
+  DEFAULT_LIMITS,
+  FrameType,
+  MAX_LABELS_PER_SERIES,
+  MAX_SEQUENCE,
+  MAX_TIMESTAMP_MS,
+  type BatchKindValue,
+  type Hello,
+  type Limits,
+} from './frames.ts';
+import { packFrame } from './msgpack.ts';
+import { SeriesLists } from './series-lists.ts';
+import { SeriesState } from './series-state.ts';
+import { TimestampCoder, encodeValue } from './value-codec.ts';
+
+/** Bytes a sample can take at most in the bit stream: a new XOR window (80 bits), plus a timestamp escape (57 bits) in backfill. */
+const MAX_SAMPLE_BYTES = { [BatchKind.SCRAPE]: 10, [BatchKind.BACKFILL]: 18 } as const;
+/** Most series in one SERIES frame, so that definitions stream in frames of moderate size. */
+const SERIES_PER_FRAME = 8192;
+
+/** EdgeEncoderOptions: limits to honour until the hub's WELCOME replaces them. */
+export interface EdgeEncoderOptions {
+  limits?: Partial<Limits>;
+}
+
+/**
+ * EdgeEncoder: one per connection (or `reset` between connections). Methods return fresh
+ * Uint8Arrays the caller owns. A method that throws has changed nothing. Not for concurrent use.
+ */
+export class EdgeEncoder {
+  #limits: Limits;
+  #refs = new Map<string, number>();
+  #strings = new Map<string, number>();
+  #state = new SeriesState();
+  #lists: SeriesLists;
+  #bits = new BitWriter();
+  #lastT = 0;
+  #lastSeq = 0;
+  #resume = 0;
+
+  constructor(options: EdgeEncoderOptions = {}) {
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#lists = new SeriesLists(this.#limits.maxLists);
+  }
+
+  /** seriesCount: the number of series defined on this connection. */
+  get seriesCount(): number {
+    return this.#state.size;
+  }
+
+  /** limits: the limits in force. */
+  get limits(): Readonly<Limits> {
+    return this.#limits;
+  }
+
+  /** reset starts a new connection: every table empties; `limits` replaces the limits when given. */
+  reset(limits?: Limits): void {
+    if (limits) this.#limits = { ...limits };
+    this.#refs.clear();
+    this.#strings.clear();
+    this.#state.reset();
+    this.#lists.reset(this.#limits.maxLists);
+    this.#bits.clear();
+    this.#lastT = 0;
+    this.#lastSeq = 0;
+    this.#resume = 0;
+  }
+
+  /** hello resets the encoder for a new connection and returns the HELLO frame. */
+  hello(h: Omit<Hello, 'version'>): Uint8Array {
+    const frame = encodeHello(h);
+    this.reset();
+    this.#resume = h.resume;
+    return frame;
+  }
+
+  /**
+   * welcome applies the limits of the hub's WELCOME. It must come before the first batch, since
+   * the hub enforces its limits from the start.
+   */
+  welcome(limits: Limits): void {
+    if (this.#state.size !== 0 || this.#lastSeq !== 0) throw new Error('BUG: EdgeEncoder.welcome after batches were encoded');
+    this.reset(limits);
+  }
+
+  /**
+   * encodeScrape codes one scrape: sample i is (series[i], t, values[i]). It returns the frames to
+   * send in order: SERIES frames for label sets new on this connection, then one BATCH frame.
+   * `seq` must be the previous batch's plus one (the first batch's: anything above hello.resume).
+   * Throws ProtocolError(LIMIT) when the connection's tables are full (reconnect to start afresh),
+   * and "BUG:" errors for arguments no caller should pass (a batch too large: split it first).
+   */
+  encodeScrape(seq: number, t: number, series: readonly Labels[], values: ArrayLike<number>): Uint8Array[] {
+    checkTimestamp(t);
+    return this.#encode(seq, BatchKind.SCRAPE, t, series, null, values);
+  }
+
+  /**
+   * encodeBackfill codes samples with a timestamp each: sample i is (series[i], timestamps[i],
+   * values[i]). A series may appear several times; keep each series' samples in time order and,
+   * for the most compact coding, group them by series or by timestamp.
+   */
+  encodeBackfill(seq: number, series: readonly Labels[], timestamps: ArrayLike<number>, values: ArrayLike<number>): Uint8Array[] {
+    if (timestamps.length !== series.length) {
+      throw new Error(`BUG: encodeBackfill got ${series.length} series but ${timestamps.length} timestamps`);
+    }
+    for (let i = 0; i < timestamps.length; i++) checkTimestamp(timestamps[i]);
+    return this.#encode(seq, BatchKind.BACKFILL, timestamps.length ? timestamps[0] : 0, series, timestamps, values);
+  }
+
+  #encode(
+    seq: number,
+    kind: BatchKindValue,
+    t: number,
+    series: readonly Labels[],
+    timestamps: ArrayLike<number> | null,
+    values: ArrayLike<number>,
+  ): Uint8Array[] {
+    const count = series.length;
+    const limits = this.#limits;
+    // Check everything before changing anything, so that a throw leaves the connection usable.
+    if (values.length !== count) throw new Error(`BUG: batch has ${count} series but ${values.length} values`);
+    if (count === 0) throw new Error('BUG: empty batch');
+    if (count > limits.maxBatchSamples) {
+      throw new Error(`BUG: batch of ${count} samples exceeds maxBatchSamples ${limits.maxBatchSamples}; split it`);
+    }
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > MAX_SEQUENCE) throw new Error(`BUG: sequence ${seq} is not an integer ≥ 1`);
+    if (this.#lastSeq !== 0 ? seq !== this.#lastSeq + 1 : seq <= this.#resume) {
+      throw new Error(`BUG: sequence ${seq} does not follow ${this.#lastSeq || `resume position ${this.#resume}`}`);
+    }
+
+    // Resolve connection refs; label sets new on this connection get the next refs.
+    const refs = new Uint32Array(count);
+    const fresh: Labels[] = [];
+    const freshRefs = new Map<string, number>();
+    let newStrings = 0;
+    const seenStrings = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const ls = series[i];
+      const key = ls.key();
+      let ref = this.#refs.get(key) ?? freshRefs.get(key);
+      if (ref === undefined) {
+        if (ls.size === 0 || ls.size > MAX_LABELS_PER_SERIES) {
+          throw new Error(`BUG: series ${i} has ${ls.size} labels; want 1 to ${MAX_LABELS_PER_SERIES}`);
+        }
+        ref = this.#state.size + fresh.length;
+        freshRefs.set(key, ref);
+        fresh.push(ls);
+        for (const s of ls.flat) {
+          if (!this.#strings.has(s) && !seenStrings.has(s)) {
+            seenStrings.add(s);
+            newStrings++;
+          }
+        }
+      }
+      refs[i] = ref;
+    }
+    if (this.#state.size + fresh.length > limits.maxSeries) {
+      throw new ProtocolError(CloseCode.LIMIT, `series table full: ${this.#state.size} + ${fresh.length} new exceeds maxSeries ${limits.maxSeries}`);
+    }
+    if (this.#strings.size + newStrings > limits.maxStrings) {
+      throw new ProtocolError(CloseCode.LIMIT, `string table full: ${this.#strings.size} + ${newStrings} new exceeds maxStrings ${limits.maxStrings}`);
+    }
+    const worst = 64 + count * MAX_SAMPLE_BYTES[kind] + 4 * count;
+    if (worst > limits.maxFrameBytes) {
+      throw new Error(`BUG: a batch of ${count} samples may exceed maxFrameBytes ${limits.maxFrameBytes}; split it`);
+    }
+
+    // Commit: series definitions, the list, then the samples.
+    const frames = this.#defineSeries(fresh);
+    const list = this.#lists.choose(refs);
+    const state = this.#state;
+    const w = this.#bits;
+    if (timestamps === null) {
+      for (let i = 0; i < count; i++) encodeValue(w, state, refs[i], values[i]);
+    } else {
+      const tc = new TimestampCoder(t);
+      for (let i = 0; i < count; i++) {
+        tc.encode(w, timestamps[i]);
+        encodeValue(w, state, refs[i], values[i]);
+      }
+    }
+    const listField = list.define ? [list.id, refs] : list.id;
+    frames.push(packFrame([FrameType.BATCH, seq, kind, t - this.#lastT, listField, count, w.finish()]));
+    this.#lastT = t;
+    this.#lastSeq = seq;
+    return frames;
+  }
+
+  /**
+   * #defineSeries assigns refs to `fresh` (in order) and returns the SERIES frames defining them,
+   * each holding at most SERIES_PER_FRAME series and about half of maxFrameBytes.
+   */
+  #defineSeries(fresh: readonly Labels[]): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    const budget = this.#limits.maxFrameBytes >>> 1;
+    let start = 0;
+    while (start < fresh.length) {
+      const firstRef = this.#state.size;
+      const strings: string[] = [];
+      const defs: number[] = [];
+      let bytes = 16;
+      let i = start;
+      for (; i < fresh.length && i - start < SERIES_PER_FRAME; i++) {
+        const flat = fresh[i].flat;
+        let need = 4 + 4 * flat.length;
+        for (const s of flat) if (!this.#strings.has(s)) need += 5 + 3 * s.length;
+        if (i > start && bytes + need > budget) break;
+        bytes += need;
+        defs.push(flat.length >>> 1);
+        for (const s of flat) {
+          let id = this.#strings.get(s);
+          if (id === undefined) {
+            id = this.#strings.size;
+            this.#strings.set(s, id);
+            strings.push(s);
+          }
+          defs.push(id);
+        }
+        this.#refs.set(fresh[i].key(), firstRef + (i - start));
+      }
+      this.#state.add(i - start);
+      frames.push(packFrame([FrameType.SERIES, firstRef, strings, Uint32Array.from(defs)]));
+      start = i;
+    }
+    return frames;
+  }
+}
+
+function checkTimestamp(t: number): void {
+  if (!Number.isInteger(t) || Math.abs(t) > MAX_TIMESTAMP_MS) {
+    throw new Error(`BUG: timestamp ${t} is not an integer millisecond within ±${MAX_TIMESTAMP_MS}`);
+  }
+}
