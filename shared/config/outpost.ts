@@ -37,13 +37,14 @@ declare module './sections.ts' {
   }
 }
 
-/** readToken reads the token / token_file pair of `f`, exactly one required. */
-function readToken(f: Fields, where: YamlValue): { token: string; tokenFile: string } {
-  const token = f.opt('token', (x) => x.str(), '');
-  const tokenFile = f.opt('token_file', (x) => x.file(), '');
-  if (token !== '' && tokenFile !== '') f.at('token_file').fail('at most one of token and token_file must be configured');
-  if (token === '' && tokenFile === '') where.fail('one of token or token_file must be configured');
-  return { token, tokenFile };
+/** readToken reads the token / token_file pair of `f`; checkToken then requires exactly one. */
+function readToken(f: Fields): { token: string; tokenFile: string } {
+  return { token: f.opt('token', (x) => x.str(), ''), tokenFile: f.opt('token_file', (x) => x.file(), '') };
+}
+
+function checkToken(t: { token: string; tokenFile: string }, f: Fields, where: YamlValue): void {
+  if (t.token !== '' && t.tokenFile !== '') f.at('token_file').fail('at most one of token and token_file must be configured');
+  if (t.token === '' && t.tokenFile === '') where.fail('one of token or token_file must be configured');
 }
 
 /** parseHub reads the `hub` section. */
@@ -52,8 +53,9 @@ export function parseHub(v: YamlValue): HubConfig {
   const urlV = f.get('url');
   if (!urlV) v.fail('url is required');
   const url = urlV.url(['ws:', 'wss:']);
-  const hub: HubConfig = { url, ...readToken(f, v), tlsConfig: parseTLSConfig(f.get('tls_config')) };
+  const hub: HubConfig = { url, ...readToken(f), tlsConfig: parseTLSConfig(f.get('tls_config')) };
   f.done();
+  checkToken(hub, f, v);
   return hub;
 }
 
@@ -68,13 +70,14 @@ export function parseEdges(v: YamlValue): EdgesConfig {
     if (name === '') tf.at('name').fail('edge name is empty');
     if (names.has(name)) tf.at('name').fail(`found multiple edges named ${JSON.stringify(name)}`);
     names.add(name);
-    const t = readToken(tf, item);
+    const t = readToken(tf);
+    tf.done();
+    checkToken(t, tf, item);
     if (t.token !== '') {
       const other = tokens.get(t.token);
       if (other !== undefined) tf.at('token').fail(`edge ${JSON.stringify(name)} has the same token as edge ${JSON.stringify(other)}`);
       tokens.set(t.token, name);
     }
-    tf.done();
     return { name, ...t };
   });
   f.done();
