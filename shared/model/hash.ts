@@ -88,26 +88,50 @@ export class Hasher {
 
   /** writeString adds the UTF-8 bytes of `s` (lone surrogates as U+FFFD). */
   writeString(s: string): this {
+    if (this.#done) throw new Error('BUG: Hasher written after digest; call reset() first');
+    // Hot loop: the state lives in locals and ASCII goes one byte at a time without calls.
+    let h1 = this.#h1, h2 = this.#h2, k1 = this.#k1, acc = this.#acc, len = this.#len;
+    let b0 = 0, b1 = -1, b2 = -1, b3 = -1; // the bytes of one character, -1 = none
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
       if (c < 0x80) {
-        this.writeByte(c); // fast path: ASCII
+        b0 = c; // fast path: ASCII
       } else if (c < 0x800) {
-        this.writeByte(0xc0 | (c >> 6)).writeByte(0x80 | (c & 0x3f));
+        b0 = 0xc0 | (c >> 6); b1 = 0x80 | (c & 0x3f);
       } else if (c >= 0xd800 && c <= 0xdfff) {
         const d = s.charCodeAt(i + 1);
         if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
           c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
           i++;
-          this.writeByte(0xf0 | (c >> 18)).writeByte(0x80 | ((c >> 12) & 0x3f));
-          this.writeByte(0x80 | ((c >> 6) & 0x3f)).writeByte(0x80 | (c & 0x3f));
+          b0 = 0xf0 | (c >> 18); b1 = 0x80 | ((c >> 12) & 0x3f); b2 = 0x80 | ((c >> 6) & 0x3f); b3 = 0x80 | (c & 0x3f);
         } else {
-          this.writeByte(0xef).writeByte(0xbf).writeByte(0xbd); // lone surrogate → U+FFFD
+          b0 = 0xef; b1 = 0xbf; b2 = 0xbd; // lone surrogate → U+FFFD
         }
       } else {
-        this.writeByte(0xe0 | (c >> 12)).writeByte(0x80 | ((c >> 6) & 0x3f)).writeByte(0x80 | (c & 0x3f));
+        b0 = 0xe0 | (c >> 12); b1 = 0x80 | ((c >> 6) & 0x3f); b2 = 0x80 | (c & 0x3f);
+      }
+      for (let b = b0; b >= 0; ) {
+        const pos = len & 7;
+        acc |= b << ((pos & 3) << 3);
+        len = (len + 1) >>> 0;
+        if (pos === 3) {
+          k1 = acc;
+          acc = 0;
+        } else if (pos === 7) {
+          let x = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
+          h1 ^= x;
+          h1 = (rotl(h1, 19) + h2) | 0;
+          h1 = (Math.imul(h1, 5) + 0x561ccd1b) | 0;
+          x = Math.imul(rotl(Math.imul(acc, C2), 16), C3);
+          h2 ^= x;
+          h2 = (rotl(h2, 17) + h1) | 0;
+          h2 = (Math.imul(h2, 5) + 0x0bcaa747) | 0;
+          acc = 0;
+        }
+        b = b1; b1 = b2; b2 = b3; b3 = -1;
       }
     }
+    this.#h1 = h1; this.#h2 = h2; this.#k1 = k1; this.#acc = acc; this.#len = len;
     return this;
   }
 
