@@ -214,3 +214,45 @@ describe('time-bounded queries', () => {
     expect(labelValues(big, 'a', undefined, 0, 40)).toEqual(['0', '1', '2', '3']);
   });
 });
+
+describe('randomized against the oracle', () => {
+  // A small deterministic generator, so that failures reproduce.
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const VALUES = ['', 'a', 'b', 'ab', 'abc', 'b.c', 'x\ny'];
+  const NAMES = ['p', 'q', 'r'];
+  const TYPES: MatchType[] = ['=', '!=', '=~', '!~'];
+  const REGEXES = ['a.*', 'a|b', '.*', '.+', 'ab?', '', 'b\\.c|', '(?i)A.*', '[ab]+', 'x.y'];
+
+  it('matches brute force over random series, matchers and removals', () => {
+    const ix = new LabelIndex({ hash: (l) => l.size }); // a poor hash: many collisions
+    const live = new Map<number, Labels>();
+    for (let i = 0; i < 300; i++) {
+      const pairs: [string, string][] = NAMES.map((n) => [n, VALUES[rnd(VALUES.length)]]);
+      pairs.push(['i', String(i)]);
+      const l = Labels.fromPairs(pairs);
+      live.set(ix.add(l), l);
+    }
+    for (let round = 0; round < 3; round++) {
+      for (let c = 0; c < 150; c++) {
+        const ms: Matcher[] = [];
+        for (let k = 0, n = 1 + rnd(3); k < n; k++) {
+          const type = TYPES[rnd(4)];
+          const value = type === '=' || type === '!=' ? VALUES[rnd(VALUES.length)] : REGEXES[rnd(REGEXES.length)];
+          ms.push(new Matcher(type, NAMES[rnd(NAMES.length)], value));
+        }
+        const want = [...live].filter(([, l]) => ms.every((x) => x.matches(l.get(x.name)))).map(([r]) => r).sort((a, b) => a - b);
+        const got = postingsForMatchers(ix, ms);
+        expect(isSorted(got)).toBe(true);
+        expect([...got], `{${ms.join(', ')}}`).toEqual(want);
+      }
+      const drop = [...live.keys()].filter(() => rnd(4) === 0);
+      ix.remove(drop);
+      for (const r of drop) live.delete(r);
+      for (const [r, l] of live) expect(ix.getRef(l)).toBe(r);
+    }
+  });
+});
