@@ -17,12 +17,15 @@ import { writeBits, writeBitsWide } from './bits';
  * ChunkWriter: the state of one chunk being written. Series embeds it as its first fields.
  *
  * ```
- *  0        4        8        12       16       20       24
- *  ├ buf ───┼ cap ───┼ bits ──┼ num ───┼ leading┼ trail. ┤
+ *  0        4        8        12       16       20   22   24
+ *  ├ buf ───┼ cap ───┼ bits ──┼ num ───┼ leading┼ trl┼ frs┤
  *  24                 32                40                48                56
  *  ├ t (last ts) ─────┼ tDelta ─────────┼ v (last bits) ───┼ mint ───────────┤
  * ```
  * buf is a heap block of cap bytes, zero past the `bits` written so far (header included).
+ * fresh is 1 when the chunk ends with a whole zero byte that Prometheus' bstream has already
+ * appended: its last write of a sample put whole bytes from a byte boundary (writeByte always
+ * appends the next byte). The chunk's length counts that byte, as Prometheus' does.
  */
 @unmanaged export class ChunkWriter {
   buf: usize;
@@ -30,7 +33,8 @@ import { writeBits, writeBitsWide } from './bits';
   bits: u32;
   num: u32;
   leading: u32;
-  trailing: u32;
+  trailing: u16;
+  fresh: u16;
   t: i64;
   tDelta: i64;
   v: u64;
@@ -53,15 +57,16 @@ export function writerStart(w: ChunkWriter, t: i64, capHint: u32): void {
   w.num = 0;
   w.leading = NO_WINDOW;
   w.trailing = 0;
+  w.fresh = 0;
   w.t = t;
   w.tDelta = 0;
   w.v = 0;
   w.mint = t;
 }
 
-/** writerBytes is the length of w's chunk in bytes, header included. */
+/** writerBytes is the length of w's chunk in bytes, header and any fresh trailing byte included. */
 @inline export function writerBytes(w: ChunkWriter): u32 {
-  return (w.bits + 7) >>> 3;
+  return ((w.bits + 7) >>> 3) + <u32>w.fresh;
 }
 
 /** ensureRoom grows w.buf (by half, at least) so that one more sample fits with the write slack. */
@@ -95,6 +100,7 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
     pos += 8;
     writeBitsWide(buf, pos, v, 64);
     pos += 64;
+    w.fresh = 1; // 64 bits written from a byte boundary
   } else if (num == 1) {
     const delta = t - w.t;
     let u = <u64>delta;
@@ -140,26 +146,31 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
 /** xorWrite writes v XOR-ed with w's previous value at bit pos and returns the new position. */
 @inline function xorWrite(w: ChunkWriter, buf: usize, pos: u32, v: u64): u32 {
   const delta = v ^ w.v;
-  if (delta == 0) return pos + 1; // a single 0 bit
+  if (delta == 0) {
+    w.fresh = 0;
+    return pos + 1; // a single 0 bit
+  }
   let leading = <u32>clz<u64>(delta);
   const trailing = <u32>ctz<u64>(delta);
   if (leading >= 32) leading = 31; // the window's leading count has 5 bits
   const oldLeading = w.leading;
-  const oldTrailing = w.trailing;
+  const oldTrailing = <u32>w.trailing;
   if (oldLeading != NO_WINDOW && leading >= oldLeading && trailing >= oldTrailing) {
     // The value fits the current window: '10' then the window's bits.
     writeBits(buf, pos, 0b10, 2);
     pos += 2;
     const sig = 64 - oldLeading - oldTrailing;
     writeBitsWide(buf, pos, delta >>> <u64>oldTrailing, sig);
+    w.fresh = <u16>(((sig | pos) & 7) == 0);
     return pos + sig;
   }
   w.leading = leading;
-  w.trailing = trailing;
+  w.trailing = <u16>trailing;
   const sig = 64 - leading - trailing;
   // '11', 5 bits of leading zeros, 6 bits of significant-bit count (64 is written as 0).
   writeBits(buf, pos, (<u64>0b11 << 11) | (<u64>leading << 6) | (<u64>sig & 0x3f), 13);
   pos += 13;
   writeBitsWide(buf, pos, delta >>> <u64>trailing, sig);
+  w.fresh = <u16>(((sig | pos) & 7) == 0);
   return pos + sig;
 }

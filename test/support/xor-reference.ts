@@ -5,13 +5,19 @@
  * (hi, lo) pairs of unsigned 32-bit halves. Timestamps must be safe integers in order.
  */
 
-/** BitWriter appends bits, most significant first, to a growing byte array. */
+/**
+ * BitWriter appends bits, most significant first, to a growing byte array. Like Prometheus'
+ * bstream, a write of whole bytes that starts on a byte boundary leaves one more, empty byte at the
+ * end of the stream (`fresh`); finish() adds it if the last write did that.
+ */
 class BitWriter {
   bytes: number[] = [0, 0]; // the 2-byte sample-count header
   bitCount = 16;
+  fresh = false;
 
   /** writeBits writes the low n bits of value (n ≤ 32). */
   writeBits(value: number, n: number): void {
+    this.fresh = n % 8 === 0 && this.bitCount % 8 === 0;
     while (n > 0) {
       const used = this.bitCount & 7;
       if (used === 0) this.bytes.push(0);
@@ -26,12 +32,19 @@ class BitWriter {
 
   /** write64 writes the low n bits (n ≤ 64) of the 64-bit word hi:lo. */
   write64(hi: number, lo: number, n: number): void {
+    const fresh = n % 8 === 0 && this.bitCount % 8 === 0; // judged on the whole write
     if (n > 32) {
       this.writeBits(hi, n - 32);
       this.writeBits(lo, 32);
     } else {
       this.writeBits(lo, n);
     }
+    this.fresh = fresh;
+  }
+
+  /** finish returns the stream's bytes, with the empty byte a byte-aligned last write leaves. */
+  finish(): Uint8Array {
+    return Uint8Array.from(this.fresh ? [...this.bytes, 0] : this.bytes);
   }
 
   writeUvarint(u: number): void {
@@ -160,7 +173,7 @@ export function encodeXorReference(ts: ArrayLike<number>, values: Float64Array):
     prevHi = hi;
     prevLo = lo;
   }
-  const out = Uint8Array.from(w.bytes);
+  const out = w.finish();
   out[0] = n >>> 8;
   out[1] = n & 0xff;
   return out;
