@@ -1,7 +1,7 @@
 /**
  * An independent, deliberately plain TypeScript implementation of Prometheus' XOR chunk encoding
- * (tsdb/chunkenc/xor.go), written bit by bit with BigInt so that it shares no code or tricks with
- * the WebAssembly codec it checks. A chunk here is the bare Prometheus chunk: a 2-byte big-endian
+ * (tsdb/chunkenc/xor.go and bstream.go), written bit by bit with BigInt so that it shares no code
+ * or tricks with the WebAssembly codec it checks. A chunk here is the bare Prometheus chunk: a 2-byte big-endian
  * sample count, then the bit stream; no encoding byte. Values travel as raw 64-bit patterns so
  * NaN payloads and -0 are compared exactly. Slow by design; use it as a test oracle only.
  */
@@ -27,10 +27,15 @@ export function floatOf(bits: bigint): number {
   return scratch.getFloat64(0);
 }
 
-/** BitWriter appends bits most-significant first, as Prometheus' bstream does. */
+/**
+ * BitWriter models Prometheus' bstream exactly, including its one quirk that shows in the bytes:
+ * writing a whole byte always appends the next byte, so a stream whose last write was a run of
+ * whole bytes starting on a byte boundary ends with one extra zero byte. `free` is the number of
+ * unused low bits in the last byte (bstream's `count`).
+ */
 class BitWriter {
   readonly bytes: number[] = [];
-  private free = 0; // unused low bits in the last byte
+  private free = 0;
 
   bit(b: number): void {
     if (this.free === 0) {
@@ -41,12 +46,26 @@ class BitWriter {
     if (b) this.bytes[this.bytes.length - 1] |= 1 << this.free;
   }
 
-  bits(value: bigint, n: number): void {
-    for (let i = n - 1; i >= 0; i--) this.bit(Number((value >> BigInt(i)) & 1n));
+  byte(b: number): void {
+    if (this.free === 0) {
+      this.bytes.push(0);
+      this.free = 8;
+    }
+    this.bytes[this.bytes.length - 1] |= b >> (8 - this.free);
+    this.bytes.push((b << this.free) & 0xff);
   }
 
-  byte(b: number): void {
-    this.bits(BigInt(b), 8);
+  /** bits writes the low n bits of value: whole bytes first, then single bits (as bstream). */
+  bits(value: bigint, n: number): void {
+    let left = n;
+    while (left >= 8) {
+      this.byte(Number((value >> BigInt(left - 8)) & 0xffn));
+      left -= 8;
+    }
+    while (left > 0) {
+      this.bit(Number((value >> BigInt(left - 1)) & 1n));
+      left--;
+    }
   }
 }
 
@@ -114,8 +133,8 @@ function inBucket(dod: bigint, n: number): boolean {
 export function encodeXor(samples: readonly OracleSample[]): Uint8Array {
   if (samples.length > 0xffff) throw new Error(`xor-oracle: ${samples.length} samples do not fit one chunk`);
   const w = new BitWriter();
-  w.byte(samples.length >> 8);
-  w.byte(samples.length & 0xff);
+  // The header is not written through the stream: Prometheus starts from two zero bytes, full.
+  w.bytes.push(samples.length >> 8, samples.length & 0xff);
   let prevT = 0n;
   let prevDelta = 0n;
   let prevBits = 0n;
