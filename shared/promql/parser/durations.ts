@@ -117,8 +117,12 @@ export class DurationParser extends Cursor {
   }
 
   /** parseDurationAtom: a literal, step(), range(), min_of/max_of(a, b) or ( expr ). */
-  parseDurationAtom(): DurationNode {
+  parseDurationAtom(context = 'subquery or range selector', expected = 'number, duration, step(), or range()'): DurationNode {
     const t = this.peek();
+    if ((t.type === 'step' || t.type === 'range' || t.type === 'min_of' || t.type === 'max_of') && this.peekType(1) !== '(') {
+      this.next();
+      this.unexpected(context, expected);
+    }
     switch (t.type) {
       case 'NUMBER':
       case 'DURATION':
@@ -181,7 +185,7 @@ export class DurationParser extends Cursor {
       case 'range':
       case 'min_of':
       case 'max_of': {
-        const de = this.parseDurationAtom();
+        const de = this.parseDurationAtom('offset', 'number, duration, step(), or range()');
         if (sign?.type === '-') return this.durationNode('-', null, de, { start: sign.pos, end: de.pos.end });
         return de;
       }

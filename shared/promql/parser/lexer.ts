@@ -192,7 +192,8 @@ class Lexer {
       case ')':
         this.emit(')');
         this.parenDepth--;
-        if (this.parenDepth < 0) this.fail(`unexpected right parenthesis ${goQuoteRune(0x29)}`);
+        // Prometheus replaces the parenthesis token by the error, positioned after it.
+        if (this.parenDepth < 0) this.tokens.pop(), this.fail(`unexpected right parenthesis ${goQuoteRune(0x29)}`);
         return false;
       case '{':
         this.emit('{');
@@ -321,7 +322,8 @@ class Lexer {
       case ')':
         this.emit(')');
         this.parenDepth--;
-        if (this.parenDepth < 0) this.fail(`unexpected right parenthesis ${goQuoteRune(0x29)}`);
+        // Prometheus replaces the parenthesis token by the error, positioned after it.
+        if (this.parenDepth < 0) this.tokens.pop(), this.fail(`unexpected right parenthesis ${goQuoteRune(0x29)}`);
         return;
       case '+': case '-': case '*': case '/': case '%': case '^': case ',':
         this.emit(c);
