@@ -33,7 +33,7 @@ function bitLen(x: number): number {
 }
 
 /** Extra bits given to a new integer width, so that slightly larger deltas next time still fit. */
-const WIDTH_HEADROOM = 1;
+const WIDTH_HEADROOM = 0;
 
 /**
  * encodeValue appends series `r`'s next value `v` to `w` and makes it the series' previous value.
