@@ -42,6 +42,10 @@ export function scanMetricName(s: string, i: number, end: number): number {
  * unterminated throws, naming `what` it was.
  */
 export function scanQuoted(s: string, i: number, end: number, line: number, what: string): number {
+  // Fast path: the first quote after i ends the string unless a backslash precedes it.
+  // (String.indexOf is native and far quicker per character than a charCodeAt loop.)
+  const q = s.indexOf('"', i + 1);
+  if (q >= 0 && q < end && s.charCodeAt(q - 1) !== 92) return q + 1;
   for (let j = i + 1; j < end; j++) {
     const c = s.charCodeAt(j);
     if (c === 34) return j + 1;
@@ -55,8 +59,10 @@ export function scanQuoted(s: string, i: number, end: number, line: number, what
  * backslash pair is kept as written, as Prometheus does.
  */
 export function unescape(s: string, a: number, b: number, quotes: boolean): string {
-  const first = s.indexOf('\\', a);
-  if (first < 0 || first >= b) return s.slice(a, b);
+  const raw = s.slice(a, b);
+  const rel = raw.indexOf('\\');
+  if (rel < 0) return raw;
+  const first = a + rel;
   let out = s.slice(a, first);
   let i = first;
   while (i < b) {
