@@ -50,7 +50,7 @@ describe('postings', () => {
 });
 
 // The series of Prometheus' own PostingsForMatchers tests, plus a few.
-const SERIES = [
+const SERIES_OBJECTS: Record<string, string>[] = [
   { n: '1' },
   { n: '1', i: 'a' },
   { n: '1', i: 'b' },
@@ -59,7 +59,8 @@ const SERIES = [
   { n: '2.5' },
   { n: '2', i: 'foo' },
   { n: 'ü', j: 'x' },
-].map((o) => Labels.from(o));
+];
+const SERIES = SERIES_OBJECTS.map((o) => Labels.from(o));
 
 function fixture(options = {}): { ix: LabelIndex; refs: number[] } {
   const ix = new LabelIndex(options);
@@ -254,5 +255,22 @@ describe('randomized against the oracle', () => {
       for (const r of drop) live.delete(r);
       for (const [r, l] of live) expect(ix.getRef(l)).toBe(r);
     }
+  });
+});
+
+describe('sortByLabels', () => {
+  it('orders by labels through both the comparison and the cached rank, and sees new series', () => {
+    const ix = new LabelIndex();
+    const n = 3000;
+    for (let i = 0; i < n; i++) ix.add(Labels.from({ a: String((i * 7919) % n), b: i % 2 ? 'x' : 'y' }));
+    const byCompare = (refs: number[]) => [...refs].sort((x, y) => ix.labels(x)!.compare(ix.labels(y)!));
+    const all = [...ix.allPostings()].reverse();
+    const check = (refs: number[]) => expect([...ix.sortByLabels(refs)]).toEqual(byCompare(refs));
+    check(all); // rank path (builds the rank)
+    check(all.slice(0, 2500)); // rank path (cached)
+    check(all.slice(0, 10)); // comparison path
+    check([]);
+    const late = ix.add(Labels.from({ a: '0', b: 'a' })); // sorts first; the rank must be rebuilt
+    expect(ix.sortByLabels([...ix.allPostings()])[0]).toBe(late);
   });
 });

@@ -107,6 +107,8 @@ export class LabelIndex {
   #sortedNames: string[] | null = null;
   readonly #all = new PostingsList(1024);
   #nextRef = 1;
+  /** The label order of every live series, built on demand, dropped when series come or go. */
+  #order: { rank: Uint32Array; byRank: Uint32Array } | null = null;
 
   constructor(options: LabelIndexOptions = {}) {
     this.overlapping = options.overlapping;
@@ -180,6 +182,7 @@ export class LabelIndex {
     else if (typeof slot === 'number') this.#byHash.set(h, [slot, ref]);
     else slot.push(ref);
     this.#all.add(ref);
+    this.#order = null;
     if (ref >= this.#nextRef) this.#nextRef = ref + 1;
     return ref;
   }
@@ -209,6 +212,7 @@ export class LabelIndex {
       this.#series[ref] = undefined;
     }
     if (gone.size === 0) return;
+    this.#order = null;
     const drop = (r: number) => gone.has(r);
     for (const [entry, ids] of touched) {
       for (const id of ids) {
@@ -223,6 +227,34 @@ export class LabelIndex {
       }
     }
     this.#all.removeWhere(drop);
+  }
+
+  /**
+   * sortByLabels returns the live refs of `refs` (any order) sorted by their label sets. Large
+   * selections are sorted through a cached rank of every series (an integer sort), which is
+   * built when missing if the selection is a good part of all series; small ones compare labels.
+   */
+  sortByLabels(refs: ArrayLike<number>): Uint32Array {
+    const n = refs.length;
+    if (n >= 2048 && (this.#order !== null || n * 4 >= this.size)) {
+      const { rank, byRank } = (this.#order ??= this.#buildOrder());
+      const ranks = new Uint32Array(n);
+      for (let i = 0; i < n; i++) ranks[i] = rank[refs[i]];
+      ranks.sort();
+      for (let i = 0; i < n; i++) ranks[i] = byRank[ranks[i]];
+      return ranks;
+    }
+    // A plain array: V8 sorts typed arrays with a comparator several times slower.
+    const series = this.#series;
+    return Uint32Array.from(Array.from(refs).sort((a, b) => series[a]!.compare(series[b]!)));
+  }
+
+  #buildOrder(): { rank: Uint32Array; byRank: Uint32Array } {
+    const series = this.#series;
+    const byRank = Uint32Array.from(Array.from(this.#all.view()).sort((a, b) => series[a]!.compare(series[b]!)));
+    const rank = new Uint32Array(series.length);
+    for (let i = 0; i < byRank.length; i++) rank[byRank[i]] = i;
+    return { rank, byRank };
   }
 
   /** allPostings: every live ref, sorted (a view: valid until the index changes). */

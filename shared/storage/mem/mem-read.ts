@@ -31,12 +31,11 @@ export class MemQuerier implements Querier {
     const mint = hints.start ?? this.#mint;
     const maxt = hints.end ?? this.#maxt;
     const ix = this.#storage.index;
-    const refs = selectRefs(ix, matchers, mint, maxt);
-    const series: StoredSeries[] = new Array(refs.length);
-    for (let i = 0; i < refs.length; i++) series[i] = { labels: ix.labels(refs[i])!, ref: refs[i] };
-    series.sort((a, b) => a.labels.compare(b.labels));
+    const refs = ix.sortByLabels(selectRefs(ix, matchers, mint, maxt));
     const limit = hints.limit ?? 0;
-    if (limit > 0 && series.length > limit) series.length = limit;
+    const n = limit > 0 ? Math.min(limit, refs.length) : refs.length;
+    const series: StoredSeries[] = new Array(n);
+    for (let i = 0; i < n; i++) series[i] = { labels: ix.labels(refs[i])!, ref: refs[i] };
     return new MemSeriesSet(this.#storage.core, series, mint, maxt);
   }
 
