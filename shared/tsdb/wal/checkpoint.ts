@@ -1,0 +1,163 @@
+/**
+ * Checkpoints: fold the oldest segments into a compact summary so the WAL does not grow without
+ * bound. A checkpoint holds the series still alive, the samples newer than a time and the last
+ * position per name, in the segment format, in a directory checkpoint.NNNNNNNN (NNNNNNNN = the
+ * last segment it covers). It is written to a temporary directory, fsynced and renamed into place,
+ * and only then are the segments and the older checkpoint it replaces removed; a crash at any
+ * point leaves either the old or the new state, both complete.
+ */
+import { join } from 'node:path';
+import type { WalFS } from './fs.ts';
+import type { ValueEncoding } from './record-encode.ts';
+import type { PositionRecord, SamplesRecord, SeriesEntry, WALRecord } from './record.ts';
+import { wrap, type ReplaySource } from './replay.ts';
+import { checkpointName, parseListing, readSegment, segmentPath } from './segment.ts';
+import { SegmentWriter } from './writer.ts';
+
+/** CheckpointStats: what a checkpoint kept and dropped. */
+export interface CheckpointStats {
+  /** The last segment the checkpoint covers; it is named checkpoint.<this>. */
+  checkpoint: number;
+  seriesKept: number;
+  seriesDropped: number;
+  samplesKept: number;
+  samplesDropped: number;
+  positions: number;
+  /** Segment files and checkpoints removed after the checkpoint was in place. */
+  removed: number;
+}
+
+/** CheckpointFilter: what survives. */
+export interface CheckpointFilter {
+  /** keepSeries: whether series `ref` (and its samples) is still alive. */
+  keepSeries: (ref: number) => boolean;
+  /** Samples at or before this time (Unix ms) are dropped. */
+  keepSamplesAfter: number;
+}
+
+const FLUSH_RECORDS = 512;
+
+/**
+ * writeCheckpoint folds `src` (the previous checkpoint and the segments up to `upTo`) of `dir`
+ * into checkpoint.<upTo> and removes what it replaces. Damage in the sources throws their
+ * CorruptionError before anything is removed; any other failure is wrapped with context and also
+ * leaves the previous state in place.
+ */
+export async function writeCheckpoint(
+  fs: WalFS,
+  dir: string,
+  opts: { segmentSize: number; values: ValueEncoding },
+  src: ReplaySource,
+  upTo: number,
+  filter: CheckpointFilter,
+): Promise<CheckpointStats> {
+  const stats: CheckpointStats = { checkpoint: upTo, seriesKept: 0, seriesDropped: 0, samplesKept: 0, samplesDropped: 0, positions: 0, removed: 0 };
+  const final = join(dir, checkpointName(upTo));
+  const tmp = `${final}.tmp`;
+  await wrap(`create WAL checkpoint ${tmp}`, async () => {
+    await fs.remove(tmp);
+    await fs.mkdir(tmp);
+  });
+
+  const writer = new SegmentWriter(fs, tmp, { ...opts, durable: true }, -1);
+  const positions = new Map<string, PositionRecord>();
+  let pending: WALRecord[] = [];
+  const flush = async (): Promise<void> => {
+    if (pending.length) await writer.write(pending, false);
+    pending = [];
+  };
+
+  try {
+    for (const [fileDir, n] of await sourceFiles(fs, dir, src)) {
+      const path = segmentPath(fileDir, n);
+      const buf = await wrap(`read WAL segment ${path}`, () => fs.readFile(path));
+      const it = readSegment(path, n, buf);
+      for (;;) {
+        const r = it.next();
+        if (r.done) {
+          if (r.value.corruption) throw r.value.corruption;
+          break;
+        }
+        const out = filterRecord(r.value, filter, stats, positions);
+        if (out) pending.push(out);
+        if (pending.length >= FLUSH_RECORDS) await flush();
+      }
+    }
+    pending.push(...positions.values());
+    stats.positions = positions.size;
+    await flush();
+    await writer.close();
+    await wrap(`sync WAL checkpoint ${tmp}`, () => fs.syncDir(tmp));
+    await wrap(`rename WAL checkpoint ${tmp}`, () => fs.rename(tmp, final));
+    await wrap(`sync WAL directory ${dir}`, () => fs.syncDir(dir));
+  } catch (err) {
+    await writer.close().catch(() => undefined);
+    await fs.remove(tmp).catch(() => undefined);
+    throw err;
+  }
+
+  // The checkpoint is in place: what it replaces can go.
+  await wrap(`remove WAL segments folded into ${final}`, async () => {
+    for (const n of src.segments) await fs.remove(segmentPath(dir, n));
+    if (src.checkpoint !== undefined) await fs.remove(join(dir, checkpointName(src.checkpoint)));
+    await fs.syncDir(dir);
+  });
+  stats.removed = src.segments.length + (src.checkpoint !== undefined ? 1 : 0);
+  return stats;
+}
+
+async function sourceFiles(fs: WalFS, dir: string, src: ReplaySource): Promise<[string, number][]> {
+  const out: [string, number][] = [];
+  if (src.checkpoint !== undefined) {
+    const cpDir = join(dir, checkpointName(src.checkpoint));
+    const names = await wrap(`list WAL checkpoint ${cpDir}`, () => fs.readdir(cpDir));
+    for (const n of parseListing(names).segments) out.push([cpDir, n]);
+  }
+  for (const n of src.segments) out.push([dir, n]);
+  return out;
+}
+
+function filterRecord(rec: WALRecord, f: CheckpointFilter, stats: CheckpointStats, positions: Map<string, PositionRecord>): WALRecord | undefined {
+  switch (rec.type) {
+    case 'series': {
+      const kept: SeriesEntry[] = rec.series.filter((s) => f.keepSeries(s.ref));
+      stats.seriesKept += kept.length;
+      stats.seriesDropped += rec.series.length - kept.length;
+      return kept.length ? { type: 'series', series: kept } : undefined;
+    }
+    case 'samples':
+      return filterSamples(rec, f, stats);
+    case 'position':
+      positions.delete(rec.name); // keep insertion order = order of the latest update
+      positions.set(rec.name, rec);
+      return undefined;
+  }
+}
+
+function filterSamples(rec: SamplesRecord, f: CheckpointFilter, stats: CheckpointStats): SamplesRecord | undefined {
+  const { refs, values, t } = rec;
+  const n = refs.length;
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ti = typeof t === 'number' ? t : t[i];
+    if (ti > f.keepSamplesAfter && f.keepSeries(refs[i])) keep.push(i);
+  }
+  stats.samplesKept += keep.length;
+  stats.samplesDropped += n - keep.length;
+  if (keep.length === n) return rec;
+  if (keep.length === 0) return undefined;
+  // Copy values as 32-bit words so NaN payloads keep their exact bits.
+  const src = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const outValues = new Float64Array(keep.length);
+  const dst = new Uint32Array(outValues.buffer);
+  const outRefs = new Float64Array(keep.length);
+  const outT = typeof t === 'number' ? t : new Float64Array(keep.length);
+  for (let j = 0; j < keep.length; j++) {
+    const i = keep[j];
+    outRefs[j] = refs[i];
+    dst[2 * j] = src[2 * i];
+    dst[2 * j + 1] = src[2 * i + 1];
+    if (typeof outT !== 'number') outT[j] = (t as ArrayLike<number>)[i];
+  }
+  return { type: 'samples', t: outT, refs: outRefs, values: outValues };
+}

@@ -1,0 +1,68 @@
+/**
+ * Test helpers for the WAL suites: temp directories, record builders with exact value bits,
+ * collecting a replay, and comparing records bit for bit.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { Labels } from '../../../shared/model/labels.ts';
+import type { SamplesRecord, WALRecord } from '../../../shared/tsdb/wal/record.ts';
+import { WAL, type WALOptions } from '../../../shared/tsdb/wal/wal.ts';
+import type { ReplayResult } from '../../../shared/tsdb/wal/replay.ts';
+
+/** tempDir makes a fresh directory; cleanup() removes it. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-wal-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** bitsToFloat: a Float64Array whose elements have exactly the given 64-bit patterns. */
+export function fromBits(bits: readonly bigint[]): Float64Array {
+  return new Float64Array(new BigUint64Array(bits).buffer);
+}
+
+/** bitsOf: the exact 64-bit patterns of a Float64Array. */
+export function bitsOf(values: Float64Array): bigint[] {
+  return [...new BigUint64Array(values.buffer, values.byteOffset, values.length)];
+}
+
+export const STALE_NAN = 0x7ff0000000000002n;
+
+export function series(ref: number, obj: Record<string, string>): WALRecord {
+  return { type: 'series', series: [{ ref, labels: Labels.from(obj) }] };
+}
+
+export function samples(t: number, refs: number[], values: number[] | Float64Array): SamplesRecord {
+  return { type: 'samples', t, refs, values: values instanceof Float64Array ? values : Float64Array.from(values) };
+}
+
+/** plain turns records into comparable data: typed arrays to arrays, values to bit patterns. */
+export function plain(rec: WALRecord): unknown {
+  switch (rec.type) {
+    case 'series':
+      return { type: 'series', series: rec.series.map((s) => ({ ref: s.ref, labels: s.labels.flat })) };
+    case 'samples':
+      return {
+        type: 'samples',
+        t: typeof rec.t === 'number' ? rec.t : Array.from(rec.t),
+        refs: Array.from(rec.refs),
+        values: bitsOf(rec.values).map((b) => b.toString(16)),
+      };
+    case 'position':
+      return { type: 'position', name: rec.name, seq: rec.seq, data: Array.from(rec.data ?? []) };
+  }
+}
+
+/** expectSame compares record lists bit for bit. */
+export function expectSame(got: readonly WALRecord[], want: readonly WALRecord[]): void {
+  expect(got.map(plain)).toEqual(want.map(plain));
+}
+
+/** openReplay opens `dir` and replays it, returning the WAL, its records and the summary. */
+export async function openReplay(dir: string, opts: WALOptions = {}): Promise<{ wal: WAL; records: WALRecord[]; result: ReplayResult }> {
+  const wal = await WAL.open(dir, { log: () => undefined, ...opts });
+  const records: WALRecord[] = [];
+  const result = await wal.replay((r) => records.push(r));
+  return { wal, records, result };
+}
