@@ -46,7 +46,7 @@ export interface StringLiteral {
   kind: 'StringLiteral';
   type: 'string';
   /** value: the unquoted text. Bytes that are not valid UTF-8 (from `\xHH` or octal escapes) are
-   *  kept as lone surrogates U+DC80..U+DCFF, so `value.isWellFormed()` tells whether it is UTF-8. */
+   *  kept as lone surrogates U+DC80..U+DCFF, so `isValidUtf8(value)` (parser/gostr.ts) tells whether it is UTF-8. */
   value: string;
   pos: PosRange;
 }

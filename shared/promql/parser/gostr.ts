@@ -110,8 +110,10 @@ export function decodeUtf8Escaped(bytes: readonly number[]): string {
 
 /** isValidUtf8: false when `s` holds surrogate-escaped bytes or other lone surrogates. */
 export function isValidUtf8(s: string): boolean {
-  return s.isWellFormed();
+  return !LONE_SURROGATE.test(s);
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
 

@@ -15,7 +15,7 @@ import { checkAST } from './check.ts';
 import { Abort, type ParseOptions } from './cursor.ts';
 import { DurationParser } from './durations.ts';
 import { ParseError } from './errors.ts';
-import { unquote, UnquoteError, goQuote } from './gostr.ts';
+import { goQuote, isValidUtf8, unquote, UnquoteError } from './gostr.ts';
 import { AGGREGATORS, type Token, type TokenType } from './lexer.ts';
 
 export type { ParseOptions } from './cursor.ts';
@@ -231,7 +231,7 @@ class ExprParser extends DurationParser {
       if (t.type === 'STRING') {
         this.next();
         const v = this.unquote(t);
-        if (v === '' || !v.isWellFormed()) this.problem({ start: t.pos, end: t.end }, `invalid label name for grouping: ${goQuote(v)}`);
+        if (v === '' || !isValidUtf8(v)) this.problem({ start: t.pos, end: t.end }, `invalid label name for grouping: ${goQuote(v)}`);
         labels.push(v);
       } else if (t.type === 'IDENTIFIER' || t.type === 'METRIC_IDENTIFIER' || KEYWORD_LABEL_NAMES.has(t.type)) {
         this.next();
