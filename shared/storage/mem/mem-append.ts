@@ -26,10 +26,12 @@ export class MemAppender implements Appender {
 
   /**
    * append buffers one sample (see Appender.append). A timestamp that is not an integer of ms
-   * throws a RangeError, a new invalid label set an InvalidLabelError; nothing is buffered then.
+   * throws a RangeError, a new invalid label set an InvalidLabelError, a closed storage a
+   * StorageClosedError; nothing is buffered then.
    */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     if (this.#spent) throw new Error('BUG: append on an appender after commit or rollback');
+    this.#storage.checkOpen('append');
     if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels}: timestamp ${t} is not an integer of ms`);
     const r = this.#storage.resolveRef(ref, labels);
     const n = this.#n;

@@ -42,6 +42,7 @@ describe('memory storage specifics', () => {
     await s.close();
     expect(() => s.appender()).toThrow(StorageClosedError);
     expect(() => s.querier(0, 1)).toThrow(StorageClosedError);
+    expect(() => app.append(0, Labels.from({ __name__: 'n' }), 2, 1)).toThrow(StorageClosedError);
     expect(() => app.commit()).toThrow(StorageClosedError);
   });
 
