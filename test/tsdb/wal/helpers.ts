@@ -2,7 +2,7 @@
  * Test helpers for the WAL suites: temp directories, record builders with exact value bits,
  * collecting a replay, and comparing records bit for bit.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -10,6 +10,7 @@ import { Labels } from '../../../shared/model/labels.ts';
 import type { SamplesRecord, WALRecord } from '../../../shared/tsdb/wal/record.ts';
 import { WAL, type WALOptions } from '../../../shared/tsdb/wal/wal.ts';
 import type { ReplayResult } from '../../../shared/tsdb/wal/replay.ts';
+import { nodeFS, type WalFile, type WalFS } from '../../../shared/tsdb/wal/fs.ts';
 
 /** tempDir makes a fresh directory; cleanup() removes it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -65,4 +66,62 @@ export async function openReplay(dir: string, opts: WALOptions = {}): Promise<{ 
   const records: WALRecord[] = [];
   const result = await wal.replay((r) => records.push(r));
   return { wal, records, result };
+}
+
+/**
+ * FaultyFS wraps the real file system and counts operations; `failWrite`, `failCreate` and
+ * `failSync` make the next matching calls fail with the given errno code. A failing write first
+ * writes `partial` bytes of its data, as a disk filling mid-write does.
+ */
+export class FaultyFS implements WalFS {
+  writes = 0;
+  syncs = 0;
+  creates = 0;
+  failWrite: { code: string; partial: number } | undefined;
+  failCreate: string | undefined;
+  failSync: string | undefined;
+
+  create = async (path: string): Promise<WalFile> => {
+    this.creates++;
+    if (this.failCreate) throw errno(this.failCreate, 'open', path);
+    const inner = await nodeFS.create(path);
+    return {
+      write: async (data, position) => {
+        this.writes++;
+        const f = this.failWrite;
+        if (f) {
+          await inner.write(data.subarray(0, Math.min(f.partial, data.length)), position);
+          throw errno(f.code, 'write', path);
+        }
+        return inner.write(data, position);
+      },
+      sync: async () => {
+        this.syncs++;
+        if (this.failSync) throw errno(this.failSync, 'fsync', path);
+        return inner.sync();
+      },
+      truncate: (n) => inner.truncate(n),
+      close: () => inner.close(),
+    };
+  };
+  readFile = nodeFS.readFile;
+  truncate = nodeFS.truncate;
+  readdir = nodeFS.readdir;
+  mkdir = nodeFS.mkdir;
+  rename = nodeFS.rename;
+  remove = nodeFS.remove;
+  syncDir = nodeFS.syncDir;
+}
+
+function errno(code: string, syscall: string, path: string): NodeJS.ErrnoException {
+  const messages: Record<string, string> = { ENOSPC: 'no space left on device', EACCES: 'permission denied', EIO: 'i/o error' };
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${messages[code] ?? 'failed'}, ${syscall} '${path}'`);
+  err.code = code;
+  err.syscall = syscall;
+  return err;
+}
+
+/** segmentFiles lists the numbered segment files of a directory, sorted. */
+export function segmentFiles(dir: string): string[] {
+  return readdirSync(dir).filter((n) => /^\d{8}$/.test(n)).sort();
 }
