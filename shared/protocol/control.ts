@@ -79,6 +79,7 @@ export function encodeMetadata(entries: readonly MetricMetadata[]): Uint8Array {
  */
 export function parseHello(frame: readonly unknown[]): Hello {
   const version = frame[1];
+  if (version === undefined) throw new ProtocolError(CloseCode.UNSUPPORTED_VERSION, 'HELLO frame carries no protocol version');
   if (version !== PROTOCOL_VERSION) {
     throw new ProtocolError(
       CloseCode.UNSUPPORTED_VERSION,

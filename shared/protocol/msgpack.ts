@@ -46,6 +46,7 @@ function firstLine(err: unknown): string {
 /** describe names the msgpack-level type of a decoded value, for error messages. */
 export function describe(v: unknown): string {
   if (v === null) return 'nil';
+  if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Uint8Array) return 'a byte array';
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
