@@ -14,6 +14,7 @@ import { ENC_XOR } from './head-read';
 export { appendScrape, appendSamples } from './head-append';
 export { decodeHead, overlapping, exportChunks } from './head-read';
 export { decodeChunks } from './chunks-read';
+export { truncateBefore } from './head-truncate';
 export { freeBatch } from './batch';
 export { lastErrorCode, lastErrorIndex } from './errors';
 export { decodeXor } from './xor-decode';

@@ -211,6 +211,18 @@ export class Core {
   }
 
   /**
+   * truncateBefore frees every closed and out-of-order chunk whose samples are all older than t
+   * (Unix ms), for use once they are persisted, and returns how many it freed. Open chunks stay;
+   * refs stay valid. Duplicate checks no longer see freed samples: a late sample at a freed
+   * timestamp, still inside the out-of-order window, is stored again (readers merging blocks with
+   * the head de-duplicate it).
+   */
+  truncateBefore(t: number): number {
+    if (!Number.isSafeInteger(t)) throw new CoreInputError(`truncateBefore: t must be an integer of ms, got ${t}`, 't', -1);
+    return this.#raw.truncateBefore(t) >>> 0;
+  }
+
+  /**
    * encodeChunk encodes samples (timestamps in order, at most 65535) into one XOR chunk with its
    * encoding byte in front, exactly as the head would; for tests and tools, outside the head.
    */

@@ -20,6 +20,7 @@ export interface RawCore {
   decodeChunks(data: number, dataLen: number, offsets: number, chunkCount: number, starts: number, seriesCount: number, mint: number, maxt: number): number;
   overlapping(refs: number, n: number, mint: number, maxt: number, out: number): number;
   exportChunks(refs: number, n: number, flags: number): number;
+  truncateBefore(t: number): number;
   encodeChunk(ts: number, vs: number, n: number): number;
   lastEncodedLength(): number;
   freeBatch(ptr: number): void;

@@ -2,7 +2,8 @@
 // (duplicates, out of bounds, conflicts, out-of-order window), merge on read, overlap filtering,
 // export/decode round trips, memory growth between views, and refused input.
 import { describe, expect, test } from 'vitest';
-import { loadCore, AppendStatus, CoreInputError, type Core } from '../../core-wasm/host/index.ts';
+import { loadCore, AppendStatus, CoreInputError, type Core, type CoreBatch } from '../../core-wasm/host/index.ts';
+import type { SampleBatch } from '../../shared/storage/interface.ts';
 import { bitsOf, chunkCounts, f64FromBits, seriesOf } from './helpers.ts';
 
 const RANGE = 7_200_000;
@@ -170,6 +171,17 @@ describe('reads', () => {
     expect(Array.from(core.overlapping(refs, -Infinity, Infinity))).toEqual([first, first + 1, first + 3]);
   });
 
+  test('a CoreBatch is a SampleBatch', () => {
+    const asSampleBatch = (b: CoreBatch): SampleBatch => b;
+    const core = loadCore();
+    const ref = oneSeries(core);
+    core.appendScrape(5, ref, new Float64Array([7]));
+    const b = asSampleBatch(core.decode(ref, 0, 10));
+    expect([b.seriesCount, b.sampleCount, b.offsets()[1], b.timestamps()[0], b.values()[0]]).toEqual([1, 1, 1, 5, 7]);
+    expect(b.valuesPtr % 8).toBe(0);
+    b.release();
+  });
+
   test('decode of an empty range or an empty series gives empty series', () => {
     const core = loadCore();
     const first = core.newSeries(2);
@@ -195,6 +207,26 @@ describe('reads', () => {
     for (const i of [0, 1, 2]) expect(seriesOf(fromChunks, i)).toEqual(seriesOf(fromHead, i));
     fromHead.release();
     fromChunks.release();
+  });
+});
+
+describe('truncation', () => {
+  test('truncateBefore frees chunks wholly before t and keeps the rest readable', () => {
+    const core = loadCore({ outOfOrderWindowMs: 3_600_000 });
+    const ref = oneSeries(core);
+    scrapes(core, ref, every(480, T0, 15_000));
+    const cut = T0 + 240 * 15_000; // the first two chunks end before it
+    // Two late samples inside the window: one before the cut (dropped with it), one after.
+    const late = core.appendSamples(new Uint32Array([ref[0], ref[0]]), new Float64Array([cut - 10_001, cut + 1]), new Float64Array([1, 2]));
+    expect(Array.from(late)).toEqual([APPENDED, APPENDED]);
+    expect(chunkShape(core, ref).counts).toEqual([120, 120, 120, 120]);
+    expect(core.truncateBefore(cut)).toBe(2);
+    const b = core.decode(ref, -Infinity, Infinity);
+    const ts = Array.from(b.timestamps());
+    expect(ts[0]).toBe(cut);
+    expect(ts.length).toBe(241); // 240 in-order samples and the late one after cut
+    b.release();
+    expect(core.stats().oooSamples).toBe(1);
   });
 });
 
