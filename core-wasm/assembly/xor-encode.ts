@@ -69,14 +69,14 @@ export function writerStart(w: ChunkWriter, t: i64, capHint: u32): void {
   return ((w.bits + 7) >>> 3) + <u32>w.fresh;
 }
 
-/** ensureRoom grows w.buf (by half, at least) so that one more sample fits with the write slack. */
+/** ensureRoom grows w.buf (by a quarter, at least 32 bytes) so that one more sample fits with the write slack. */
 @inline function ensureRoom(w: ChunkWriter): void {
   const need = (w.bits >>> 3) + MAX_SAMPLE_BYTES + WRITE_SLACK;
   if (need > w.cap) grow(w, need);
 }
 
 function grow(w: ChunkWriter, need: u32): void {
-  const cap = roundCap(max<u32>(need, w.cap + (w.cap >>> 1)));
+  const cap = roundCap(max<u32>(need, w.cap + max<u32>(32, w.cap >>> 2)));
   const buf = heap.realloc(w.buf, cap);
   memory.fill(buf + w.cap, 0, cap - w.cap);
   w.buf = buf;
