@@ -1,0 +1,150 @@
+/**
+ * Scrape pages: turns one scraped page into appended samples, as Prometheus' scrape loop does. A
+ * per-target cache maps each series' text as written (`name{labels}`) to its storage ref and final
+ * labels, so a series seen before costs a map look-up: no label parsing, relabeling or hashing.
+ * Series that were in the previous page and are missing from this one get a staleness marker.
+ */
+import { Labels } from '../../shared/model/labels.ts';
+import { STALE_NAN } from '../../shared/model/stale.ts';
+import { relabel } from '../../shared/relabel/index.ts';
+import type { RelabelConfig } from '../../shared/relabel/relabel-config.ts';
+import type { ExpositionParser } from '../../shared/exposition/types.ts';
+import type { Appender, AppendResult, SeriesRef } from '../../shared/storage/interface.ts';
+
+/** PageOptions: how a target's samples are labelled and limited. */
+export interface PageOptions {
+  /** The target's labels (job, instance, …) after target relabeling. */
+  targetLabels: Labels;
+  /** honor_labels: scraped labels win over target labels (else they are kept as `exported_…`). */
+  honorLabels: boolean;
+  /** honor_timestamps: use timestamps the page gives (else the scrape time). */
+  honorTimestamps: boolean;
+  metricRelabel: readonly RelabelConfig[];
+  /** sample_limit: more samples than this after relabeling fail the scrape; 0 means no limit. */
+  sampleLimit: number;
+}
+
+/** SampleLimitError: the page had more samples than sample_limit allows; nothing was stored. */
+export class SampleLimitError extends Error {
+  constructor(readonly limit: number, readonly got: number) {
+    super(`sample limit exceeded: ${got} samples after relabeling, limit ${limit}`);
+    this.name = 'SampleLimitError';
+  }
+}
+
+/** PageReport: the figures of one page, which the synthetic scrape_* series record. */
+export interface PageReport {
+  /** Samples on the page (scrape_samples_scraped). */
+  scraped: number;
+  /** Samples kept after metric relabeling (scrape_samples_post_metric_relabeling). */
+  kept: number;
+  /** Series not seen on this target before (scrape_series_added). */
+  added: number;
+  /** Samples the storage refused (out of order, duplicate timestamp), with the first reason. */
+  refused: number;
+  firstRefusal?: string;
+}
+
+interface Entry {
+  ref: SeriesRef;
+  /** Final labels, or null when metric relabeling drops the series. */
+  labels: Labels | null;
+  /** The scrape iteration that last saw the series. */
+  seen: number;
+}
+
+/** ScrapeCache: one target's series cache and staleness state. Not safe for concurrent use. */
+export class ScrapeCache {
+  readonly #entries = new Map<string, Entry>();
+  #iteration = 0;
+  /** Series kept by the previous successful page: candidates for staleness markers. */
+  #previous: Entry[] = [];
+
+  /**
+   * appendPage parses the whole page into `app` at scrape time `t` (ms). It throws the parser's
+   * error or SampleLimitError before anything is committed; the caller then rolls back and calls
+   * markAllStale if the target failed. On success the caller commits.
+   */
+  appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
+    const iteration = ++this.#iteration;
+    const current: Entry[] = [];
+    let scraped = 0, added = 0;
+    for (let kind = parser.next(); kind !== 'eof'; kind = parser.next()) {
+      if (kind !== 'series' || parser.isCreatedSeries()) continue;
+      scraped++;
+      const key = parser.series();
+      let entry = this.#entries.get(key);
+      if (entry === undefined) {
+        const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
+        entry = { ref: 0, labels, seen: 0 };
+        // The page's text is a slice of the page; a flat copy lets the page be collected.
+        this.#entries.set(flatCopy(key), entry);
+        if (labels !== null) added++;
+      }
+      if (entry.labels === null || entry.seen === iteration) continue; // dropped, or repeated on the page
+      entry.seen = iteration;
+      current.push(entry);
+      if (opts.sampleLimit > 0 && current.length > opts.sampleLimit) continue; // counted, failed below
+      const ts = opts.honorTimestamps && !Number.isNaN(parser.timestamp) ? parser.timestamp : t;
+      entry.ref = app.append(entry.ref, entry.labels, ts, parser.value);
+    }
+    if (opts.sampleLimit > 0 && current.length > opts.sampleLimit) throw new SampleLimitError(opts.sampleLimit, current.length);
+    // Series that vanished since the previous page go stale now.
+    for (const e of this.#previous) {
+      if (e.seen !== iteration && e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
+    }
+    this.#previous = current;
+    return { scraped, kept: current.length, added, refused: 0 };
+  }
+
+  /** markAllStale writes staleness markers for every series of the last page (target failed or gone). */
+  markAllStale(app: Appender, t: number): void {
+    for (const e of this.#previous) if (e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
+    this.#previous = [];
+  }
+
+  /** size is the number of cached series texts. */
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** countRefusals folds a commit's refused samples into a report. */
+export function countRefusals(report: PageReport, result: AppendResult): PageReport {
+  if (result.errors.length === 0) return report;
+  return { ...report, refused: result.errors.length, firstRefusal: result.errors[0].message };
+}
+
+/**
+ * mergeTargetLabels adds the target's labels to a scraped set. With honor_labels the scraped value
+ * wins; without it the target's wins and a clashing scraped label is kept as `exported_<name>`
+ * (prefixed again while that name is taken too), as Prometheus does.
+ */
+export function mergeTargetLabels(scraped: Labels, opts: Pick<PageOptions, 'targetLabels' | 'honorLabels'>): Labels {
+  const target = opts.targetLabels;
+  if (target.size === 0) return scraped;
+  const out = new Map<string, string>(scraped);
+  const conflicts: Array<[string, string]> = [];
+  for (const [name, value] of target) {
+    const mine = out.get(name);
+    if (mine === undefined) {
+      out.set(name, value);
+    } else if (!opts.honorLabels) {
+      conflicts.push([name, mine]);
+      out.set(name, value);
+    }
+  }
+  // Shorter names first, each to the first free exported_… name (Prometheus' order).
+  conflicts.sort((a, b) => a[0].length - b[0].length);
+  for (const [name, value] of conflicts) {
+    let exported = `exported_${name}`;
+    while (out.has(exported)) exported = `exported_${exported}`;
+    out.set(exported, value);
+  }
+  return Labels.fromPairs(out);
+}
+
+function flatCopy(s: string): string {
+  // Concatenating forces V8 to materialise a flat string instead of keeping a sliced view of the page.
+  return (' ' + s).slice(1);
+}

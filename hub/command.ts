@@ -1,0 +1,81 @@
+/**
+ * The `outpost hub` command: the hub's composition root. It opens the storage, starts the scrape
+ * loops of the config's `scrape_configs` (static targets for now), and serves the HTTP API.
+ * Without --config.file it runs the embedded default config, which scrapes the hub's own
+ * `/metrics` every 15 s, so a fresh install has data to query at once.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from '../shared/cli/command.ts';
+import { ConfigError, loadConfigFile, parseConfig, type Config } from '../shared/config/index.ts';
+import { openMemStorage } from '../shared/storage/mem/index.ts';
+import { parseListenAddress, serve } from '../shared/api/serve.ts';
+import { ScrapeLoop } from '../edge/scrape/loop.ts';
+import { buildTargets, TargetError } from '../edge/scrape/targets.ts';
+import { hubApp } from './app.ts';
+import { hubRegistry } from './metrics.ts';
+
+const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+
+/** defaultConfig: the config a hub runs without --config.file: it scrapes itself. */
+export function defaultConfig(port: number): string {
+  return [
+    'global:',
+    '  scrape_interval: 15s',
+    'scrape_configs:',
+    '  - job_name: outpost',
+    '    static_configs:',
+    `      - targets: ['localhost:${port}']`,
+    '',
+  ].join('\n');
+}
+
+export const hubCommand: Command = {
+  name: 'hub',
+  summary: 'Run a hub: scrape its targets, store samples in memory, serve the Prometheus HTTP API.',
+  usage: 'hub [flags]',
+  flags: [
+    { name: 'config.file', help: 'Prometheus-format configuration file (without it: scrape the hub itself every 15s)', default: '' },
+    { name: 'web.listen-address', help: 'Address to listen on for the HTTP API', default: '0.0.0.0:9090' },
+  ],
+  async run(args) {
+    const listen = parseListenAddress(args.flags.get('web.listen-address')!);
+    const file = args.flags.get('config.file')!;
+    let config: Config;
+    try {
+      config = file ? await loadConfigFile(file) : parseConfig(defaultConfig(listen.port), '(default config)');
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(`outpost hub: invalid configuration: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+    const storage = openMemStorage();
+    const app = hubApp({ storage, registry: hubRegistry(storage, version), version });
+    const server = await serve(app, listen);
+    const loops: ScrapeLoop[] = [];
+    try {
+      for (const job of config.scrapeConfigs) {
+        for (const target of buildTargets(job, job.staticConfigs).active) loops.push(new ScrapeLoop(storage, target));
+      }
+    } catch (err) {
+      await server.close();
+      if (err instanceof TargetError) {
+        console.error(`outpost hub: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+    for (const loop of loops) loop.start();
+    console.error(`outpost hub ${version}: listening on ${listen.host}:${server.port}, scraping ${loops.length} target(s)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    console.error('outpost hub: shutting down');
+    await Promise.all(loops.map((l) => l.stop()));
+    await server.close();
+    await storage.close();
+    return 0;
+  },
+};
