@@ -19,6 +19,7 @@ import {
   type BatchKindValue,
   type Hello,
   type Limits,
+  type Welcome,
 } from './frames.ts';
 import { packFrame } from './msgpack.ts';
 import { SeriesLists } from './series-lists.ts';
@@ -87,12 +88,20 @@ export class EdgeEncoder {
   }
 
   /**
-   * welcome applies the limits of the hub's WELCOME. It must come before the first batch, since
-   * the hub enforces its limits from the start.
+   * welcome applies the hub's WELCOME: its limits, and its `acked`, so that the first batch must
+   * come after max(hello.resume, acked). It must come before the first batch, since the hub
+   * enforces its limits from the start.
    */
-  welcome(limits: Limits): void {
+  welcome(w: Pick<Welcome, 'acked' | 'limits'>): void {
     if (this.#state.size !== 0 || this.#lastSeq !== 0) throw new Error('BUG: EdgeEncoder.welcome after batches were encoded');
-    this.reset(limits);
+    const resume = Math.max(this.#resume, w.acked);
+    this.reset(w.limits);
+    this.#resume = resume;
+  }
+
+  /** nextSeq: the sequence number the next batch must carry at the earliest (exactly, after the first). */
+  get nextSeq(): number {
+    return (this.#lastSeq || this.#resume) + 1;
   }
 
   /**

@@ -171,6 +171,17 @@ describe('series and lists', () => {
     expect(seen).toEqual([ls[3].toString(), ls[1].toString()]);
   });
 
+  it('applies WELCOME: limits, and the hub\'s acked position', () => {
+    const p = new Pair();
+    p.enc.welcome({ acked: 9, limits: { ...p.enc.limits, maxSeries: 2 } });
+    expect(p.enc.nextSeq).toBe(10);
+    expect(() => p.enc.encodeScrape(9, 0, series(1), [1])).toThrow(/BUG: sequence 9 does not follow resume position 9/);
+    expect(() => p.enc.encodeScrape(10, 0, series(3), [1, 2, 3])).toThrow(/maxSeries 2/);
+    p.seq = 9;
+    expect(p.scrape(0, series(2), [1, 2]).seq).toBe(10);
+    expect(p.enc.nextSeq).toBe(11);
+  });
+
   it('resets both sides on a new connection', () => {
     const p = new Pair();
     const ls = series(3);
