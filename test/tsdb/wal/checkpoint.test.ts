@@ -141,7 +141,7 @@ function summarisedRecords(records: readonly WALRecord[], keep: (ref: number) =>
     if (r.type === 'series') out.push({ type: 'series', series: r.series.filter((s) => st.series.has(s.ref)) });
     else if (r.type === 'position') out.push(r);
     else {
-      const idx = [...r.refs.keys()].filter((i) => keep(r.refs[i]) && (typeof r.t === 'number' ? r.t : r.t[i]) > after);
+      const idx = Array.from({ length: r.refs.length }, (_, i) => i).filter((i) => keep(r.refs[i]) && (typeof r.t === 'number' ? r.t : r.t[i]) > after);
       const bits = bitsOf(r.values);
       out.push({ type: 'samples', t: r.t, refs: idx.map((i) => r.refs[i]), values: fromBits(idx.map((i) => bits[i])) });
     }
