@@ -102,6 +102,12 @@ export interface Querier {
   labelNames(matchers?: readonly Matcher[]): string[];
   /** labelValues returns the sorted values of `name` over the series that match. */
   labelValues(name: string, matchers?: readonly Matcher[]): string[];
+  /**
+   * fromColumns copies samples computed outside storage (a subquery's points) into a SampleBatch
+   * in the same WebAssembly memory, so the range kernels can run on them. Same layout as
+   * SampleBatch: series i owns [offsets[i], offsets[i+1]) of the columns, in time order.
+   */
+  fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch;
   close(): void;
 }
 
@@ -139,5 +145,57 @@ export interface SampleBatch {
   readonly offsetsPtr: number;
   readonly timestampsPtr: number;
   readonly valuesPtr: number;
+  /** The PromQL kernels, run in the WebAssembly memory that holds this batch. */
+  readonly kernels: BatchKernels;
   release(): void;
+}
+
+/** StepGrid: the evaluation times start, start + step, …, steps of them (Unix ms). */
+export interface StepGrid {
+  start: number;
+  step: number;
+  steps: number;
+}
+
+/**
+ * StepMatrix: one value per series per step, row-major: series i at step j is index
+ * i * steps + j. present[k] is 1 where a value exists (a value may itself be NaN). `timestamps`,
+ * where given, holds the time of the sample each value came from (for `timestamp()`). The arrays
+ * are copies owned by the caller.
+ */
+export interface StepMatrix {
+  series: number;
+  steps: number;
+  values: Float64Array;
+  present: Uint8Array;
+  timestamps?: Float64Array;
+}
+
+/** RangeFunction: the PromQL functions over range vectors that run as kernels. */
+export type RangeFunction =
+  | 'rate' | 'increase' | 'delta' | 'irate' | 'idelta' | 'resets' | 'changes' | 'deriv' | 'predict_linear'
+  | 'avg_over_time' | 'min_over_time' | 'max_over_time' | 'sum_over_time' | 'count_over_time'
+  | 'quantile_over_time' | 'stddev_over_time' | 'stdvar_over_time' | 'last_over_time' | 'first_over_time'
+  | 'present_over_time' | 'mad_over_time' | 'ts_of_min_over_time' | 'ts_of_max_over_time'
+  | 'ts_of_last_over_time' | 'ts_of_first_over_time' | 'double_exponential_smoothing';
+
+/**
+ * BatchKernels: PromQL's selector and range-function evaluation over a SampleBatch's columns, one
+ * call per selector or function for all series and all steps (../shared/DESIGN.md: cross in
+ * batches, keep samples inside). Semantics are Prometheus 3's: windows are left-open, (t - range, t].
+ */
+export interface BatchKernels {
+  /**
+   * instant: for each series and step t, the newest sample in (t - lookbackMs, t], absent when
+   * there is none or it is a staleness marker; `timestamps` gives that sample's time.
+   */
+  instant(grid: StepGrid, lookbackMs: number): StepMatrix;
+  /**
+   * range: `fn` over the samples in (t - rangeMs, t] of each series at each step, staleness
+   * markers excluded; absent where the function has no value (e.g. rate with fewer than two
+   * samples). `params` holds the function's scalar arguments, one array of `steps` values per
+   * argument in PromQL order (quantile_over_time's q, predict_linear's t,
+   * double_exponential_smoothing's sf and tf).
+   */
+  range(fn: RangeFunction, grid: StepGrid, rangeMs: number, params?: readonly Float64Array[]): StepMatrix;
 }
