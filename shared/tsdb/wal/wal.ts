@@ -275,7 +275,11 @@ export class WAL {
       } else if (this.#cuts.length) {
         const cuts = this.#cuts;
         this.#cuts = [];
-        const next = await this.#writer.cut().catch(() => this.#writer.last + 1);
+        const next = await this.#writer.cut().catch((err: Error) => {
+          // The segment is closed either way; the failed fsync is reported to the next log().
+          this.#syncError = err;
+          return this.#writer.last + 1;
+        });
         for (const c of cuts) c(next);
       } else {
         return;

@@ -42,8 +42,6 @@ export class SegmentWriter {
   #last: number;
   #dirty = false;
   #broken: Error | null = null;
-  /** bytesWritten: payload and header bytes written by successful batches. */
-  bytesWritten = 0;
 
   /** The writer's first new segment will be `last + 1`. */
   constructor(fs: WalFS, dir: string, opts: SegmentWriterOptions, last: number) {
@@ -112,7 +110,6 @@ export class SegmentWriter {
       await this.#rollback(startSegment, startOffset, startLast, created);
       throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
     }
-    this.bytesWritten += this.#w.len;
   }
 
   /** sync fsyncs the active segment if anything was written since the last sync. */
