@@ -34,8 +34,34 @@ function translate(expr: string): { source: string; flags: string } {
     src = src.slice(lead[0].length);
   }
   let out = '';
+  // Case-insensitivity scoped to a group (`(?i:…)`, or `(?i)` inside a group) has no JavaScript
+  // spelling before V8 12.5, so letters in that scope are written as [xX] classes. `fold` is the
+  // current scope's state; `scopes` the states of the enclosing groups.
+  const global = flags.includes('i');
+  let fold = false;
+  const scopes: boolean[] = [];
   for (let i = 0; i < src.length; i++) {
     const c = src[i];
+    const flagGroup = c === '(' ? /^\(\?([imsU]*)(?:-([imsU]*))?([:)])/.exec(src.slice(i)) : null;
+    if (flagGroup && (flagGroup[1] || flagGroup[2])) {
+      const [all, on, off = '', end] = flagGroup;
+      if (/[mU]/.test(on + off) || off.includes('s')) throw new RegexError(expr, `flag group ${all} is not supported (only i and s may be scoped)`);
+      const next: boolean = on.includes('i') ? true : off.includes('i') ? false : fold;
+      if (end === ':') {
+        scopes.push(fold);
+        out += '(?:';
+      }
+      fold = next;
+      i += all.length - 1;
+      continue;
+    }
+    if (c === '(') { scopes.push(fold); }
+    if (c === ')') { fold = scopes.pop() ?? false; }
+    if (fold && !global && /[a-zA-Z]/.test(c)) {
+      const lo = c.toLowerCase(), up = c.toUpperCase();
+      out += `[${lo}${up}]`;
+      continue;
+    }
     if (c === '\\') {
       const n = src[i + 1];
       if (n === undefined) throw new RegexError(expr, 'trailing backslash');
@@ -48,7 +74,14 @@ function translate(expr: string): { source: string; flags: string } {
         i = end < 0 ? src.length : end + 1;
         continue;
       }
-      if ((n === 'p' || n === 'P') && src[i + 2] !== '{' && src[i + 2] !== undefined) {
+      if ((n === 'p' || n === 'P') && src[i + 2] === '{') {
+        const close = src.indexOf('}', i + 3);
+        if (close < 0) throw new RegexError(expr, `missing closing } in \\${n}{`);
+        out += src.slice(i, close + 1); // copied whole: a scoped (?i) must not fold the class name
+        i = close;
+        continue;
+      }
+      if ((n === 'p' || n === 'P') && src[i + 2] !== undefined) {
         out += `\\${n}{${src[i + 2]}}`; // Go's one-letter class \pL is JavaScript's \p{L}
         i += 2;
         continue;
@@ -58,13 +91,10 @@ function translate(expr: string): { source: string; flags: string } {
       continue;
     }
     if (c === '(' && src.startsWith('(?P<', i)) { out += '(?<'; i += 3; continue; }
-    if (c === '(' && /^\(\?[imsU]+\)/.test(src.slice(i))) {
-      throw new RegexError(expr, 'flag groups are only supported at the start of the expression');
-    }
     if (c === '[') {
       const end = classEnd(src, i);
       if (end < 0) throw new RegexError(expr, 'missing closing ]');
-      out += translateClass(expr, src.slice(i, end + 1));
+      out += translateClass(expr, src.slice(i, end + 1), fold && !global);
       i = end;
       continue;
     }
@@ -93,8 +123,11 @@ function classEnd(src: string, start: number): number {
   return -1;
 }
 
-/** translateClass rewrites one bracket expression: POSIX classes, and a leading literal `]`. */
-function translateClass(expr: string, cls: string): string {
+/**
+ * translateClass rewrites one bracket expression: POSIX classes, a leading literal `]`, and with
+ * `fold` the other case of every letter and letter range.
+ */
+function translateClass(expr: string, cls: string, fold = false): string {
   const only = /^\[\[:\^([a-z]+):\]\]$/.exec(cls);
   if (only && POSIX[only[1]] !== undefined) return `[^${POSIX[only[1]]}]`;
   let i = 1;
@@ -116,6 +149,13 @@ function translateClass(expr: string, cls: string): string {
       continue;
     }
     if (c === '[') { out += '\\['; continue; }
+    if (fold && /[a-zA-Z]/.test(c)) {
+      const range = cls[i + 1] === '-' && /[a-zA-Z]/.test(cls[i + 2] ?? '') ? cls[i + 2] : '';
+      const lo = range ? c + '-' + range : c;
+      out += lo + lo.toUpperCase() + lo.toLowerCase();
+      if (range) i += 2;
+      continue;
+    }
     out += c;
   }
   return out + ']';

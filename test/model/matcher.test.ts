@@ -19,6 +19,14 @@ describe('Matcher.matches', () => {
     ['=~', '.+', '', false],
     ['=~', 'foo.*', 'foobar', true],
     ['=~', '(?i)FOO', 'foo', true],
+    ['=~', 'a(?i)b', 'aB', true], // a flag group applies to the rest of its group
+    ['=~', 'a(?i)b', 'AB', false],
+    ['=~', '(?i:foo)bar', 'FoObar', true],
+    ['=~', '(?i:foo)bar', 'fooBAR', false],
+    ['=~', 'x((?i)y)z', 'xYz', true],
+    ['=~', 'x((?i)y)z', 'xYZ', false],
+    ['=~', '(?i:[a-c]+)', 'AbC', true],
+    ['=~', '(?i:[^a])', 'A', false],
     ['=~', '[[:digit:]]+', '123', true],
     ['=~', '[[:alpha:]_]+', 'ab_c', true],
     ['=~', '[[:^digit:]]+', 'abc', true],
@@ -40,7 +48,7 @@ describe('Matcher.matches', () => {
 });
 
 describe('Matcher regex errors', () => {
-  for (const bad of ['(', 'a[', '[[:nope:]]', '(?U)a', 'a(?i)b']) {
+  for (const bad of ['(', 'a[', '[[:nope:]]', '(?U)a', 'a(?U:b)', 'a(?m)b']) {
     it(JSON.stringify(bad), () => expect(() => new Matcher('=~', 'l', bad)).toThrow(RegexError));
   }
 });
