@@ -5,22 +5,11 @@
  * Prometheus remote write 1.0 protobuf (hand-encoded here, uncompressed: snappy is not applied).
  * Prints Markdown tables; asserts nothing.
  */
-import { createRequire } from 'node:module';
+import type { Labels } from '../../shared/model/labels.ts';
 import { fileURLToPath } from 'node:url';
-import { Labels } from '../../shared/model/labels.ts';
+import { loadModel, median, modelScrapes, type Model, type Scrape } from './workload.ts';
 import { EdgeEncoder } from '../../shared/protocol/edge-encoder.ts';
 import { HubDecoder } from '../../shared/protocol/hub-decoder.ts';
-
-interface ModelTarget {
-  S: number;
-  values: Float64Array;
-  prefixes: string[];
-  advance(dt: number): void;
-}
-interface Model {
-  Target: new (o: { handlers: number; seed: number; extraLabels?: string }) => ModelTarget;
-  jobFor(i: number): string;
-}
 
 const TARGETS = 10;
 const HANDLERS = 10; // 35 series each: 3,500 series in all
@@ -29,50 +18,9 @@ const SCRAPES = 40;
 const INTERVAL_MS = 15_000;
 const REPEATS = 5;
 
-/** loadModel reads the shared workload generator beside the repository (CommonJS). */
-function loadModel(): Model {
-  const path = fileURLToPath(new URL('../../../shared/bench/gen/model.js', import.meta.url));
-  try {
-    return createRequire(import.meta.url)(path) as Model;
-  } catch (err) {
-    throw new Error(`load benchmark model ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** parsePrefix turns the model's `name{a="b",…} ` into Labels (its values hold no quotes). */
-function parsePrefix(prefix: string, extra: Record<string, string>): Labels {
-  const m = /^([^{ ]+)(?:\{(.*)\})? $/.exec(prefix);
-  if (!m) throw new Error(`BUG: cannot parse series ${JSON.stringify(prefix)}`);
-  const pairs: [string, string][] = [['__name__', m[1]], ...Object.entries(extra)];
-  for (const kv of (m[2] ?? '').split(',').filter(Boolean)) {
-    const eq = kv.indexOf('=');
-    pairs.push([kv.slice(0, eq), kv.slice(eq + 2, -1)]);
-  }
-  return Labels.fromPairs(pairs);
-}
-
-interface Scrape {
-  t: number;
-  series: Labels[];
-  values: Float64Array;
-}
-
-/** workload: per target, the label sets and SCRAPES+WARMUP_SCRAPES scrapes of values. */
+/** workload: per target, WARMUP_SCRAPES + SCRAPES jittered scrapes of the model's values. */
 function workload(model: Model): Scrape[][] {
-  const out: Scrape[][] = [];
-  const t0 = 1_700_000_000_000;
-  for (let ti = 0; ti < TARGETS; ti++) {
-    const target = new model.Target({ handlers: HANDLERS, seed: 1000 + ti });
-    const series = target.prefixes.map((p) => parsePrefix(p, { job: model.jobFor(ti), instance: `10.0.0.${ti}:9100` }));
-    const scrapes: Scrape[] = [];
-    for (let s = 0; s < WARMUP_SCRAPES + SCRAPES; s++) {
-      target.advance(INTERVAL_MS / 1000);
-      // Real scrapes jitter by a few milliseconds.
-      scrapes.push({ t: t0 + s * INTERVAL_MS + ((s * 7 + ti * 3) % 5), series, values: Float64Array.from(target.values) });
-    }
-    out.push(scrapes);
-  }
-  return out;
+  return modelScrapes(model, { targets: TARGETS, handlers: HANDLERS, scrapes: WARMUP_SCRAPES + SCRAPES, intervalMs: INTERVAL_MS, jitter: true });
 }
 
 // ---- Prometheus remote write 1.0, hand-encoded protobuf ----------------------------------------
@@ -156,11 +104,6 @@ function remoteWriteEncode(series: readonly Labels[], values: Float64Array, t: n
 }
 
 // ---- runs ---------------------------------------------------------------------------------------
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 interface Run {
   firstBytes: number;
