@@ -49,3 +49,14 @@ export function allocBatch(series: u32, room: u64): Batch | null {
 export function freeBatch(b: usize): void {
   heap.free(b);
 }
+
+/**
+ * allocColumns allocates a batch of `series` series and exactly `samples` samples for the host
+ * to fill (offsets, then the columns), or returns 0 (ERR_TOO_LARGE). Free it with freeBatch.
+ */
+export function allocColumns(series: u32, samples: u32): usize {
+  const b = allocBatch(series, samples);
+  if (b === null) return 0;
+  b.sampleCount = samples;
+  return changetype<usize>(b);
+}

@@ -1,6 +1,7 @@
-// Outpost's WebAssembly core: the XOR chunk codec and the in-memory head of the TSDB. This entry
-// re-exports the flat functions the host (core-wasm/host) calls; every argument is a number or an
-// address in linear memory. See docs/head.md and docs/chunk-format.md.
+// Outpost's WebAssembly core: the XOR chunk codec, the in-memory head of the TSDB and the PromQL
+// kernels. This entry re-exports the flat functions the host (core-wasm/host) calls; every
+// argument is a number or an address in linear memory. See docs/head.md, docs/chunk-format.md
+// and docs/kernels.md.
 import {
   configure, newSeries as allocSeries, seriesCount as countSeries, seriesAt, closedChunks, chunkAt,
   Series, SERIES_SIZE, ChunkMeta, CHUNK_META_SIZE,
@@ -15,7 +16,9 @@ export { appendScrape, appendSamples } from './head-append';
 export { decodeHead, overlapping, exportChunks } from './head-read';
 export { decodeChunks } from './chunks-read';
 export { truncateBefore } from './head-truncate';
-export { freeBatch } from './batch';
+export { freeBatch, allocColumns } from './batch';
+export { instantKernel } from './kernels/instant';
+export { rangeKernel } from './kernels/range';
 export { lastErrorCode, lastErrorIndex } from './errors';
 export { decodeXor } from './xor-decode';
 

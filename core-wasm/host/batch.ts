@@ -2,9 +2,11 @@
  * CoreBatch: the columns one decode call wrote into the core's memory, satisfying SampleBatch
  * (shared/storage/interface.ts) structurally. Series i owns sample indexes
  * [offsets[i], offsets[i+1]) of timestamps() and values(), in time order, without duplicates.
+ * Its `kernels` evaluate PromQL selectors and range functions on the columns in place.
  */
 import type { RawCore } from './exports.ts';
 import type { MemoryViews } from './memory.ts';
+import { CoreKernels } from './kernels.ts';
 
 /** CoreBatch: see the module comment. Getters return fresh views; release() frees the columns. */
 export class CoreBatch {
@@ -13,6 +15,8 @@ export class CoreBatch {
   readonly offsetsPtr: number;
   readonly timestampsPtr: number;
   readonly valuesPtr: number;
+  /** The PromQL kernels over this batch's columns (core-wasm/host/kernels.ts). */
+  readonly kernels: CoreKernels;
   #raw: RawCore;
   #views: MemoryViews;
   #ptr: number;
@@ -29,6 +33,13 @@ export class CoreBatch {
     this.offsetsPtr = u32[h + 2];
     this.timestampsPtr = u32[h + 3];
     this.valuesPtr = u32[h + 4];
+    this.kernels = new CoreKernels(raw, views, {
+      seriesCount: this.seriesCount,
+      offsetsPtr: this.offsetsPtr,
+      timestampsPtr: this.timestampsPtr,
+      valuesPtr: this.valuesPtr,
+      check: () => this.#live(),
+    });
   }
 
   /** offsets: seriesCount + 1 sample indexes, a view valid until memory grows. */

@@ -177,6 +177,43 @@ export class Core {
     }
   }
 
+  /**
+   * fromColumns copies samples computed outside the head (a subquery's points) into a new batch
+   * in one copy, so that the kernels can run on them. Series i owns [offsets[i], offsets[i+1]) of
+   * the columns; offsets must not decrease and must stay within the columns, and each series'
+   * timestamps must be finite and strictly increasing (else CoreInputError). Value bits are kept
+   * exactly (staleness markers included). Release the batch.
+   */
+  fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): CoreBatch {
+    const n = timestamps.length;
+    if (values.length !== n) throw new CoreInputError(`fromColumns: ${n} timestamps but ${values.length} values`, 'values', -1);
+    if (offsets.length < 1) throw new CoreInputError('fromColumns: offsets needs at least one element (series count + 1)', 'offsets', -1);
+    const series = offsets.length - 1;
+    for (let i = 0; i <= series; i++) {
+      const o = offsets[i];
+      if (o < (i === 0 ? 0 : offsets[i - 1]) || o > n) {
+        throw new CoreInputError(`fromColumns: offsets[${i}] = ${o} decreases or is outside the ${n} samples`, 'offsets', i);
+      }
+    }
+    for (let s = 0; s < series; s++) {
+      for (let i = offsets[s]; i < offsets[s + 1]; i++) {
+        const t = timestamps[i];
+        if (!Number.isFinite(t) || (i > offsets[s] && !(t > timestamps[i - 1]))) {
+          throw new CoreInputError(`fromColumns: timestamps[${i}] = ${t} of series ${s} is not finite or not after its predecessor`, 'timestamps', i);
+        }
+      }
+    }
+    const r = this.#raw;
+    const ptr = r.allocColumns(series, n);
+    if (ptr === 0) throw new CoreInputError(`fromColumns: ${n} samples are too many for one batch (1 GiB); split the call`, 'timestamps', -1);
+    const batch = new CoreBatch(r, this.#views, ptr >>> 0);
+    const v = this.#views.refresh();
+    v.i32.set(offsets, batch.offsetsPtr >>> 2);
+    v.f64.set(timestamps, batch.timestampsPtr >>> 3);
+    v.f64.set(values, batch.valuesPtr >>> 3);
+    return batch;
+  }
+
   /** overlapping returns, in order, the refs whose series hold a sample in [mint, maxt]. */
   overlapping(refs: Uint32Array, mint: number, maxt: number): Uint32Array {
     checkRange('overlapping', mint, maxt);

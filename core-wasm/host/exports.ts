@@ -24,6 +24,9 @@ export interface RawCore {
   encodeChunk(ts: number, vs: number, n: number): number;
   lastEncodedLength(): number;
   freeBatch(ptr: number): void;
+  allocColumns(series: number, samples: number): number;
+  instantKernel(offsets: number, ts: number, vs: number, series: number, start: number, step: number, steps: number, lookback: number, out: number): void;
+  rangeKernel(fn: number, offsets: number, ts: number, vs: number, series: number, start: number, step: number, steps: number, range: number, params: number, out: number): number;
   stats(): number;
   lastErrorCode(): number;
   lastErrorIndex(): number;

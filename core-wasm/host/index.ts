@@ -7,11 +7,14 @@
 import { compileCore, instantiateCore } from './exports.ts';
 import { Core } from './core.ts';
 import { CoreInputError } from './errors.ts';
+import { RANGE_FUNCTIONS } from './kernels.ts';
 
 export { Core } from './core.ts';
 export type { CoreStats, ChunkExport, ExportOptions } from './core.ts';
 export { CoreBatch } from './batch.ts';
 export { CoreInputError, ChunkCorruptionError } from './errors.ts';
+export { CoreKernels, KernelParamError, RANGE_FUNCTIONS } from './kernels.ts';
+export type { RangeFunction, StepGrid, StepMatrix } from './kernels.ts';
 
 /** CoreOptions: the head's settings, fixed for the life of a Core. */
 export interface CoreOptions {
@@ -65,7 +68,7 @@ export function loadCore(options: CoreOptions = {}): Core {
   return new Core(raw);
 }
 
-/** warmUp runs every kernel on synthetic data in a throwaway instance (code is shared per module). */
+/** warmUp runs every kernel (codec, head, PromQL) on synthetic data in a throwaway instance (code is shared per module). */
 function warmUp(): void {
   const raw = instantiateCore();
   raw.init(600_000, 7_200_000, 120);
@@ -87,4 +90,15 @@ function warmUp(): void {
     const ex = core.exportChunks(refs, { includeOpen: true, includeOutOfOrder: true });
     core.decodeChunks(ex.chunks, ex.chunkOffsets, ex.seriesChunkStarts, -Infinity, Infinity).release();
   }
+  const batch = core.decode(refs, -Infinity, Infinity);
+  const grid = { start: t0, step: 60_000, steps: 40 };
+  const half = new Float64Array(grid.steps).fill(0.5);
+  for (let k = 0; k < 3; k++) {
+    batch.kernels.instant(grid, 300_000);
+    for (const fn of RANGE_FUNCTIONS) {
+      const params = fn === 'double_exponential_smoothing' ? [half, half] : fn === 'quantile_over_time' || fn === 'predict_linear' ? [half] : [];
+      batch.kernels.range(fn, grid, 300_000, params);
+    }
+  }
+  batch.release();
 }

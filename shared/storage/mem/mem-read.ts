@@ -49,6 +49,15 @@ export class MemQuerier implements Querier {
     return labelValues(this.#storage.index, name, matchers, this.#mint, this.#maxt);
   }
 
+  /**
+   * fromColumns: see Querier.fromColumns. The head's core copies the columns into a batch in its
+   * memory (Core.fromColumns); invalid columns throw its CoreInputError.
+   */
+  fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
+    this.#check('fromColumns');
+    return this.#storage.core.fromColumns(offsets, timestamps, values);
+  }
+
   close(): void {
     this.#closed = true;
   }

@@ -1,0 +1,122 @@
+// The range-function driver: one call evaluates one PromQL function over (t - range, t] for
+// every series of a batch and every step of a grid. Per series it drops staleness markers
+// (kernels/columns.ts), then slides the window bounds forward with the steps (the grid is
+// sorted, so each bound only advances: O(samples + steps) to find every window) and evaluates
+// the function on each window. Invalid per-step parameters are reported, not thrown.
+import { setError } from '../errors';
+import { ensureKernelScratch, maxSeriesLength, selectSeries, tAt, vAt } from './columns';
+import {
+  FN_RATE, FN_INCREASE, FN_DELTA, FN_IRATE, FN_IDELTA, FN_RESETS, FN_CHANGES, FN_DERIV, FN_PREDICT_LINEAR,
+  FN_AVG, FN_MIN, FN_MAX, FN_SUM, FN_COUNT, FN_QUANTILE, FN_STDDEV, FN_STDVAR, FN_LAST, FN_FIRST,
+  FN_PRESENT, FN_MAD, FN_TS_OF_MIN, FN_TS_OF_MAX, FN_TS_OF_LAST, FN_TS_OF_FIRST,
+  FN_DOUBLE_EXPONENTIAL_SMOOTHING, FN_COUNT_OF_FUNCTIONS, minSamples,
+} from './functions';
+import { extrapolatedRate, instantDelta, resets, changes } from './rate';
+import { sumOverTime, avgOverTime, variance, quantileOverTime, madOverTime, tsSeconds } from './aggregate';
+import { linearRegression, regressionIntercept, doubleExponentialSmoothing } from './trend';
+import { slidingExtremes } from './extremes';
+
+/** A double_exponential_smoothing smoothing factor outside (0, 1); index: the step. */
+@inline export const ERR_BAD_SMOOTHING_FACTOR: i32 = 20;
+/** A double_exponential_smoothing trend factor outside (0, 1); index: the step. */
+@inline export const ERR_BAD_TREND_FACTOR: i32 = 21;
+/** A function id rangeKernel does not know; index: the id. */
+@inline export const ERR_BAD_FUNCTION: i32 = 22;
+
+/**
+ * rangeKernel evaluates function `fn` (kernels/functions.ts) and writes a row-major matrix of
+ * series × steps cells at `out`:
+ *
+ * ```
+ *  out                      + cells·8
+ *  ├ values f64[cells] ─────┼ present u8[cells] ┤
+ * ```
+ * `params` holds the function's parameter columns back to back, f64[steps] each. Returns 0, or
+ * -1 after setError (an unknown function, or an invalid smoothing or trend factor at a step
+ * whose window has samples; the output is then incomplete).
+ */
+export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, series: u32, start: f64, step: f64, steps: u32, range: f64, params: usize, out: usize): i32 {
+  if (fn < 0 || fn >= FN_COUNT_OF_FUNCTIONS) {
+    setError(ERR_BAD_FUNCTION, <u32>fn);
+    return -1;
+  }
+  ensureKernelScratch(maxSeriesLength(offsets, series));
+  const cells = <usize>series * <usize>steps;
+  const outP = out + (cells << 3);
+  const need = minSamples(fn);
+  const p1 = params + (<usize>steps << 3);
+  for (let s: u32 = 0; s < series; s++) {
+    const a = load<i32>(offsets + (<usize>s << 2));
+    const b = load<i32>(offsets + ((<usize>s + 1) << 2));
+    const n = selectSeries(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a));
+    const row = <usize>s * <usize>steps;
+    if (fn == FN_MIN || fn == FN_MAX || fn == FN_TS_OF_MIN || fn == FN_TS_OF_MAX) {
+      // Fast path: a monotonic deque finds every window's extreme in O(samples + steps).
+      slidingExtremes(fn, n, start, step, steps, range, out + (row << 3), outP + row);
+      continue;
+    }
+    let lo: u32 = 0;
+    let hi: u32 = 0;
+    for (let j: u32 = 0; j < steps; j++) {
+      const t = start + <f64>j * step;
+      const left = t - range;
+      while (hi < n && tAt(hi) <= t) hi++;
+      while (lo < hi && tAt(lo) <= left) lo++;
+      const cell = row + <usize>j;
+      if (fn == FN_DOUBLE_EXPONENTIAL_SMOOTHING && hi > lo) {
+        // Checked wherever a window has samples, as Prometheus evaluates the function there.
+        const sf = load<f64>(params + (<usize>j << 3));
+        const tf = load<f64>(p1 + (<usize>j << 3));
+        if (sf <= 0 || sf >= 1) {
+          setError(ERR_BAD_SMOOTHING_FACTOR, j);
+          return -1;
+        }
+        if (tf <= 0 || tf >= 1) {
+          setError(ERR_BAD_TREND_FACTOR, j);
+          return -1;
+        }
+      }
+      if (hi - lo < need) {
+        store<f64>(out + (cell << 3), NaN);
+        store<u8>(outP + cell, 0);
+        continue;
+      }
+      let v: f64 = 0;
+      switch (fn) {
+        case FN_RATE: v = extrapolatedRate(lo, hi, t, range, true, true); break;
+        case FN_INCREASE: v = extrapolatedRate(lo, hi, t, range, true, false); break;
+        case FN_DELTA: v = extrapolatedRate(lo, hi, t, range, false, false); break;
+        case FN_IRATE: v = instantDelta(lo, hi, true); break;
+        case FN_IDELTA: v = instantDelta(lo, hi, false); break;
+        case FN_RESETS: v = resets(lo, hi); break;
+        case FN_CHANGES: v = changes(lo, hi); break;
+        case FN_DERIV: v = linearRegression(lo, hi, tAt(lo)); break;
+        case FN_PREDICT_LINEAR: {
+          const slope = linearRegression(lo, hi, t);
+          v = slope * load<f64>(params + (<usize>j << 3)) + regressionIntercept;
+          break;
+        }
+        case FN_AVG: v = avgOverTime(lo, hi); break;
+        case FN_SUM: v = sumOverTime(lo, hi); break;
+        case FN_COUNT: v = <f64>(hi - lo); break;
+        case FN_QUANTILE: v = quantileOverTime(lo, hi, load<f64>(params + (<usize>j << 3))); break;
+        case FN_STDDEV: v = Math.sqrt(variance(lo, hi)); break;
+        case FN_STDVAR: v = variance(lo, hi); break;
+        case FN_LAST: v = vAt(hi - 1); break;
+        case FN_FIRST: v = vAt(lo); break;
+        case FN_PRESENT: v = 1; break;
+        case FN_MAD: v = madOverTime(lo, hi); break;
+        case FN_TS_OF_LAST: v = tsSeconds(hi - 1); break;
+        case FN_TS_OF_FIRST: v = tsSeconds(lo); break;
+        case FN_DOUBLE_EXPONENTIAL_SMOOTHING:
+          v = doubleExponentialSmoothing(lo, hi, load<f64>(params + (<usize>j << 3)), load<f64>(p1 + (<usize>j << 3)));
+          break;
+        default:
+          throw new Error('BUG: rangeKernel has no case for a function id');
+      }
+      store<f64>(out + (cell << 3), v);
+      store<u8>(outP + cell, 1);
+    }
+  }
+  return 0;
+}
