@@ -1,50 +1,76 @@
 /**
  * Scrape loop: scrapes one target on its interval, as Prometheus does. Each target gets a stable
- * offset within the interval (from the hash of its labels) so targets spread out; timestamps are
- * the scheduled times. A page is fetched with Prometheus' Accept header (gzip accepted), bounded
- * by the scrape timeout and body_size_limit, parsed and appended in one commit, and followed by
- * the synthetic series `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
- * `scrape_samples_post_metric_relabeling` and `scrape_series_added`. A failing target fails only
- * its own scrape: `up` is 0, the reason is kept for the targets API, its series go stale.
+ * offset within the interval (from the hash of its labels) so targets spread out. A scrape is
+ * stamped with its start time, moved onto the schedule (previous + interval) when it started
+ * within 2 ms of it, as Prometheus aligns timestamps so that they compress well. A page is fetched
+ * with the job's Accept header (gzip accepted), bounded by the scrape timeout and body_size_limit,
+ * parsed and appended in one commit, and followed by the synthetic series `up`,
+ * `scrape_duration_seconds`, `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling` and
+ * `scrape_series_added`. A failing target fails only its own scrape: `up` is 0, the reason is kept
+ * for the targets API, its series go stale.
  */
 import { Labels, METRIC_NAME } from '../../shared/model/labels.ts';
 import { hashLabels } from '../../shared/model/hash.ts';
-import { acceptHeader, parserForContentType } from '../../shared/exposition/content-type.ts';
+import { acceptHeader, parserForContentType, type ExpositionFormat } from '../../shared/exposition/content-type.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
+import { HttpClient } from '../http/client.ts';
 import { ScrapeCache, countRefusals, type PageOptions, type PageReport } from './page.ts';
+import type { MetricMetadata } from './metadata.ts';
 
 /** Target: everything a loop needs to scrape one endpoint. */
 export interface Target extends PageOptions {
   url: string;
+  /** The job this target belongs to (the API's scrapePool); '' when unknown. */
+  scrapePool?: string;
   intervalMs: number;
   timeoutMs: number;
   /** body_size_limit in bytes; 0 means no limit. */
   bodySizeLimit: number;
   /** Extra request headers (authorization). */
   headers?: Record<string, string>;
+  /** The Accept header (default: Prometheus 3's). */
+  accept?: string;
+  /** Ask for gzip (enable_compression; default true). */
+  gzip?: boolean;
+  /** The format assumed for a missing or unusable Content-Type (fallback_scrape_protocol). */
+  fallbackFormat?: ExpositionFormat;
+  /** The job's HTTP client (TLS settings, keep-alive connections); a plain one when absent. */
+  client?: HttpClient;
 }
 
 /** TargetHealth: the state the targets API reports. */
 export interface TargetHealth {
   health: 'unknown' | 'up' | 'down';
   lastError: string;
-  /** Unix ms of the last scrape's scheduled time; 0 before the first. */
+  /** Unix ms of the last scrape's timestamp; 0 before the first. */
   lastScrape: number;
   lastScrapeDurationSeconds: number;
 }
 
 const SYNTHETIC = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 
-/** ScrapeLoop: one target's schedule and state. start() it; stop() writes staleness markers. */
+/** How far from the schedule a scrape may start and still be stamped with the scheduled time. */
+export const SCRAPE_TIMESTAMP_TOLERANCE_MS = 2;
+
+let plainClient: HttpClient | undefined;
+
+/**
+ * ScrapeLoop: one target's schedule and state. start() it; stop() writes staleness markers. Its
+ * methods must not be called concurrently with each other except stop() during a scrape.
+ */
 export class ScrapeLoop {
   readonly target: Target;
   readonly #storage: Appendable;
   readonly #cache = new ScrapeCache();
   readonly #synthetic: Labels[];
   readonly #syntheticRefs = new Array<number>(SYNTHETIC.length).fill(0);
+  readonly #accept: string;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  #lastTimestamp = 0;
+  /** forcedError, when set, fails every scrape with it instead of fetching (target_limit). */
+  forcedError = '';
   health: TargetHealth = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0 };
 
   constructor(storage: Appendable, target: Target) {
@@ -52,11 +78,22 @@ export class ScrapeLoop {
     this.#storage = storage;
     this.target = target;
     this.#synthetic = SYNTHETIC.map((name) => target.targetLabels.with(METRIC_NAME, name));
+    this.#accept = target.accept ?? acceptHeader();
   }
 
   /** offset is where in each interval this target is scraped: stable for the same labels. */
   get offsetMs(): number {
     return hashLabels(this.target.targetLabels) % this.target.intervalMs;
+  }
+
+  /** metadata is the TYPE/HELP/UNIT of each family on the target's last good page. */
+  metadata(): MetricMetadata[] {
+    return this.#cache.metadata.list();
+  }
+
+  /** seriesCached is the number of series texts the loop's cache holds. */
+  get seriesCached(): number {
+    return this.#cache.size;
   }
 
   /** start schedules scrapes at offset + k·interval (Unix ms). */
@@ -67,9 +104,8 @@ export class ScrapeLoop {
     if (next < now) next += intervalMs;
     const tick = () => {
       if (this.#stopped) return;
-      const scheduled = next;
       next += intervalMs;
-      this.#running = this.scrape(scheduled);
+      this.#running = this.scrape(this.#timestamp(Date.now()));
       this.#timer = setTimeout(tick, Math.max(0, next - Date.now()));
     };
     this.#timer = setTimeout(tick, next - now);
@@ -81,20 +117,33 @@ export class ScrapeLoop {
     clearTimeout(this.#timer);
     await this.#running;
     const app = this.#storage.appender();
-    this.#cache.markAllStale(app, Date.now());
+    this.#cache.markAllStale(app, Math.max(Date.now(), this.#lastTimestamp + 1));
     app.commit();
+  }
+
+  /** #timestamp stamps a scrape starting at `now`, aligned to the schedule within the tolerance. */
+  #timestamp(now: number): number {
+    const { intervalMs } = this.target;
+    if (this.#lastTimestamp > 0 && intervalMs > 100 * SCRAPE_TIMESTAMP_TOLERANCE_MS) {
+      const aligned = this.#lastTimestamp + intervalMs;
+      if (Math.abs(now - aligned) <= SCRAPE_TIMESTAMP_TOLERANCE_MS) return aligned;
+    }
+    return now;
   }
 
   /** scrape runs one scrape stamped `t` (ms) and records its outcome. It never throws. */
   async scrape(t: number): Promise<void> {
+    this.#lastTimestamp = t;
     const started = performance.now();
     let report: PageReport = { scraped: 0, kept: 0, added: 0, refused: 0 };
     let error = '';
     try {
+      if (this.forcedError) throw new Error(this.forcedError);
       const { body, contentType } = await this.#fetch();
       const app = this.#storage.appender();
       try {
-        report = this.#cache.appendPage(app, parserForContentType(contentType, body), t, this.target);
+        const parser = parserForContentType(contentType, body, { fallback: this.target.fallbackFormat });
+        report = this.#cache.appendPage(app, parser, t, this.target);
       } catch (err) {
         app.rollback();
         throw err;
@@ -115,38 +164,19 @@ export class ScrapeLoop {
   }
 
   async #fetch(): Promise<{ body: string; contentType: string | null }> {
-    const { url, timeoutMs, bodySizeLimit, headers } = this.target;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        headers: {
-          accept: acceptHeader(),
-          'accept-encoding': 'gzip',
-          'x-prometheus-scrape-timeout-seconds': String(timeoutMs / 1000),
-          'user-agent': 'Outpost',
-          ...headers,
-        },
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'follow',
-      });
-    } catch (err) {
-      const e = err as Error;
-      throw new Error(e.name === 'TimeoutError' ? `scrape timed out after ${timeoutMs / 1000}s` : `scrape ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
-    }
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (bodySizeLimit > 0 && size > bodySizeLimit) {
-        await res.body?.cancel().catch(() => {});
-        throw new Error(`body size limit exceeded: more than ${bodySizeLimit} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    return { body: Buffer.concat(chunks, size).toString('utf8'), contentType: res.headers.get('content-type') };
+    const { url, timeoutMs, bodySizeLimit, headers, gzip } = this.target;
+    const client = this.target.client ?? (plainClient ??= new HttpClient());
+    const res = await client.get(url, {
+      headers: {
+        accept: this.#accept,
+        'x-prometheus-scrape-timeout-seconds': String(timeoutMs / 1000),
+        'user-agent': 'Outpost',
+        ...headers,
+      },
+      timeoutMs,
+      maxBytes: bodySizeLimit,
+      gzip: gzip ?? true,
+    });
+    return { body: res.body.toString('utf8'), contentType: res.contentType };
   }
 }

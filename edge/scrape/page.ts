@@ -2,7 +2,10 @@
  * Scrape pages: turns one scraped page into appended samples, as Prometheus' scrape loop does. A
  * per-target cache maps each series' text as written (`name{labels}`) to its storage ref and final
  * labels, so a series seen before costs a map look-up: no label parsing, relabeling or hashing.
- * Series that were in the previous page and are missing from this one get a staleness marker.
+ * Series that were in the previous page and are missing from this one get a staleness marker
+ * (series with their own timestamps only under track_timestamps_staleness, as in Prometheus). New
+ * series are checked against the label limits, and the page's TYPE/HELP/UNIT lines are kept as the
+ * target's metadata.
  */
 import { Labels } from '../../shared/model/labels.ts';
 import { STALE_NAN } from '../../shared/model/stale.ts';
@@ -10,9 +13,11 @@ import { relabel } from '../../shared/relabel/index.ts';
 import type { RelabelConfig } from '../../shared/relabel/relabel-config.ts';
 import type { ExpositionParser } from '../../shared/exposition/types.ts';
 import type { Appender, AppendResult, SeriesRef } from '../../shared/storage/interface.ts';
+import { checkLabelLimits, type LabelLimits } from './limits.ts';
+import { MetadataCache } from './metadata.ts';
 
 /** PageOptions: how a target's samples are labelled and limited. */
-export interface PageOptions {
+export interface PageOptions extends LabelLimits {
   /** The target's labels (job, instance, …) after target relabeling. */
   targetLabels: Labels;
   /** honor_labels: scraped labels win over target labels (else they are kept as `exported_…`). */
@@ -22,6 +27,8 @@ export interface PageOptions {
   metricRelabel: readonly RelabelConfig[];
   /** sample_limit: more samples than this after relabeling fail the scrape; 0 means no limit. */
   sampleLimit: number;
+  /** track_timestamps_staleness: series with explicit timestamps also get staleness markers. */
+  trackTimestampsStaleness?: boolean;
 }
 
 /** SampleLimitError: the page had more samples than sample_limit allows; nothing was stored. */
@@ -59,6 +66,8 @@ export class ScrapeCache {
   #iteration = 0;
   /** Series kept by the previous successful page: candidates for staleness markers. */
   #previous: Entry[] = [];
+  /** metadata: the TYPE, HELP and UNIT of the metric families on the last good page. */
+  readonly metadata = new MetadataCache();
 
   /**
    * appendPage parses the whole page into `app` at scrape time `t` (ms). It throws the parser's
@@ -68,14 +77,25 @@ export class ScrapeCache {
   appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
     const iteration = ++this.#iteration;
     const current: Entry[] = [];
-    let scraped = 0, added = 0;
+    const trackAll = opts.trackTimestampsStaleness === true || !opts.honorTimestamps;
+    let scraped = 0, kept = 0, added = 0;
+    const meta = this.metadata.begin();
     for (let kind = parser.next(); kind !== 'eof'; kind = parser.next()) {
-      if (kind !== 'series' || parser.isCreatedSeries()) continue;
+      if (kind !== 'series') {
+        if (kind === 'type') meta.type(parser.metricName(), parser.type());
+        else if (kind === 'help') meta.help(parser.metricName(), parser.help());
+        else if (kind === 'unit') meta.unit(parser.metricName(), parser.unit());
+        continue;
+      }
+      if (parser.isCreatedSeries()) continue;
       scraped++;
       const key = parser.series();
       let entry = this.#entries.get(key);
       if (entry === undefined) {
         const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
+        // Slow path: a series not seen before. It is checked before it is cached, so a series
+        // over a limit fails every scrape it appears in.
+        if (labels !== null) checkLabelLimits(labels, opts);
         entry = { ref: 0, labels, seen: 0 };
         // The page's text is a slice of the page; a flat copy lets the page be collected.
         this.#entries.set(flatCopy(key), entry);
@@ -83,18 +103,21 @@ export class ScrapeCache {
       }
       if (entry.labels === null || entry.seen === iteration) continue; // dropped, or repeated on the page
       entry.seen = iteration;
-      current.push(entry);
-      if (opts.sampleLimit > 0 && current.length > opts.sampleLimit) continue; // counted, failed below
-      const ts = opts.honorTimestamps && !Number.isNaN(parser.timestamp) ? parser.timestamp : t;
-      entry.ref = app.append(entry.ref, entry.labels, ts, parser.value);
+      kept++;
+      if (opts.sampleLimit > 0 && kept > opts.sampleLimit) continue; // counted, failed below
+      const explicit = opts.honorTimestamps && !Number.isNaN(parser.timestamp);
+      // Series with their own timestamps are left out of staleness unless asked for (Prometheus).
+      if (trackAll || !explicit) current.push(entry);
+      entry.ref = app.append(entry.ref, entry.labels, explicit ? parser.timestamp : t, parser.value);
     }
-    if (opts.sampleLimit > 0 && current.length > opts.sampleLimit) throw new SampleLimitError(opts.sampleLimit, current.length);
+    if (opts.sampleLimit > 0 && kept > opts.sampleLimit) throw new SampleLimitError(opts.sampleLimit, kept);
+    meta.commit();
     // Series that vanished since the previous page go stale now.
     for (const e of this.#previous) {
       if (e.seen !== iteration && e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
     }
     this.#previous = current;
-    return { scraped, kept: current.length, added, refused: 0 };
+    return { scraped, kept, added, refused: 0 };
   }
 
   /** markAllStale writes staleness markers for every series of the last page (target failed or gone). */

@@ -1,0 +1,203 @@
+/**
+ * HTTP client for scrapes and HTTP service discovery: GET over node:http/node:https with one
+ * keep-alive agent per client, the job's `tls_config` (CA, client certificate, server name,
+ * insecure_skip_verify, TLS versions), its authorization header, gzip decoding, a deadline that
+ * covers the whole exchange, and a cap on the decoded body size. Every failure is an HttpError
+ * whose message says what went wrong in Prometheus' words where it has some.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { SecureVersion } from 'node:tls';
+import { createGunzip } from 'node:zlib';
+import type { HTTPClientConfig, TLSConfig } from '../../shared/config/http-client.ts';
+
+/** HttpError: a request that failed; `kind` tells timeouts and size limits from the rest. */
+export class HttpError extends Error {
+  constructor(readonly kind: 'timeout' | 'body_size' | 'status' | 'network' | 'decode', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HttpError';
+  }
+}
+
+/** ClientSetupError: the client cannot be built (unreadable CA, certificate, key or credentials file). */
+export class ClientSetupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ClientSetupError';
+  }
+}
+
+/** GetOptions: one request's headers and bounds. */
+export interface GetOptions {
+  headers?: Record<string, string>;
+  /** Deadline for the whole exchange, body included; 0 means none. */
+  timeoutMs: number;
+  /** The most decoded body bytes accepted; 0 means no limit. */
+  maxBytes?: number;
+  /** Accept gzip and decode it (default true). */
+  gzip?: boolean;
+}
+
+/** GetResult: a 2xx response's status, headers and whole body. */
+export interface GetResult {
+  status: number;
+  contentType: string | null;
+  body: Buffer;
+}
+
+const MAX_REDIRECTS = 10;
+const TLS_VERSIONS: Record<string, SecureVersion> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
+
+/**
+ * HttpClient: GETs with shared keep-alive connections. Safe for concurrent use; close() ends its
+ * idle connections.
+ */
+export class HttpClient {
+  readonly #http: http.Agent;
+  readonly #https: https.Agent;
+  readonly #headers: Record<string, string>;
+  readonly #followRedirects: boolean;
+
+  /** HttpClient builds a client; files named by the config are read now (ClientSetupError if unreadable). */
+  constructor(config?: HTTPClientConfig) {
+    this.#http = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    this.#https = new https.Agent({ keepAlive: true, maxSockets: 4, ...(config ? tlsOptions(config.tlsConfig) : {}) });
+    this.#headers = config ? authHeaders(config) : {};
+    this.#followRedirects = config?.followRedirects ?? true;
+  }
+
+  /** get fetches `url` and resolves with a 2xx response's body, or rejects with HttpError. */
+  get(url: string, opts: GetOptions): Promise<GetResult> {
+    return new Promise<GetResult>((resolve, reject) => {
+      const deadline = opts.timeoutMs > 0 ? Date.now() + opts.timeoutMs : Infinity;
+      let timer: NodeJS.Timeout | undefined;
+      let current: http.ClientRequest | undefined;
+      let settled = false;
+      const finish = (err: Error | null, res?: GetResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) {
+          current?.destroy();
+          reject(err);
+        } else resolve(res!);
+      };
+      if (deadline !== Infinity) {
+        timer = setTimeout(() => finish(new HttpError('timeout', `Get "${url}": context deadline exceeded (timeout ${opts.timeoutMs / 1000}s)`)), opts.timeoutMs);
+      }
+      const gzip = opts.gzip ?? true;
+      const headers = { 'accept-encoding': gzip ? 'gzip' : 'identity', ...this.#headers, ...opts.headers };
+      const attempt = (target: string, redirects: number) => {
+        let u: URL;
+        try {
+          u = new URL(target);
+        } catch (err) {
+          finish(new HttpError('network', `Get "${target}": invalid URL`, { cause: err }));
+          return;
+        }
+        const isHttps = u.protocol === 'https:';
+        if (!isHttps && u.protocol !== 'http:') {
+          finish(new HttpError('network', `Get "${target}": unsupported protocol scheme "${u.protocol.slice(0, -1)}"`));
+          return;
+        }
+        const req = (isHttps ? https : http).request(u, { method: 'GET', headers, agent: isHttps ? this.#https : this.#http });
+        current = req;
+        req.on('error', (err) => finish(new HttpError('network', `Get "${target}": ${describe(err)}`, { cause: err })));
+        req.on('response', (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400 && res.headers.location && this.#followRedirects) {
+            res.resume();
+            if (redirects >= MAX_REDIRECTS) finish(new HttpError('network', `Get "${target}": stopped after ${MAX_REDIRECTS} redirects`));
+            else attempt(new URL(res.headers.location, u).toString(), redirects + 1);
+            return;
+          }
+          if (status < 200 || status >= 300) {
+            res.resume();
+            finish(new HttpError('status', `server returned HTTP status ${status} ${res.statusMessage ?? ''}`.trimEnd()));
+            return;
+          }
+          const encoding = (res.headers['content-encoding'] ?? '').toLowerCase();
+          let stream: NodeJS.ReadableStream = res;
+          if (encoding === 'gzip') {
+            const gunzip = createGunzip();
+            gunzip.on('error', (err) => finish(new HttpError('decode', `decompress the body of ${target}: ${err.message}`, { cause: err })));
+            stream = res.pipe(gunzip);
+          } else if (encoding !== '' && encoding !== 'identity') {
+            res.resume();
+            finish(new HttpError('decode', `unsupported Content-Encoding ${JSON.stringify(encoding)} from ${target}`));
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const limit = opts.maxBytes ?? 0;
+          stream.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (limit > 0 && size > limit) {
+              res.destroy();
+              finish(new HttpError('body_size', `body size limit exceeded: more than ${limit} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          stream.on('end', () => finish(null, { status, contentType: res.headers['content-type'] ?? null, body: Buffer.concat(chunks, size) }));
+          res.on('error', (err) => finish(new HttpError('network', `read the body of ${target}: ${describe(err)}`, { cause: err })));
+          res.on('aborted', () => finish(new HttpError('network', `read the body of ${target}: connection reset by peer`)));
+        });
+        req.end();
+      };
+      attempt(url, 0);
+    });
+  }
+
+  /** close ends idle keep-alive connections; requests in flight finish. */
+  close(): void {
+    this.#http.destroy();
+    this.#https.destroy();
+  }
+}
+
+function describe(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ECONNREFUSED') return `dial tcp ${(err as { address?: string }).address ?? ''}:${(err as { port?: number }).port ?? ''}: connect: connection refused`;
+  if (err.code === 'ECONNRESET') return 'connection reset by peer';
+  return err.code && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message;
+}
+
+function readConfigFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ClientSetupError(`read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** tlsOptions maps a tls_config onto node:tls options, reading the files it names. */
+export function tlsOptions(tls: TLSConfig): https.AgentOptions {
+  const out: https.AgentOptions = {};
+  const ca = tls.caFile ? readConfigFile(tls.caFile, 'ca_file') : tls.ca;
+  if (ca) out.ca = ca;
+  const cert = tls.certFile ? readConfigFile(tls.certFile, 'cert_file') : tls.cert;
+  const key = tls.keyFile ? readConfigFile(tls.keyFile, 'key_file') : tls.key;
+  if (cert) out.cert = cert;
+  if (key) out.key = key;
+  if (tls.serverName) out.servername = tls.serverName;
+  if (tls.insecureSkipVerify) out.rejectUnauthorized = false;
+  if (tls.minVersion) out.minVersion = TLS_VERSIONS[tls.minVersion];
+  if (tls.maxVersion) out.maxVersion = TLS_VERSIONS[tls.maxVersion];
+  return out;
+}
+
+/** authHeaders builds the Authorization header of basic_auth or authorization, reading credential files. */
+export function authHeaders(config: HTTPClientConfig): Record<string, string> {
+  const { basicAuth, authorization } = config;
+  if (basicAuth) {
+    const user = basicAuth.usernameFile ? readConfigFile(basicAuth.usernameFile, 'username_file').trim() : basicAuth.username;
+    const pass = basicAuth.passwordFile ? readConfigFile(basicAuth.passwordFile, 'password_file').trim() : basicAuth.password;
+    return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
+  }
+  if (authorization) {
+    const cred = authorization.credentialsFile ? readConfigFile(authorization.credentialsFile, 'credentials_file').trim() : authorization.credentials;
+    return { authorization: `${authorization.type} ${cred}` };
+  }
+  return {};
+}
