@@ -1,0 +1,205 @@
+/**
+ * DBAppender: the Appender of the durable TSDB. It buffers samples in typed arrays, and at commit
+ * refuses those older than the head's minimum valid time (that time is persisted in blocks),
+ * hands the rest to the in-memory head's appender in one batch, and logs exactly the samples the
+ * head accepted to the WAL — a series record first when new series appeared, then one samples
+ * record. commit() returns at once with the head's verdict; `durable` resolves once the WAL holds
+ * the batch under the fsync policy, or rejects naming why it could not be written.
+ */
+import type { Labels } from '../../model/labels.ts';
+import { AppendError, type AppendResult, type Appender, type SeriesRef } from '../../storage/interface.ts';
+import type { SeriesRecord, WALRecord } from '../wal/index.ts';
+import type { Head } from './head.ts';
+
+/** DurableAppendResult: a commit's verdict, and a promise of its durability. */
+export interface DurableAppendResult extends AppendResult {
+  /**
+   * durable resolves when every sample counted in `appended` (and the series they belong to) is
+   * in the WAL under the DB's fsync policy; it rejects when the WAL write failed, and then those
+   * samples are in memory only (readable, but lost on restart; committing them again makes them
+   * durable: the head accepts exact duplicates). It never rejects unobserved: ignoring it is safe.
+   */
+  durable: Promise<void>;
+}
+
+/**
+ * CommitResult: the DurableAppendResult a DBAppender returns. `durable` is a getter, so that the
+ * result still compares equal to a plain AppendResult ({appended, errors}).
+ */
+export class CommitResult implements DurableAppendResult {
+  readonly #durable: Promise<void>;
+
+  constructor(
+    readonly appended: number,
+    readonly errors: AppendError[],
+    durable: Promise<void>,
+  ) {
+    this.#durable = durable;
+  }
+
+  get durable(): Promise<void> {
+    return this.#durable;
+  }
+}
+
+/** CommitSink: what the appender needs of the DB. */
+export interface CommitSink {
+  readonly head: Head;
+  checkOpen(what: string): void;
+  /** log writes the records of one commit; `series` names the head refs of its series record. */
+  log(records: WALRecord[], series: { from: number; to: number } | undefined): Promise<void>;
+  /** afterCommit runs once the commit is applied, to start background work. */
+  afterCommit(): void;
+}
+
+export class DBAppender implements Appender {
+  readonly #db: CommitSink;
+  #refs = new Uint32Array(64);
+  #ts = new Float64Array(64);
+  #vs = new Float64Array(64);
+  #labels: Labels[] = [];
+  #n = 0;
+  #spent = false;
+
+  constructor(db: CommitSink) {
+    this.#db = db;
+  }
+
+  /** append: see Appender.append; throws like the in-memory appender (RangeError, InvalidLabelError, StorageClosedError). */
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.#spent) throw new Error('BUG: append on an appender after commit or rollback');
+    this.#db.checkOpen('append');
+    if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels}: timestamp ${t} is not an integer of ms`);
+    const r = this.#db.head.mem.resolveRef(ref, labels);
+    const n = this.#n;
+    if (n === this.#refs.length) this.#grow();
+    this.#refs[n] = r;
+    this.#ts[n] = t;
+    this.#vs[n] = v;
+    this.#labels[n] = labels;
+    this.#n = n + 1;
+    return r;
+  }
+
+  /**
+   * commit applies the batch to the head and queues it for the WAL (see DurableAppendResult).
+   * Synchronous: the WAL records are queued in commit order, so replay sees commits in the order
+   * the head applied them.
+   */
+  commit(): CommitResult {
+    if (this.#spent) throw new Error('BUG: commit on an appender after commit or rollback');
+    this.#spent = true;
+    const db = this.#db;
+    db.checkOpen('commit');
+    const head = db.head;
+    const n = this.#n, refs = this.#refs, ts = this.#ts, vs = this.#vs;
+    const errors: AppendError[] = [];
+    const keep = new Uint8Array(n); // 1: handed to the head
+    const inner = head.mem.appender();
+    const minValid = head.minValidTime;
+    for (let i = 0; i < n; i++) {
+      if (ts[i] < minValid) {
+        errors.push(new AppendError('out_of_bounds', head.mem.index.labels(refs[i]) ?? this.#labels[i], ts[i], vs[i]));
+        continue;
+      }
+      inner.append(refs[i], this.#labels[i], ts[i], vs[i]);
+      keep[i] = 1;
+    }
+    const res = inner.commit();
+    if (res.errors.length) {
+      unmarkRefused(keep, res.errors, refs, ts, vs, (l) => head.mem.index.getRef(l));
+      errors.push(...res.errors);
+    }
+    const records: WALRecord[] = [];
+    const fresh = head.takeNewSeries();
+    if (fresh) records.push(fresh.record);
+    const samples = this.#samplesRecord(keep);
+    if (samples) records.push(samples);
+    const durable = records.length ? db.log(records, fresh && { from: fresh.from, to: fresh.to }) : Promise.resolve();
+    durable.catch(() => undefined); // observed here; the caller may await it or not
+    this.#release();
+    db.afterCommit();
+    return new CommitResult(res.appended, errors, durable);
+  }
+
+  rollback(): void {
+    if (this.#spent) throw new Error('BUG: rollback on an appender after commit or rollback');
+    this.#spent = true;
+    this.#release();
+  }
+
+  /** #samplesRecord builds the WAL record of the kept samples (WAL refs) and widens the head's span. */
+  #samplesRecord(keep: Uint8Array): WALRecord | undefined {
+    const head = this.#db.head;
+    let k = 0;
+    for (let i = 0; i < keep.length; i++) k += keep[i];
+    if (k === 0) return undefined;
+    const refs = new Float64Array(k), ts = new Float64Array(k), vs = new Float64Array(k);
+    let t0 = Infinity, t1 = -Infinity, j = 0;
+    for (let i = 0; i < keep.length; i++) {
+      if (!keep[i]) continue;
+      const t = this.#ts[i];
+      refs[j] = head.walRef(this.#refs[i]);
+      ts[j] = t;
+      vs[j] = this.#vs[i];
+      if (t < t0) t0 = t;
+      if (t > t1) t1 = t;
+      j++;
+    }
+    head.noteSpan(t0, t1);
+    return { type: 'samples', t: t0 === t1 ? t0 : ts, refs, values: vs };
+  }
+
+  #release(): void {
+    this.#refs = new Uint32Array(0);
+    this.#ts = this.#vs = new Float64Array(0);
+    this.#labels = [];
+    this.#n = 0;
+  }
+
+  #grow(): void {
+    const cap = this.#refs.length * 2;
+    const refs = new Uint32Array(cap), ts = new Float64Array(cap), vs = new Float64Array(cap);
+    refs.set(this.#refs);
+    ts.set(this.#ts);
+    vs.set(this.#vs);
+    this.#refs = refs;
+    this.#ts = ts;
+    this.#vs = vs;
+  }
+}
+
+/**
+ * unmarkRefused clears keep[i] for each sample the head refused, matched by ref, timestamp and
+ * value (any NaN matches any NaN: an AppendError's value is a plain number, whose NaN payload V8
+ * may not keep); one refusal clears one sample, the first kept one that matches.
+ */
+function unmarkRefused(
+  keep: Uint8Array,
+  refused: readonly AppendError[],
+  refs: Uint32Array,
+  ts: Float64Array,
+  vs: Float64Array,
+  refOf: (l: Labels) => number,
+): void {
+  const pending = new Map<string, number[]>();
+  for (const e of refused) {
+    const key = `${refOf(e.labels)}:${e.t}`;
+    const list = pending.get(key);
+    if (list) list.push(e.v);
+    else pending.set(key, [e.v]);
+  }
+  let left = refused.length;
+  for (let i = 0; i < keep.length && left > 0; i++) {
+    if (!keep[i]) continue;
+    const list = pending.get(`${refs[i]}:${ts[i]}`);
+    if (list === undefined) continue;
+    const v = vs[i];
+    const k = list.findIndex((x) => Object.is(x, v) || (Number.isNaN(x) && Number.isNaN(v)));
+    if (k < 0) continue;
+    list.splice(k, 1);
+    keep[i] = 0;
+    left--;
+  }
+  if (left) throw new Error(`BUG: ${left} refused samples match no buffered sample`);
+}

@@ -1,0 +1,194 @@
+/**
+ * DB: the durable TSDB, a Storage (shared/storage/interface.ts) on a data directory. Appends go
+ * to the in-memory head (shared/storage/mem) and to the write-ahead log (shared/tsdb/wal); a
+ * commit answers at once and its `durable` promise settles when the WAL holds it under the fsync
+ * policy. Opening takes the directory's lock, loads the persisted blocks and replays the WAL into
+ * a fresh head. Reads merge blocks and head. Cutting the head into blocks, retention and
+ * snapshots are in db-blocks.ts; the layout is in docs/tsdb.md.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StorageClosedError } from '../../storage/mem/index.ts';
+import type { Querier, Storage } from '../../storage/interface.ts';
+import { WAL, type WALRecord } from '../wal/index.ts';
+import { DBAppender, type CommitSink } from './db-append.ts';
+import { MergeQuerier } from './db-read.ts';
+import { Head } from './head.ts';
+import { replayIntoHead, type WALReplayStats } from './head-wal.ts';
+import { lockDir, type DirLock } from './lock.ts';
+import { resolveOptions, type DBOptions, type ResolvedOptions } from './options.ts';
+
+export const WAL_DIR = 'wal';
+
+/** WALWriteError: a commit (or position) could not be made durable; its cause is the WAL's error. */
+export class WALWriteError extends Error {
+  constructor(what: string, cause: Error) {
+    super(`${what} is not durable: ${cause.message}`, { cause });
+    this.name = 'WALWriteError';
+  }
+}
+
+/**
+ * openDB opens (creating it if needed) the TSDB in `dir`: it locks the directory (a
+ * DirectoryLockedError names the PID of a live holder), loads the blocks, replays the WAL into the
+ * head (repaired damage is in `db.replay.corruptions` and passed to options.log) and starts
+ * accepting appends. Bad options throw a RangeError; failures are wrapped naming the directory.
+ */
+export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> {
+  const opts = resolveOptions(options);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new Error(`open TSDB ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const lock = await lockDir(dir);
+  let wal: WAL | undefined;
+  try {
+    const head = new Head({ outOfOrderWindowMs: opts.outOfOrderWindowMs, validation: opts.validation });
+    wal = await WAL.open(join(dir, WAL_DIR), {
+      sync: opts.sync,
+      syncIntervalMs: opts.syncIntervalMs,
+      segmentSize: opts.walSegmentSize,
+      fs: opts.walFS,
+      log: opts.log,
+    });
+    const replay = await replayIntoHead(wal, head);
+    return new DB(dir, opts, lock, wal, head, replay);
+  } catch (err) {
+    await wal?.close().catch(() => undefined);
+    await lock.release();
+    if ((err as Error).name === 'RangeError') throw err;
+    throw new Error(`open TSDB ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** DB: see the module comment. Use openDB. Appenders and queriers follow the Storage contract. */
+export class DB implements Storage, CommitSink {
+  readonly dir: string;
+  readonly head: Head;
+  /** What opening replayed from the WAL, including repaired damage. */
+  readonly replay: WALReplayStats;
+  readonly #opts: ResolvedOptions;
+  readonly #lock: DirLock;
+  readonly #wal: WAL;
+  readonly #positions: Map<string, { seq: number; data?: Uint8Array }>;
+  /** WAL writes of series records still in flight: later commits depend on them. */
+  readonly #pendingSeries = new Set<Promise<void>>();
+  /** Durability promises not yet settled, for flush(). */
+  readonly #inFlight = new Set<Promise<void>>();
+  #walFailures = 0;
+  #closed = false;
+
+  /** The constructor takes what openDB prepared; use openDB. */
+  constructor(dir: string, opts: ResolvedOptions, lock: DirLock, wal: WAL, head: Head, replay: WALReplayStats) {
+    this.dir = dir;
+    this.#opts = opts;
+    this.#lock = lock;
+    this.#wal = wal;
+    this.head = head;
+    this.replay = replay;
+    this.#positions = replay.positions;
+  }
+
+  appender(): DBAppender {
+    this.checkOpen('appender');
+    return new DBAppender(this);
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    this.checkOpen('querier');
+    const head = this.head.mem.querier(mint, maxt);
+    return new MergeQuerier([head], head);
+  }
+
+  /**
+   * flush resolves once every commit made so far is durable, and rejects with the first
+   * WALWriteError among them.
+   */
+  async flush(): Promise<void> {
+    const results = await Promise.allSettled([...this.#inFlight]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /** position returns the last position record logged under `name` (replayed at open), if any. */
+  position(name: string): { seq: number; data?: Uint8Array } | undefined {
+    return this.#positions.get(name);
+  }
+
+  /**
+   * logPosition records a named sequence number (and opaque bytes) in the WAL, for the streaming
+   * layer's resume point; it resolves when durable, rejects with WALWriteError. position() returns
+   * it at once, and after a restart once durable.
+   */
+  logPosition(name: string, seq: number, data?: Uint8Array): Promise<void> {
+    this.checkOpen('logPosition');
+    this.#positions.set(name, { seq, data });
+    return this.log([{ type: 'position', name, seq, data }], undefined, `position ${name}=${seq}`);
+  }
+
+  /** stats: head sizes, WAL segments and write failures, for monitoring. */
+  stats(): { series: number; headMinT: number; headMaxT: number; walSegments: { first: number; last: number }; walFailures: number } {
+    return {
+      series: this.head.seriesCount,
+      headMinT: this.head.minT,
+      headMaxT: this.head.maxT,
+      walSegments: this.#wal.segments(),
+      walFailures: this.#walFailures,
+    };
+  }
+
+  /** close waits for queued WAL writes, closes the WAL and releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#wal.close();
+    } finally {
+      await this.head.mem.close();
+      await this.#lock.release();
+    }
+  }
+
+  /** closed: true once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** checkOpen throws StorageClosedError after close(). */
+  checkOpen(what: string): void {
+    if (this.#closed) throw new StorageClosedError(what);
+  }
+
+  /**
+   * log queues one commit's records in the WAL. The returned promise also waits for series
+   * records of earlier commits still in flight (this commit's samples may belong to them); when a
+   * series record fails, its series are logged again with the next commit.
+   */
+  log(records: WALRecord[], series: { from: number; to: number } | undefined, what = 'commit'): Promise<void> {
+    const deps = [...this.#pendingSeries];
+    const written = this.#wal.log(records).catch((err: Error) => {
+      this.#walFailures++;
+      throw new WALWriteError(what, err);
+    });
+    if (series) {
+      const from = series.from;
+      this.#pendingSeries.add(written);
+      written.then(
+        () => void this.#pendingSeries.delete(written),
+        () => {
+          this.#pendingSeries.delete(written);
+          this.head.unlogged(from);
+        },
+      );
+    }
+    const durable = deps.length ? Promise.all([written, ...deps]).then(() => undefined) : written;
+    this.#inFlight.add(durable);
+    const done = () => void this.#inFlight.delete(durable);
+    durable.then(done, done);
+    return durable;
+  }
+
+  afterCommit(): void {
+    // Head cuts run in the background once blocks are wired in (db-blocks.ts).
+  }
+}
