@@ -1,0 +1,166 @@
+// The PromQL kernels against the TypeScript reference (kernels-reference.ts) on random series:
+// counters with resets, gauges, NaN, ±Inf, huge values, staleness markers, irregular intervals,
+// gaps, and grids whose windows are empty, hold one sample, or span everything. Results must be
+// identical (NaN matches NaN; the reference repeats Prometheus' float operations in order).
+import { describe, expect, test } from 'vitest';
+import { loadCore, KernelParamError, RANGE_FUNCTIONS, type Core } from '../../core-wasm/host/index.ts';
+import { STALE_NAN } from '../../shared/model/stale.ts';
+import type { RangeFunction, SampleBatch, StepGrid, StepMatrix } from '../../shared/storage/interface.ts';
+import { refInstant, refRange, RefParamError, type RefSeries } from './kernels-reference.ts';
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** randomSeries: `count` series of up to `maxLen` samples starting near t0, of mixed shapes. */
+function randomSeries(rand: () => number, count: number, maxLen: number, t0: number): RefSeries[] {
+  const out: RefSeries[] = [];
+  for (let s = 0; s < count; s++) {
+    const n = Math.floor(rand() * maxLen);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    const kind = Math.floor(rand() * 4);
+    let t = t0 + Math.floor(rand() * 60_000);
+    let v = kind === 3 ? 1e307 : Math.floor(rand() * 100);
+    for (let i = 0; i < n; i++) {
+      ts[i] = t;
+      const r = rand();
+      if (kind === 0) {
+        v = r < 0.1 ? Math.floor(rand() * 5) : v + Math.floor(rand() * 20); // counter with resets
+      } else if (kind === 1) {
+        v = (rand() - 0.5) * 1000; // gauge
+      } else if (kind === 2) {
+        v = Math.round(rand() * 4) - 2; // small integers: ties, zeros, -0 after sums
+      } else {
+        v = rand() < 0.5 ? 1e308 : -5e307; // sums overflow
+      }
+      const special = rand();
+      if (special < 0.04) vs[i] = STALE_NAN;
+      else if (special < 0.07) vs[i] = NaN;
+      else if (special < 0.09) vs[i] = Infinity;
+      else if (special < 0.1) vs[i] = -Infinity;
+      else if (special < 0.11) vs[i] = -0;
+      else vs[i] = v;
+      // Irregular intervals, occasional long gaps.
+      t += rand() < 0.05 ? 300_000 + Math.floor(rand() * 600_000) : 1 + Math.floor(rand() * 30_000);
+    }
+    out.push({ ts, vs });
+  }
+  return out;
+}
+
+function toBatch(core: Core, series: RefSeries[]): SampleBatch {
+  const offsets = new Int32Array(series.length + 1);
+  series.forEach((s, i) => (offsets[i + 1] = offsets[i] + s.ts.length));
+  const ts = new Float64Array(offsets[series.length]);
+  const vs = new Float64Array(offsets[series.length]);
+  series.forEach((s, i) => {
+    ts.set(s.ts, offsets[i]);
+    vs.set(s.vs, offsets[i]);
+  });
+  return core.fromColumns(offsets, ts, vs);
+}
+
+/** same: identical matrices, NaN equal to NaN (any payload), 0 equal to -0. */
+function expectSame(got: StepMatrix, want: StepMatrix, what: string): void {
+  expect(got.series, what).toBe(want.series);
+  expect(got.steps, what).toBe(want.steps);
+  for (let k = 0; k < want.present.length; k++) {
+    const a = got.values[k], b = want.values[k];
+    const same = got.present[k] === want.present[k] &&
+      (!want.present[k] || ((a === b || (Number.isNaN(a) && Number.isNaN(b))) && (!want.timestamps || got.timestamps![k] === want.timestamps[k])));
+    if (same) continue;
+    const where = `${what}: series ${Math.floor(k / want.steps)} step ${k % want.steps}`;
+    expect({ present: got.present[k], value: a, t: got.timestamps?.[k] }, where).toEqual({ present: want.present[k], value: b, t: want.timestamps?.[k] });
+  }
+}
+
+const T0 = 1_700_000_000_000;
+
+/** Grids: windows that are mostly empty, that hold a sample or two, and that span everything. */
+const GRIDS: { name: string; grid: StepGrid; range: number }[] = [
+  { name: '60 s steps, 5 m windows', grid: { start: T0, step: 60_000, steps: 120 }, range: 300_000 },
+  { name: '15 s steps, 10 s windows', grid: { start: T0 - 30_000, step: 15_000, steps: 200 }, range: 10_000 },
+  { name: 'windows wider than the data', grid: { start: T0 + 1_000_000, step: 3_600_000, steps: 5 }, range: 1e12 },
+  { name: 'one step', grid: { start: T0 + 1_234_567, step: 0, steps: 1 }, range: 3_600_000 },
+  { name: '1 ms windows on odd steps', grid: { start: T0 + 7, step: 7_777, steps: 300 }, range: 1 },
+];
+
+function paramsFor(fn: RangeFunction, steps: number, rand: () => number): Float64Array[] {
+  const col = (f: (j: number) => number) => Float64Array.from({ length: steps }, (_, j) => f(j));
+  switch (fn) {
+    case 'quantile_over_time':
+      return [col((j) => [0, 0.25, 0.5, 0.9, 1, -0.5, 1.5, NaN][j % 8])];
+    case 'predict_linear':
+      return [col(() => Math.floor(rand() * 7200) - 600)];
+    case 'double_exponential_smoothing':
+      return [col(() => 0.05 + rand() * 0.9), col(() => 0.05 + rand() * 0.9)];
+    default:
+      return [];
+  }
+}
+
+describe('kernels against the reference on random data', () => {
+  const core = loadCore();
+  let presentCells = 0;
+  for (const seed of [1, 2, 3]) {
+    const rand = rng(seed);
+    const series = randomSeries(rand, 40, 400, T0);
+    for (const { name, grid, range } of GRIDS) {
+      test(`seed ${seed}, ${name}: instant`, () => {
+        const batch = toBatch(core, series);
+        expectSame(batch.kernels.instant(grid, range), refInstant(series, grid, range), 'instant');
+        batch.release();
+      });
+      test(`seed ${seed}, ${name}: every range function`, () => {
+        const batch = toBatch(core, series);
+        for (const fn of RANGE_FUNCTIONS) {
+          const params = paramsFor(fn, grid.steps, rand);
+          const want = refRange(fn, series, grid, range, params);
+          expectSame(batch.kernels.range(fn, grid, range, params), want, fn);
+          presentCells += want.present.reduce((a, b) => a + b, 0);
+        }
+        batch.release();
+      });
+    }
+  }
+  test('the random cases hold values, not only absent cells', () => {
+    expect(presentCells).toBeGreaterThan(100_000);
+  });
+});
+
+describe('double_exponential_smoothing factors', () => {
+  const core = loadCore();
+  const series: RefSeries[] = [{ ts: Float64Array.of(T0, T0 + 60_000), vs: Float64Array.of(1, 2) }];
+  const grid = { start: T0 - 120_000, step: 60_000, steps: 4 };
+  const check = (sf: number[], tf: number[], refused: 'sf' | 'tf' | null, step = -1) => {
+    const batch = toBatch(core, series);
+    const params = [Float64Array.from(sf), Float64Array.from(tf)];
+    const run = () => batch.kernels.range('double_exponential_smoothing', grid, 60_000, params);
+    if (refused) {
+      expect(() => refRange('double_exponential_smoothing', series, grid, 60_000, params)).toThrow(RefParamError);
+      expect(run).toThrow(KernelParamError);
+      try {
+        run();
+      } catch (err) {
+        expect((err as KernelParamError).parameter).toBe(refused);
+        expect((err as KernelParamError).step).toBe(step);
+      }
+    } else {
+      expectSame(run(), refRange('double_exponential_smoothing', series, grid, 60_000, params), 'des');
+    }
+    batch.release();
+  };
+  test.each([
+    { name: 'valid', sf: [0.5, 0.5, 0.5, 0.5], tf: [0.5, 0.5, 0.5, 0.5], refused: null },
+    { name: 'invalid where no series has samples is not checked', sf: [0, 1, 0.5, 0.5], tf: [2, 0.5, 0.5, 0.5], refused: null },
+    { name: 'sf = 1 where one sample is in the window', sf: [0.5, 0.5, 1, 0.5], tf: [0.5, 0.5, 0.5, 0.5], refused: 'sf' as const, step: 2 },
+    { name: 'tf = 0 at the last step', sf: [0.5, 0.5, 0.5, 0.5], tf: [0.5, 0.5, 0.5, 0], refused: 'tf' as const, step: 3 },
+    { name: 'NaN factors pass, as in Prometheus', sf: [NaN, NaN, NaN, NaN], tf: [NaN, NaN, NaN, NaN], refused: null },
+  ])('$name', ({ sf, tf, refused, step }) => check(sf, tf, refused, step));
+});
