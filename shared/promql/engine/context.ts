@@ -1,0 +1,71 @@
+/**
+ * EvalContext: what one query's evaluation shares across its nodes: the querier, the query's
+ * own time range (for `@ start()`, `@ end()`, `step()`, `range()`), the lookback delta, the
+ * default subquery step, the annotations, and the limits (samples held, deadline, AbortSignal).
+ * One context per query; not safe to share.
+ */
+import type { Querier } from '../../storage/interface.ts';
+import { Annotations } from './annotations.ts';
+import { QueryCanceledError, QueryTimeoutError, TooManySamplesError } from './errors.ts';
+
+export interface ContextOptions {
+  querier: Querier;
+  query: string;
+  /** start, end, step: the query's own range (instant queries: start = end, step 0). */
+  start: number;
+  end: number;
+  step: number;
+  lookbackMs: number;
+  subqueryStepMs: number;
+  maxSamples: number;
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+export class EvalContext {
+  readonly querier: Querier;
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+  readonly lookbackMs: number;
+  readonly subqueryStepMs: number;
+  readonly annotations: Annotations;
+  readonly #maxSamples: number;
+  readonly #deadline: number;
+  readonly #signal: AbortSignal | undefined;
+  /** samples: the samples the evaluation currently holds (loaded batches and step values). */
+  samples = 0;
+  /** peakSamples: the most held at once, for statistics. */
+  peakSamples = 0;
+
+  constructor(o: ContextOptions) {
+    this.querier = o.querier;
+    this.start = o.start;
+    this.end = o.end;
+    this.step = o.step;
+    this.lookbackMs = o.lookbackMs;
+    this.subqueryStepMs = o.subqueryStepMs;
+    this.annotations = new Annotations(o.query);
+    this.#maxSamples = o.maxSamples;
+    this.#deadline = o.deadline;
+    this.#signal = o.signal;
+  }
+
+  /** check throws QueryCanceledError or QueryTimeoutError when evaluation must stop. */
+  check(where: string): void {
+    if (this.#signal?.aborted) throw new QueryCanceledError(where, { cause: this.#signal.reason });
+    if (Date.now() > this.#deadline) throw new QueryTimeoutError(where);
+  }
+
+  /** hold accounts for n more samples in memory; throws TooManySamplesError past the limit. */
+  hold(n: number, where: string): void {
+    this.samples += n;
+    if (this.samples > this.peakSamples) this.peakSamples = this.samples;
+    if (this.samples > this.#maxSamples) throw new TooManySamplesError(where);
+  }
+
+  /** release accounts for n samples no longer held. */
+  release(n: number): void {
+    this.samples -= n;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Evaluator: walks a type-checked AST once over a step grid and yields each node's value for all
+ * steps at once (rows of step values for vectors, one value per step for scalars). Selectors go
+ * to selectors.ts, operators to binary.ts, aggregations to aggregate.ts, calls to the function
+ * registry. It also keeps the samples-in-memory account: a node's value is held until its parent
+ * is done with it. One Evaluator per query; not safe to share.
+ */
+import type { Expr, UnaryExpr } from '../ast.ts';
+import type { EvalContext } from './context.ts';
+import { evalAggregate } from './aggregate.ts';
+import { evalBinary } from './binary.ts';
+import { QueryExecutionError } from './errors.ts';
+import { callFunction } from './functions/registry.ts';
+import { durationSeconds, evalRangeLiteral, evalVectorSelector } from './selectors.ts';
+import { Rows, type EvalValue, type Grid } from './rows.ts';
+
+export class Evaluator {
+  readonly ctx: EvalContext;
+
+  constructor(ctx: EvalContext) {
+    this.ctx = ctx;
+  }
+
+  /** eval evaluates `e` over grid `g`. */
+  eval(e: Expr, g: Grid): EvalValue {
+    this.ctx.check('query execution');
+    const held = this.ctx.samples;
+    const v = this.#dispatch(e, g);
+    this.ctx.samples = held;
+    this.ctx.hold(cells(v), 'query execution');
+    return v;
+  }
+
+  /** vector evaluates an expression of type instant vector. */
+  vector(e: Expr, g: Grid): Rows {
+    const v = this.eval(e, g);
+    if (v.kind !== 'vector') throw new Error(`BUG: expected an instant vector from ${e.kind}, got ${v.kind}`);
+    return v.rows;
+  }
+
+  /** scalar evaluates an expression of type scalar: one value per step. */
+  scalar(e: Expr, g: Grid): Float64Array {
+    const v = this.eval(e, g);
+    if (v.kind !== 'scalar') throw new Error(`BUG: expected a scalar from ${e.kind}, got ${v.kind}`);
+    return v.values;
+  }
+
+  /** string evaluates an expression of type string. */
+  string(e: Expr, g: Grid): string {
+    const v = this.eval(e, g);
+    if (v.kind !== 'string') throw new Error(`BUG: expected a string from ${e.kind}, got ${v.kind}`);
+    return v.value;
+  }
+
+  #dispatch(e: Expr, g: Grid): EvalValue {
+    switch (e.kind) {
+      case 'NumberLiteral':
+        return { kind: 'scalar', values: new Float64Array(g.steps).fill(e.value) };
+      case 'DurationExpr':
+        return { kind: 'scalar', values: new Float64Array(g.steps).fill(durationSeconds(this.ctx, e)) };
+      case 'StringLiteral':
+        return { kind: 'string', value: e.value };
+      case 'ParenExpr':
+        return this.#dispatch(e.expr, g);
+      case 'UnaryExpr':
+        return this.#unary(e, g);
+      case 'VectorSelector':
+        return { kind: 'vector', rows: evalVectorSelector(this.ctx, e, g) };
+      case 'MatrixSelector':
+      case 'SubqueryExpr':
+        if (g.steps !== 1) throw new QueryExecutionError('range vectors can only be returned by instant queries');
+        return { kind: 'matrix', series: evalRangeLiteral(this.ctx, e, g.start, (x, ig) => this.vector(x, ig)) };
+      case 'Call':
+        return callFunction(this, e, g);
+      case 'AggregateExpr':
+        return { kind: 'vector', rows: evalAggregate(this, e, g) };
+      case 'BinaryExpr':
+        return evalBinary(this, e, g);
+    }
+  }
+
+  #unary(e: UnaryExpr, g: Grid): EvalValue {
+    const v = this.#dispatch(e.expr, g);
+    if (e.op === '+') return v;
+    if (v.kind === 'scalar') return { kind: 'scalar', values: v.values.map((x) => -x) };
+    if (v.kind === 'vector') {
+      const r = v.rows;
+      return { kind: 'vector', rows: r.withValues(r.values.map((x) => -x), r.present, true) };
+    }
+    throw new Error(`BUG: unary minus on ${v.kind}`);
+  }
+}
+
+/** cells counts the samples a value holds. */
+function cells(v: EvalValue): number {
+  switch (v.kind) {
+    case 'vector':
+      return v.rows.presentCount();
+    case 'scalar':
+      return 0;
+    case 'string':
+      return 0;
+    case 'matrix':
+      return v.series.reduce((n, s) => n + s.ts.length, 0);
+  }
+}

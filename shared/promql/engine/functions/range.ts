@@ -1,0 +1,134 @@
+/**
+ * Functions over range vectors. Each runs as ONE WebAssembly kernel call over all series and
+ * steps (BatchKernels.range); this file only reads the arguments, checks the scalar parameters,
+ * names the result series and adds Prometheus' annotations. absent_over_time is count_over_time's
+ * complement.
+ */
+import type { Call, Expr, MatrixSelector, SubqueryExpr } from '../../ast.ts';
+import { Labels, METRIC_NAME } from '../../../model/labels.ts';
+import type { RangeFunction, StepMatrix } from '../../../storage/interface.ts';
+import { goFloat } from '../annotations.ts';
+import type { Evaluator } from '../evaluator.ts';
+import { QueryExecutionError } from '../errors.ts';
+import { Rows, type EvalValue, type Grid } from '../rows.ts';
+import { loadRange, rangeRows, type RangeInput } from '../selectors.ts';
+import { vectorOf } from './helpers.ts';
+
+type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+
+/** unwrapParens strips parentheses around an expression. */
+export function unwrapParens(e: Expr): Expr {
+  while (e.kind === 'ParenExpr') e = e.expr;
+  return e;
+}
+
+function rangeArg(call: Call): { node: MatrixSelector | SubqueryExpr; index: number } {
+  const index = call.func.argTypes.indexOf('matrix');
+  const node = unwrapParens(call.args[index]);
+  if (node.kind !== 'MatrixSelector' && node.kind !== 'SubqueryExpr') throw new Error(`BUG: ${call.func.name} got ${node.kind} for its range vector`);
+  return { node, index };
+}
+
+/** runKernel loads the range argument and runs `fn` over it; null when nothing was selected. */
+function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | SubqueryExpr, g: Grid, params: Float64Array[]): { m: StepMatrix; input: RangeInput } | null {
+  const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
+  if (!input.batch) return null;
+  const batch = input.batch;
+  try {
+    ev.ctx.hold(batch.sampleCount, 'query execution');
+    const p = input.grid.steps === g.steps ? params : params.map((a) => a.subarray(0, input.grid.steps));
+    return { m: batch.kernels.range(fn, input.grid, input.rangeMs, p), input };
+  } finally {
+    ev.ctx.release(batch.sampleCount);
+    batch.release();
+  }
+}
+
+const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
+
+function kernelFn(fn: RangeFunction): Impl {
+  return (ev, call, g) => {
+    const { node, index } = rangeArg(call);
+    const params = call.args.filter((_, k) => k !== index).map((a) => ev.scalar(a, g));
+    checkParams(ev, fn, call, params);
+    const run = runKernel(ev, fn, node, g, params);
+    if (!run) return vectorOf(Rows.empty(g.steps));
+    const keepName = fn === 'last_over_time' || fn === 'first_over_time';
+    const rows = rangeRows(run.m, run.input, !keepName, g);
+    if ((fn === 'rate' || fn === 'increase') && node.kind === 'MatrixSelector') {
+      for (const l of rows.labels) {
+        const name = l.metricName;
+        if (name !== '' && !COUNTER_SUFFIXES.some((s) => name.endsWith(s))) {
+          ev.ctx.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, call.args[index].pos);
+        }
+      }
+    }
+    return vectorOf(rows);
+  };
+}
+
+function checkParams(ev: Evaluator, fn: RangeFunction, call: Call, params: Float64Array[]): void {
+  if (fn === 'quantile_over_time') {
+    const seen = new Set<number>();
+    for (const q of params[0]) {
+      if ((Number.isNaN(q) || q < 0 || q > 1) && !seen.has(q)) {
+        seen.add(q);
+        ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${goFloat(q)}`, call.args[0].pos);
+      }
+    }
+  }
+  if (fn === 'double_exponential_smoothing') {
+    for (const sf of params[0]) if (!(sf > 0 && sf < 1)) throw new QueryExecutionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
+    for (const tf of params[1]) if (!(tf > 0 && tf < 1)) throw new QueryExecutionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+  }
+}
+
+/** absentLabels: the labels absent() gives its result, from the selector's equality matchers. */
+export function absentLabels(e: Expr): Labels {
+  const n = unwrapParens(e);
+  const vs = n.kind === 'VectorSelector' ? n : n.kind === 'MatrixSelector' ? n.vector : null;
+  if (!vs) return Labels.EMPTY;
+  const set = new Map<string, string>();
+  const dropped = new Set<string>();
+  for (const m of vs.matchers) {
+    if (m.name === METRIC_NAME) continue;
+    if (m.type === '=' && !set.has(m.name) && !dropped.has(m.name)) set.set(m.name, m.value);
+    else {
+      set.delete(m.name);
+      dropped.add(m.name);
+    }
+  }
+  return Labels.fromPairs(set);
+}
+
+/** absentRows: one series valued 1 at the steps where `rows` has nothing. */
+export function absentRows(rows: Rows | null, labels: Labels, g: Grid): Rows {
+  const s = g.steps;
+  const present = new Uint8Array(s);
+  for (let j = 0; j < s; j++) {
+    let any = false;
+    if (rows) for (let i = 0; i < rows.count && !any; i++) any = rows.present[i * s + j] === 1;
+    present[j] = any ? 0 : 1;
+  }
+  return new Rows(s, [labels], new Uint8Array(1), new Float64Array(s).fill(1), present).compact();
+}
+
+const absentOverTime: Impl = (ev, call, g) => {
+  const { node } = rangeArg(call);
+  const run = runKernel(ev, 'count_over_time', node, g, []);
+  const rows = run ? rangeRows(run.m, run.input, true, g) : null;
+  return vectorOf(absentRows(rows, absentLabels(call.args[0]), g));
+};
+
+const KERNELS: readonly RangeFunction[] = [
+  'rate', 'increase', 'delta', 'irate', 'idelta', 'resets', 'changes', 'deriv', 'predict_linear',
+  'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time',
+  'quantile_over_time', 'stddev_over_time', 'stdvar_over_time', 'last_over_time', 'first_over_time',
+  'present_over_time', 'mad_over_time', 'ts_of_min_over_time', 'ts_of_max_over_time',
+  'ts_of_last_over_time', 'ts_of_first_over_time', 'double_exponential_smoothing',
+];
+
+export const RANGE_FUNCTIONS: ReadonlyArray<[string, Impl]> = [
+  ...KERNELS.map((fn): [string, Impl] => [fn, kernelFn(fn)]),
+  ['absent_over_time', absentOverTime],
+];
