@@ -15,9 +15,10 @@ import type { Head } from './head.ts';
 export interface DurableAppendResult extends AppendResult {
   /**
    * durable resolves when every sample counted in `appended` (and the series they belong to) is
-   * in the WAL under the DB's fsync policy; it rejects when the WAL write failed, and then those
-   * samples are in memory only (readable, but lost on restart; committing them again makes them
-   * durable: the head accepts exact duplicates). It never rejects unobserved: ignoring it is safe.
+   * in the WAL under the DB's fsync policy. It rejects with a WALWriteError when the WAL write
+   * failed: the samples are then in memory only, and the DB writes them again, in order, ahead of
+   * the next commit (whose own `durable` covers them). It never rejects unobserved: ignoring it
+   * is safe.
    */
   durable: Promise<void>;
 }
@@ -46,8 +47,8 @@ export class CommitResult implements DurableAppendResult {
 export interface CommitSink {
   readonly head: Head;
   checkOpen(what: string): void;
-  /** log writes the records of one commit; `series` names the head refs of its series record. */
-  log(records: WALRecord[], series: { from: number; to: number } | undefined): Promise<void>;
+  /** log writes the records of one commit in commit order, resolving when they are durable. */
+  log(records: WALRecord[]): Promise<void>;
   /** afterCommit runs once the commit is applied, to start background work. */
   afterCommit(): void;
 }
@@ -112,10 +113,10 @@ export class DBAppender implements Appender {
     }
     const records: WALRecord[] = [];
     const fresh = head.takeNewSeries();
-    if (fresh) records.push(fresh.record);
+    if (fresh) records.push(fresh);
     const samples = this.#samplesRecord(keep);
     if (samples) records.push(samples);
-    const durable = records.length ? db.log(records, fresh && { from: fresh.from, to: fresh.to }) : Promise.resolve();
+    const durable = records.length ? db.log(records) : Promise.resolve();
     durable.catch(() => undefined); // observed here; the caller may await it or not
     this.#release();
     db.afterCommit();

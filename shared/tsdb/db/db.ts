@@ -72,10 +72,11 @@ export class DB implements Storage, CommitSink {
   readonly #lock: DirLock;
   readonly #wal: WAL;
   readonly #positions: Map<string, { seq: number; data?: Uint8Array }>;
-  /** WAL writes of series records still in flight: later commits depend on them. */
-  readonly #pendingSeries = new Set<Promise<void>>();
-  /** Durability promises not yet settled, for flush(). */
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Records of commits not yet handed to the WAL, in commit order, and who waits for them. */
+  #queue: WALRecord[] = [];
+  #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** The WAL write in flight, if any. */
+  #writing: Promise<void> | undefined;
   #walFailures = 0;
   #closed = false;
 
@@ -102,12 +103,12 @@ export class DB implements Storage, CommitSink {
   }
 
   /**
-   * flush resolves once every commit made so far is durable, and rejects with the first
-   * WALWriteError among them.
+   * flush resolves once everything committed so far is durable, and rejects with a WALWriteError
+   * when the WAL still cannot take it (records of failed writes are retried here too).
    */
-  async flush(): Promise<void> {
-    const results = await Promise.allSettled([...this.#inFlight]);
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  flush(): Promise<void> {
+    if (this.#queue.length === 0 && this.#writing === undefined) return Promise.resolve();
+    return this.log([], 'flush');
   }
 
   /** position returns the last position record logged under `name` (replayed at open), if any. */
@@ -123,7 +124,7 @@ export class DB implements Storage, CommitSink {
   logPosition(name: string, seq: number, data?: Uint8Array): Promise<void> {
     this.checkOpen('logPosition');
     this.#positions.set(name, { seq, data });
-    return this.log([{ type: 'position', name, seq, data }], undefined, `position ${name}=${seq}`);
+    return this.log([{ type: 'position', name, seq, data }], `position ${name}=${seq}`);
   }
 
   /** stats: head sizes, WAL segments and write failures, for monitoring. */
@@ -142,6 +143,7 @@ export class DB implements Storage, CommitSink {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      await this.flush().catch((err: Error) => this.#opts.log(`close TSDB ${this.dir}: ${err.message}; samples since the failure are lost`));
       await this.#wal.close();
     } finally {
       await this.head.mem.close();
@@ -160,32 +162,42 @@ export class DB implements Storage, CommitSink {
   }
 
   /**
-   * log queues one commit's records in the WAL. The returned promise also waits for series
-   * records of earlier commits still in flight (this commit's samples may belong to them); when a
-   * series record fails, its series are logged again with the next commit.
+   * log queues one commit's records for the WAL and resolves when they are durable. The DB hands
+   * the WAL one batch at a time (the WAL group-commits within it), so that a failed write can be
+   * retried in order: its records go back to the front of the queue and are written with the next
+   * batch, before anything committed after them. The failed batch's promises reject with a
+   * WALWriteError; its records (already in the head) become durable with a later batch, so the
+   * WAL never lacks a series record or holds samples in another order than the head took them.
    */
-  log(records: WALRecord[], series: { from: number; to: number } | undefined, what = 'commit'): Promise<void> {
-    const deps = [...this.#pendingSeries];
-    const written = this.#wal.log(records).catch((err: Error) => {
-      this.#walFailures++;
-      throw new WALWriteError(what, err);
+  log(records: WALRecord[], what = 'commit'): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      for (const r of records) this.#queue.push(r);
+      this.#waiters.push({ resolve, reject: (err) => reject(new WALWriteError(what, err)) });
+      this.#pump();
     });
-    if (series) {
-      const from = series.from;
-      this.#pendingSeries.add(written);
-      written.then(
-        () => void this.#pendingSeries.delete(written),
-        () => {
-          this.#pendingSeries.delete(written);
-          this.head.unlogged(from);
-        },
-      );
-    }
-    const durable = deps.length ? Promise.all([written, ...deps]).then(() => undefined) : written;
-    this.#inFlight.add(durable);
-    const done = () => void this.#inFlight.delete(durable);
-    durable.then(done, done);
-    return durable;
+  }
+
+  /** #pump hands the queued records to the WAL as one batch when no batch is in flight. */
+  #pump(): void {
+    if (this.#writing !== undefined || this.#waiters.length === 0) return;
+    const records = this.#queue, waiters = this.#waiters;
+    this.#queue = [];
+    this.#waiters = [];
+    const write = records.length ? this.#wal.log(records) : Promise.resolve();
+    this.#writing = write.then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (err: Error) => {
+        this.#walFailures++;
+        // Retry these records before anything newer, unless they are malformed (a bug).
+        if (!err.message.startsWith('BUG:')) this.#queue = records.concat(this.#queue);
+        for (const w of waiters) w.reject(err);
+      },
+    ).finally(() => {
+      this.#writing = undefined;
+      this.#pump(); // commits that arrived meanwhile (their batch retries a failed one first)
+    });
   }
 
   afterCommit(): void {

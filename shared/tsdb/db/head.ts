@@ -27,7 +27,7 @@ export class Head {
   maxT = -Infinity;
   #walRefs = new Float64Array(1024); // head ref → WAL ref (0: none yet)
   #nextWalRef = 1;
-  /** Head refs up to this one have a series record queued or written in the WAL. */
+  /** Head refs up to this one have a series record queued for the WAL. */
   #loggedUpTo = 0;
 
   constructor(options: HeadOptions) {
@@ -65,11 +65,10 @@ export class Head {
   }
 
   /**
-   * takeNewSeries returns the series record for the head series created since the last call (or
-   * since the last failure reported to unlogged), and the head refs it covers, or undefined
-   * when there are none. The caller must log it before any samples of those series.
+   * takeNewSeries returns the series record for the head series created since the last call, or
+   * undefined when there are none. The caller must log it before any samples of those series.
    */
-  takeNewSeries(): { record: SeriesRecord; from: number; to: number } | undefined {
+  takeNewSeries(): SeriesRecord | undefined {
     const to = this.seriesCount;
     const from = this.#loggedUpTo + 1;
     if (from > to) return undefined;
@@ -81,12 +80,7 @@ export class Head {
       series[r - from] = { ref: this.walRef(r), labels };
     }
     this.#loggedUpTo = to;
-    return { record: { type: 'series', series }, from, to };
-  }
-
-  /** unlogged: the series record for head refs from..to failed to reach the WAL; log them again. */
-  unlogged(from: number): void {
-    if (from - 1 < this.#loggedUpTo) this.#loggedUpTo = from - 1;
+    return { type: 'series', series };
   }
 
   /**
