@@ -11,6 +11,7 @@
  */
 import { Labels, METRIC_NAME } from '../../shared/model/labels.ts';
 import { hashLabels } from '../../shared/model/hash.ts';
+import { STALE_NAN } from '../../shared/model/stale.ts';
 import { acceptHeader, parserForContentType, type ExpositionFormat } from '../../shared/exposition/content-type.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
 import { HttpClient } from '../http/client.ts';
@@ -61,7 +62,7 @@ let plainClient: HttpClient | undefined;
 export class ScrapeLoop {
   readonly target: Target;
   readonly #storage: Appendable;
-  readonly #cache = new ScrapeCache();
+  readonly #cache: ScrapeCache;
   readonly #synthetic: Labels[];
   readonly #syntheticRefs = new Array<number>(SYNTHETIC.length).fill(0);
   readonly #accept: string;
@@ -73,9 +74,14 @@ export class ScrapeLoop {
   forcedError = '';
   health: TargetHealth = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0 };
 
-  constructor(storage: Appendable, target: Target) {
+  /**
+   * ScrapeLoop builds a loop; `cache` hands over the series cache of a loop this one replaces
+   * (same target, same labelling rules), so its series neither go stale nor count as added.
+   */
+  constructor(storage: Appendable, target: Target, cache: ScrapeCache = new ScrapeCache()) {
     if (!(target.intervalMs > 0)) throw new Error(`BUG: scrape interval ${target.intervalMs} ms`);
     this.#storage = storage;
+    this.#cache = cache;
     this.target = target;
     this.#synthetic = SYNTHETIC.map((name) => target.targetLabels.with(METRIC_NAME, name));
     this.#accept = target.accept ?? acceptHeader();
@@ -111,13 +117,25 @@ export class ScrapeLoop {
     this.#timer = setTimeout(tick, next - now);
   }
 
-  /** stop cancels the schedule, waits for a scrape in flight, and marks the target's series stale. */
-  async stop(): Promise<void> {
+  /** cache is the loop's series cache, for a replacing loop to take over after stop({ stale: false }). */
+  get cache(): ScrapeCache {
+    return this.#cache;
+  }
+
+  /**
+   * stop cancels the schedule, waits for a scrape in flight, and marks the target's series stale,
+   * unless `stale` is false (a replacing loop takes the series over).
+   */
+  async stop(opts: { stale?: boolean } = {}): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    if (opts.stale === false) return;
     const app = this.#storage.appender();
-    this.#cache.markAllStale(app, Math.max(Date.now(), this.#lastTimestamp + 1));
+    const t = Math.max(Date.now(), this.#lastTimestamp + 1);
+    this.#cache.markAllStale(app, t);
+    // The synthetic series end with the target too.
+    if (this.#lastTimestamp > 0) for (let i = 0; i < SYNTHETIC.length; i++) app.append(this.#syntheticRefs[i], this.#synthetic[i], t, STALE_NAN);
     app.commit();
   }
 
