@@ -1,7 +1,7 @@
 /**
- * The hub's HTTP app: health and readiness, its own `/metrics`, build information, and the series
- * metadata endpoints of the Prometheus API over its storage. Errors become Prometheus' error JSON;
- * nothing a client sends can take the process down.
+ * The hub's HTTP app: health and readiness, its own `/metrics`, build information, and the query
+ * and series metadata endpoints of the Prometheus API over its storage. Errors become Prometheus'
+ * error JSON; nothing a client sends can take the process down.
  */
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
@@ -9,15 +9,19 @@ import type { Registry } from 'prom-client';
 import type { Queryable } from '../shared/storage/interface.ts';
 import { ApiError, failure, success } from '../shared/api/respond.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
+import { queryRoutes } from '../shared/api/query-routes.ts';
+import { Engine } from '../shared/promql/engine/index.ts';
 
 export interface HubAppOptions {
   storage: Queryable;
   registry: Registry;
   version: string;
+  /** The PromQL engine; a default one when absent. */
+  engine?: Engine;
 }
 
 /** hubApp wires the routes. */
-export function hubApp({ storage, registry, version }: HubAppOptions): Hono {
+export function hubApp({ storage, registry, version, engine = new Engine() }: HubAppOptions): Hono {
   const app = new Hono();
   app.use(compress());
   app.get('/-/healthy', (c) => c.text('Outpost is Healthy.\n'));
@@ -27,6 +31,7 @@ export function hubApp({ storage, registry, version }: HubAppOptions): Hono {
     success(c, { version, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version }),
   );
   seriesRoutes(app, storage);
+  queryRoutes(app, storage, engine);
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));
   app.onError((err, c) => {
     if (err instanceof ApiError) return failure(c, err.errorType, err.message);
