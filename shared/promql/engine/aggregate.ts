@@ -209,13 +209,13 @@ function selectK(ev: Evaluator, e: AggregateExpr, input: Rows, param: Float64Arr
     if (v < min) min = v;
   }
   if (e.op === 'limit_ratio') {
-    if (max === 0 && min === 0) return Rows.empty(s);
     if (nan) throw new QueryExecutionError('Ratio value is NaN');
+    if (max === 0 && min === 0) return Rows.empty(s);
     if (max > 1) ev.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${goFloat(max)}, capping to 1`, e.param!.pos);
     if (min < -1) ev.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${goFloat(min)}, capping to -1`, e.param!.pos);
   } else {
-    if (max < 1) return Rows.empty(s);
     if (nan) throw new QueryExecutionError('Parameter value is NaN');
+    if (max < 1) return Rows.empty(s);
     if (min <= -9223372036854775808) throw new QueryExecutionError(`Scalar value ${goFloat(min)} underflows int64`);
     if (max >= 9223372036854775807) throw new QueryExecutionError(`Scalar value ${goFloat(max)} overflows int64`);
   }
