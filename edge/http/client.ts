@@ -134,8 +134,9 @@ export class HttpClient {
           stream.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (limit > 0 && size > limit) {
-              res.destroy();
+              // finish first: destroying the response emits events that must not win the race.
               finish(new HttpError('body_size', `body size limit exceeded: more than ${limit} bytes`));
+              res.destroy();
               return;
             }
             chunks.push(chunk);

@@ -111,7 +111,7 @@ export class ScrapeLoop {
     const tick = () => {
       if (this.#stopped) return;
       next += intervalMs;
-      this.#running = this.scrape(this.#timestamp(Date.now()));
+      this.#running = this.scrape(this.stampFor(Date.now()));
       this.#timer = setTimeout(tick, Math.max(0, next - Date.now()));
     };
     this.#timer = setTimeout(tick, next - now);
@@ -139,8 +139,11 @@ export class ScrapeLoop {
     app.commit();
   }
 
-  /** #timestamp stamps a scrape starting at `now`, aligned to the schedule within the tolerance. */
-  #timestamp(now: number): number {
+  /**
+   * stampFor is the timestamp of a scrape starting at `now` (ms): the previous scrape's time plus
+   * the interval when `now` is within SCRAPE_TIMESTAMP_TOLERANCE_MS of it, else `now`.
+   */
+  stampFor(now: number): number {
     const { intervalMs } = this.target;
     if (this.#lastTimestamp > 0 && intervalMs > 100 * SCRAPE_TIMESTAMP_TOLERANCE_MS) {
       const aligned = this.#lastTimestamp + intervalMs;
