@@ -1,0 +1,65 @@
+/**
+ * BlockQuerier: the storage Querier over one Block, so the durable TSDB can merge blocks and
+ * the head through one interface. Series refs are the block's series ids.
+ */
+import type { Core } from '../../../core-wasm/host/index.ts';
+import type { Matcher } from '../../model/matcher.ts';
+import { labelNames, labelValues } from '../../storage/index/index.ts';
+import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
+import type { Block } from './block.ts';
+
+/** BlockQuerier: see the module comment. Closing it does not close the block. */
+export class BlockQuerier implements Querier {
+  readonly #block: Block;
+  readonly #core: Core;
+  readonly #mint: number;
+  readonly #maxt: number;
+  #closed = false;
+
+  constructor(block: Block, core: Core, mint: number, maxt: number) {
+    this.#block = block;
+    this.#core = core;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  select(matchers: readonly Matcher[], hints: SelectHints = {}): SeriesSet {
+    this.#check('select');
+    const mint = hints.start ?? this.#mint;
+    const maxt = hints.end ?? this.#maxt;
+    let ids = this.#block.select(matchers, mint, maxt);
+    if (hints.limit && hints.limit > 0 && ids.length > hints.limit) ids = ids.subarray(0, hints.limit);
+    const series: StoredSeries[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) series[i] = { labels: this.#block.labels(ids[i]), ref: ids[i] };
+    const block = this.#block;
+    return {
+      series,
+      load(lo = mint, hi = maxt): SampleBatch {
+        return block.load(ids, lo, hi);
+      },
+    };
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    this.#check('labelNames');
+    return labelNames(this.#block.index, matchers, this.#mint, this.#maxt);
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    this.#check('labelValues');
+    return labelValues(this.#block.index, name, matchers, this.#mint, this.#maxt);
+  }
+
+  fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
+    this.#check('fromColumns');
+    return this.#core.fromColumns(offsets, timestamps, values);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #check(what: string): void {
+    if (this.#closed) throw new Error(`BUG: ${what} on a closed block querier`);
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Block: an opened, immutable block directory. openBlock reads meta.json and the index, checks
+ * the chunks file's header and length, and rebuilds the label postings (a LabelIndex whose refs
+ * are the block's series ids, 1-based in label order). load() decodes the samples of many series
+ * over a time range into one SampleBatch in the core's WebAssembly memory: XOR chunks in one
+ * Core.decodeChunks call; dense chunks are decoded in TypeScript and copied in with one
+ * Core.fromColumns call. Damage raises CorruptionError naming the file and offset, and concerns
+ * this block only. Pages are read with positional reads and kept in a small LRU cache.
+ * A Block is not safe for concurrent use across awaits (its calls are synchronous after open).
+ */
+import { closeSync, openSync, fstatSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Core } from '../../../core-wasm/host/index.ts';
+import { ChunkCorruptionError } from '../../../core-wasm/host/index.ts';
+import type { Labels } from '../../model/labels.ts';
+import type { Matcher } from '../../model/matcher.ts';
+import { LabelIndex, selectRefs } from '../../storage/index/index.ts';
+import type { Querier, SampleBatch } from '../../storage/interface.ts';
+import { ByteReader } from './bytes.ts';
+import { decodeDense } from './dense-decode.ts';
+import { ENC_XOR } from './dense-encode.ts';
+import { CorruptionError, DecodeError } from './errors.ts';
+import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, PAGE_HEADER_BYTES } from './format.ts';
+import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
+import { readMeta, type BlockMeta } from './meta.ts';
+import { readPage } from './pages.ts';
+import { BlockQuerier } from './block-querier.ts';
+
+/** OpenBlockOptions for openBlock. */
+export interface OpenBlockOptions {
+  /** The core whose memory load() fills; without it only readColumns works. */
+  core?: Core;
+  /** Raw page bytes kept in the cache (default 16 MiB). */
+  pageCacheBytes?: number;
+}
+
+/** Columns: samples in TypeScript memory, series i at [offsets[i], offsets[i+1]). */
+export interface Columns {
+  offsets: Int32Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+/** openBlock opens the block in `dir`; a damaged block raises CorruptionError. */
+export async function openBlock(dir: string, options: OpenBlockOptions = {}): Promise<Block> {
+  const meta = await readMeta(dir);
+  const indexFile = join(dir, INDEX_FILE);
+  let buf: Uint8Array;
+  try {
+    buf = await readFile(indexFile);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptionError(indexFile, 0, 'index is missing', { cause: err });
+    throw new Error(`read block index ${indexFile}: ${(err as Error).message}`, { cause: err });
+  }
+  const data = decodeIndex(buf, indexFile, meta.minTime, meta.maxTime);
+  if (data.labels.length !== meta.stats.numSeries) {
+    throw new CorruptionError(indexFile, 0, `${data.labels.length} series, meta.json says ${meta.stats.numSeries}`);
+  }
+  const chunksFile = join(dir, CHUNKS_FILE);
+  let fd: number;
+  try {
+    fd = openSync(chunksFile, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CorruptionError(chunksFile, 0, 'chunks file is missing', { cause: err });
+    throw new Error(`open block chunks ${chunksFile}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    checkChunksFile(fd, chunksFile, data.pages);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return new Block(dir, meta, data.labels, data.chunks, data.pages, fd, options);
+}
+
+function checkChunksFile(fd: number, file: string, pages: PageTable): void {
+  const n = pages.stored.length;
+  const want = n === 0 ? FILE_HEADER_BYTES : pages.fileOffset[n - 1] + PAGE_HEADER_BYTES + pages.stored[n - 1];
+  const size = fstatSync(fd).size;
+  if (size !== want) throw new CorruptionError(file, Math.min(size, want), `file is ${size} bytes, the index accounts for ${want}`);
+  const h = new Uint8Array(FILE_HEADER_BYTES);
+  readSync(fd, h, 0, FILE_HEADER_BYTES, 0);
+  const magic = (h[0] | (h[1] << 8) | (h[2] << 16) | (h[3] << 24)) >>> 0;
+  if (magic !== CHUNKS_MAGIC) throw new CorruptionError(file, 0, 'bad magic: not a block chunks file');
+  if (h[4] !== FORMAT_VERSION) throw new CorruptionError(file, 4, `format version ${h[4]}, this reader knows ${FORMAT_VERSION}`);
+}
+
+/** Block: see the module comment. */
+export class Block {
+  readonly dir: string;
+  readonly meta: BlockMeta;
+  /** The label postings; refs are series ids (1-based, label order). */
+  readonly index: LabelIndex;
+  readonly #labels: Labels[];
+  readonly #chunks: ChunkTable;
+  readonly #pages: PageTable;
+  readonly #file: string;
+  readonly #core: Core | undefined;
+  #fd: number;
+  readonly #cache = new Map<number, Uint8Array>();
+  #cacheBytes = 0;
+  readonly #cacheLimit: number;
+
+  constructor(dir: string, meta: BlockMeta, labels: Labels[], chunks: ChunkTable, pages: PageTable, fd: number, o: OpenBlockOptions) {
+    this.dir = dir;
+    this.meta = meta;
+    this.#labels = labels;
+    this.#chunks = chunks;
+    this.#pages = pages;
+    this.#fd = fd;
+    this.#file = join(dir, CHUNKS_FILE);
+    this.#core = o.core;
+    this.#cacheLimit = o.pageCacheBytes ?? 16 << 20;
+    this.index = new LabelIndex({ overlapping: (refs, mint, maxt) => this.#overlapping(refs, mint, maxt) });
+    for (let i = 0; i < labels.length; i++) this.index.add(labels[i], i + 1);
+  }
+
+  get id(): string {
+    return this.meta.ulid;
+  }
+
+  /** seriesCount: the number of series; ids are 1..seriesCount. */
+  get seriesCount(): number {
+    return this.#labels.length;
+  }
+
+  /** labels of series `id` (1-based); throws "BUG:" for an id outside the block. */
+  labels(id: number): Labels {
+    const l = this.#labels[id - 1];
+    if (l === undefined) throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#labels.length})`);
+    return l;
+  }
+
+  /** select returns the sorted ids (= label order) of series matching every matcher with samples in [mint, maxt]. */
+  select(matchers: readonly Matcher[], mint = -Infinity, maxt = Infinity): Uint32Array {
+    return selectRefs(this.index, matchers, mint, maxt);
+  }
+
+  /** querier: a storage Querier over this block for [mint, maxt] (inclusive); needs the core. */
+  querier(mint: number, maxt: number): Querier {
+    return new BlockQuerier(this, this.#needCore('query'), mint, maxt);
+  }
+
+  /** bytes: the block's size on disk (index + chunks + meta excluded). */
+  get bytes(): number {
+    return this.meta.stats.indexBytes + this.meta.stats.chunkBytes;
+  }
+
+  /**
+   * load decodes the samples of `ids` (in the given order) within [mint, maxt] (inclusive) into
+   * one batch in the core's memory; series i of the batch is ids[i]. Release the batch.
+   */
+  load(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): SampleBatch {
+    const core = this.#needCore('load');
+    if (this.meta.encoding === 'xor') return this.#loadXor(core, ids, mint, maxt);
+    const c = this.readColumns(ids, mint, maxt);
+    return core.fromColumns(c.offsets, c.timestamps, c.values);
+  }
+
+  /** readColumns decodes like load but into TypeScript memory (for compaction and merging). */
+  readColumns(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): Columns {
+    if (this.meta.encoding === 'xor') {
+      const b = this.#loadXor(this.#needCore('read XOR chunks'), ids, mint, maxt);
+      try {
+        return { offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() };
+      } finally {
+        b.release();
+      }
+    }
+    return this.#readDense(ids, mint, maxt);
+  }
+
+  /** close releases the chunks file; the block must not be used afterwards. */
+  close(): void {
+    if (this.#fd < 0) return;
+    closeSync(this.#fd);
+    this.#fd = -1;
+    this.#cache.clear();
+  }
+
+  #readDense(ids: ArrayLike<number>, mint: number, maxt: number): Columns {
+    const t = this.#chunks;
+    const n = ids.length;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const s = this.#series(ids[i]);
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) if (t.maxt[c] >= mint && t.mint[c] <= maxt) total += t.samples[c];
+    }
+    const ts = new Float64Array(total), vals = new Float64Array(total);
+    const bits = new Uint32Array(vals.buffer);
+    const offsets = new Int32Array(n + 1);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const s = ids[i] - 1;
+      const start = at;
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
+        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
+        const page = this.#page(t.page[c]);
+        const r = new ByteReader(page, t.offset[c], t.offset[c] + t.length[c]);
+        try {
+          decodeDense(r, t.samples[c], ts, vals, bits, at);
+          if (r.pos !== r.end) throw new DecodeError(r.pos, `${r.end - r.pos} bytes left after the chunk`);
+          if (ts[at] !== t.mint[c] || ts[at + t.samples[c] - 1] !== t.maxt[c]) throw new DecodeError(t.offset[c], 'chunk times differ from the index');
+        } catch (err) {
+          if (err instanceof DecodeError) throw this.#corrupt(t.page[c], `dense chunk ${c} at raw byte ${err.at}: ${err.message}`, err);
+          throw err;
+        }
+        at += t.samples[c];
+      }
+      // Trim to [mint, maxt]: only the first and last chunk can stick out.
+      let lo = start, hi = at;
+      while (lo < hi && ts[lo] < mint) lo++;
+      while (hi > lo && ts[hi - 1] > maxt) hi--;
+      if (lo > start || hi < at) {
+        ts.copyWithin(start, lo, hi);
+        vals.copyWithin(start, lo, hi);
+        at = start + (hi - lo);
+      }
+      offsets[i + 1] = at;
+    }
+    return at === total ? { offsets, timestamps: ts, values: vals } : { offsets, timestamps: ts.slice(0, at), values: vals.slice(0, at) };
+  }
+
+  #loadXor(core: Core, ids: ArrayLike<number>, mint: number, maxt: number): SampleBatch {
+    const t = this.#chunks;
+    const n = ids.length;
+    let bytes = 0, count = 0;
+    for (let i = 0; i < n; i++) {
+      const s = this.#series(ids[i]);
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
+        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
+        bytes += t.length[c];
+        count++;
+      }
+    }
+    const data = new Uint8Array(bytes);
+    const offsets = new Uint32Array(count);
+    const starts = new Uint32Array(n);
+    const chunkIds = new Uint32Array(count);
+    let at = 0, k = 0;
+    for (let i = 0; i < n; i++) {
+      const s = ids[i] - 1;
+      starts[i] = k;
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
+        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
+        const page = this.#page(t.page[c]);
+        if (page[t.offset[c]] !== ENC_XOR) throw this.#corrupt(t.page[c], `chunk ${c} has encoding ${page[t.offset[c]]}, the block is XOR`);
+        data.set(page.subarray(t.offset[c], t.offset[c] + t.length[c]), at);
+        chunkIds[k] = c;
+        offsets[k++] = at;
+        at += t.length[c];
+      }
+    }
+    try {
+      return core.decodeChunks(data, offsets, starts, mint, maxt);
+    } catch (err) {
+      if (err instanceof ChunkCorruptionError) {
+        const c = chunkIds[err.chunkIndex];
+        throw this.#corrupt(t.page[c], `XOR chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);
+      }
+      throw err;
+    }
+  }
+
+  #series(id: number): number {
+    if (!Number.isInteger(id) || id < 1 || id > this.#labels.length) {
+      throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#labels.length})`);
+    }
+    return id - 1;
+  }
+
+  #page(p: number): Uint8Array {
+    const hit = this.#cache.get(p);
+    if (hit !== undefined) {
+      this.#cache.delete(p);
+      this.#cache.set(p, hit);
+      return hit;
+    }
+    if (this.#fd < 0) throw new Error(`BUG: block ${this.id} used after close()`);
+    const raw = readPage(this.#fd, this.#file, this.#pages, p);
+    this.#cache.set(p, raw);
+    this.#cacheBytes += raw.length;
+    for (const [k, v] of this.#cache) {
+      if (this.#cacheBytes <= this.#cacheLimit || k === p) break;
+      this.#cache.delete(k);
+      this.#cacheBytes -= v.length;
+    }
+    return raw;
+  }
+
+  #corrupt(page: number, reason: string, cause?: unknown): CorruptionError {
+    return new CorruptionError(this.#file, this.#pages.fileOffset[page], `page ${page}: ${reason}`, { cause });
+  }
+
+  #overlapping(refs: Uint32Array, mint: number, maxt: number): Uint32Array {
+    const t = this.#chunks;
+    const out = new Uint32Array(refs.length);
+    let k = 0;
+    for (let i = 0; i < refs.length; i++) {
+      const s = refs[i] - 1;
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
+        if (t.maxt[c] >= mint && t.mint[c] <= maxt) {
+          out[k++] = refs[i];
+          break;
+        }
+      }
+    }
+    return k === out.length ? out : out.slice(0, k);
+  }
+
+  #needCore(what: string): Core {
+    if (!this.#core) throw new Error(`block ${this.id}: ${what} needs a Core (openBlock's options.core)`);
+    return this.#core;
+  }
+}
+
