@@ -1,0 +1,48 @@
+/**
+ * The edge's local HTTP app: health and readiness, `POST /-/reload`, and the parts of the
+ * Prometheus API an edge answers by itself — series metadata over its storage, and its targets
+ * and their metadata from the scrape manager. Errors become Prometheus' error JSON.
+ */
+import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
+import type { Queryable } from '../shared/storage/interface.ts';
+import { ApiError, failure } from '../shared/api/respond.ts';
+import { seriesRoutes } from '../shared/api/series-routes.ts';
+import { targetsRoutes, type TargetsProvider } from '../shared/api/targets-routes.ts';
+
+/** EdgeAppOptions: what the routes read, and how a reload is done. */
+export interface EdgeAppOptions {
+  storage: Queryable;
+  targets: TargetsProvider;
+  /** reload re-reads the configuration; it rejects with the reason the new one was refused. */
+  reload: () => Promise<void>;
+  /** The address the edge listens on (for the targets' globalUrl). */
+  listenAddress: string;
+}
+
+/** edgeApp wires the routes. */
+export function edgeApp(opts: EdgeAppOptions): Hono {
+  const app = new Hono();
+  app.use(compress());
+  app.get('/-/healthy', (c) => c.text('Outpost edge is Healthy.\n'));
+  app.get('/-/ready', (c) => c.text('Outpost edge is Ready.\n'));
+  const reload = async (c: Context) => {
+    try {
+      await opts.reload();
+      return c.text('');
+    } catch (err) {
+      return c.text(`failed to reload config: ${(err as Error).message}\n`, 500);
+    }
+  };
+  app.post('/-/reload', reload);
+  app.put('/-/reload', reload);
+  seriesRoutes(app, opts.storage);
+  targetsRoutes(app, opts.targets, { listenAddress: opts.listenAddress });
+  app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return failure(c, err.errorType, err.message);
+    console.error(`edge: ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    return failure(c, 'internal', err.message);
+  });
+  return app;
+}
