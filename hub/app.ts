@@ -10,6 +10,7 @@ import type { Queryable } from '../shared/storage/interface.ts';
 import { ApiError, failure, success } from '../shared/api/respond.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
 import { queryRoutes } from '../shared/api/query-routes.ts';
+import { statusRoutes, type StatusProvider } from '../shared/api/status-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 
 export interface HubAppOptions {
@@ -18,10 +19,12 @@ export interface HubAppOptions {
   version: string;
   /** The PromQL engine; a default one when absent. */
   engine?: Engine;
+  /** What the status endpoints report. */
+  status: StatusProvider;
 }
 
 /** hubApp wires the routes. */
-export function hubApp({ storage, registry, version, engine = new Engine() }: HubAppOptions): Hono {
+export function hubApp({ storage, registry, version, engine = new Engine(), status }: HubAppOptions): Hono {
   const app = new Hono();
   app.use(compress());
   app.get('/-/healthy', (c) => c.text('Outpost is Healthy.\n'));
@@ -30,6 +33,7 @@ export function hubApp({ storage, registry, version, engine = new Engine() }: Hu
   app.get('/api/v1/status/buildinfo', (c) =>
     success(c, { version, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version }),
   );
+  statusRoutes(app, status);
   seriesRoutes(app, storage);
   queryRoutes(app, storage, engine);
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));

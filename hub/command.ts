@@ -5,14 +5,16 @@
  * `/metrics` every 15 s, so a fresh install has data to query at once.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from '../shared/cli/command.ts';
-import { ConfigError, loadConfigFile, parseConfig, type Config } from '../shared/config/index.ts';
+import { ConfigError, parseConfig, type Config } from '../shared/config/index.ts';
 import { openMemStorage } from '../shared/storage/mem/index.ts';
 import { parseListenAddress, serve } from '../shared/api/serve.ts';
 import { ScrapeLoop } from '../edge/scrape/loop.ts';
 import { buildTargets, TargetError } from '../edge/scrape/targets.ts';
 import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
+import { hubStatus } from './status.ts';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -64,8 +66,14 @@ export const hubCommand: Command = {
     const listen = parseListenAddress(args.flags.get('web.listen-address')!);
     const file = args.flags.get('config.file')!;
     let config: Config;
+    let configYaml = defaultConfig(listen.port);
     try {
-      config = file ? await loadConfigFile(file) : parseConfig(defaultConfig(listen.port), '(default config)');
+      if (file) {
+        configYaml = await readFile(file, 'utf8').catch((err: Error) => {
+          throw new ConfigError(file, 0, 0, '', `cannot read the configuration file: ${err.message}`, { cause: err });
+        });
+      }
+      config = parseConfig(configYaml, file || '(default config)');
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(`outpost hub: invalid configuration: ${err.message}`);
@@ -79,7 +87,8 @@ export const hubCommand: Command = {
       return 1;
     }
     const storage = openMemStorage();
-    const app = hubApp({ storage, registry: hubRegistry(storage, version), version });
+    const status = hubStatus({ storage, flags: args.flags, configYaml });
+    const app = hubApp({ storage, registry: hubRegistry(storage, version), version, status });
     const server = await serve(app, listen);
     const loops: ScrapeLoop[] = [];
     try {

@@ -12,6 +12,7 @@ import { ScrapeLoop } from '../../edge/scrape/loop.ts';
 import { buildTargets } from '../../edge/scrape/targets.ts';
 import { hubApp } from '../../hub/app.ts';
 import { hubRegistry } from '../../hub/metrics.ts';
+import { hubStatus } from '../../hub/status.ts';
 
 let target: HttpServer;
 let targetPort = 0;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   targetPort = (target.address() as AddressInfo).port;
-  hub = await serve(hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test' }), { host: '127.0.0.1', port: 0 });
+  hub = await serve(hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test', status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:0']]), configYaml: 'global: {}\n' }) }), { host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${hub.port}`;
 });
 afterAll(async () => {

@@ -5,10 +5,11 @@ import { openMemStorage } from '../../shared/storage/mem/index.ts';
 import { formatValue } from '../../shared/api/query-routes.ts';
 import { hubApp } from '../../hub/app.ts';
 import { hubRegistry } from '../../hub/metrics.ts';
+import { hubStatus } from '../../hub/status.ts';
 import type { ApiResponse } from './api-response.ts';
 
 const storage = openMemStorage();
-const app = hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test' });
+const app = hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test', status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:0']]), configYaml: 'global: {}\n' }) });
 const T0 = 1_700_000_000_000;
 
 beforeAll(() => {
@@ -94,4 +95,19 @@ describe('formatValue', () => {
     [1e21, '1000000000000000000000'], [1.25e-7, '0.000000125'], [-3e-8, '-0.00000003'], [123456789012, '123456789012'],
   ];
   for (const [v, want] of cases) it(`${v} → ${want}`, () => expect(formatValue(v)).toBe(want));
+});
+
+describe('/api/v1/status', () => {
+  it('reports flags, config, runtime and head cardinality', async () => {
+    expect((await get('/api/v1/status/flags')).body.data).toEqual({ 'web.listen-address': '127.0.0.1:0' });
+    expect((await get('/api/v1/status/config')).body.data).toEqual({ yaml: 'global: {}\n' });
+    const rt = (await get('/api/v1/status/runtimeinfo')).body.data;
+    expect(rt.reloadConfigSuccess).toBe(true);
+    expect(Date.parse(rt.startTime)).toBeGreaterThan(0);
+    const tsdb = (await get('/api/v1/status/tsdb')).body.data;
+    expect(tsdb.headStats).toMatchObject({ numSeries: 2, numLabelPairs: 3, minTime: T0, maxTime: T0 + 80 * 15_000 });
+    expect(tsdb.seriesCountByMetricName).toEqual([{ name: 'req_total', value: 2 }]);
+    expect(tsdb.labelValueCountByLabelName).toEqual([{ name: 'job', value: 2 }, { name: '__name__', value: 1 }]);
+    expect(tsdb.seriesCountByLabelValuePair[0]).toEqual({ name: '__name__=req_total', value: 2 });
+  });
 });

@@ -50,9 +50,12 @@ export class MemAppender implements Appender {
     const core = this.#storage.core;
     const result: AppendResult = { appended: 0, errors: [] };
     let pending = 0; // start of samples not yet sent
+    let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < n; ) {
       let j = i + 1;
       while (j < n && ts[j] === ts[i]) j++;
+      if (ts[i] < lo) lo = ts[i];
+      if (ts[i] > hi) hi = ts[i];
       if (j - i >= MIN_SCRAPE_RUN) {
         if (pending < i) this.#report(result, pending, core.appendSamples(refs.subarray(pending, i), ts.subarray(pending, i), vs.subarray(pending, i)));
         this.#report(result, i, core.appendScrape(ts[i], refs.subarray(i, j), vs.subarray(i, j)));
@@ -61,6 +64,7 @@ export class MemAppender implements Appender {
       i = j;
     }
     if (pending < n) this.#report(result, pending, core.appendSamples(refs.subarray(pending, n), ts.subarray(pending, n), vs.subarray(pending, n)));
+    if (result.appended > 0) this.#storage.noteTimes(lo, hi);
     this.#release();
     return result;
   }

@@ -99,6 +99,27 @@ export class MemStorage implements Storage {
   }
 
   /** stats: series count, label index sizes and the head's statistics (walks every series). */
+  #minTime = Infinity;
+  #maxTime = -Infinity;
+
+  /**
+   * minTime / maxTime: the oldest and newest timestamps committed (ms), for status reporting; they
+   * include samples a commit refused when others of the same commit were stored. NaN when empty.
+   */
+  get minTime(): number {
+    return this.#minTime === Infinity ? NaN : this.#minTime;
+  }
+
+  get maxTime(): number {
+    return this.#maxTime === -Infinity ? NaN : this.#maxTime;
+  }
+
+  /** noteTimes widens the committed time range; called by the appender. */
+  noteTimes(lo: number, hi: number): void {
+    if (lo < this.#minTime) this.#minTime = lo;
+    if (hi > this.#maxTime) this.#maxTime = hi;
+  }
+
   stats(): MemStorageStats {
     return { series: this.index.size, index: this.index.stats(), core: this.core.stats() };
   }
