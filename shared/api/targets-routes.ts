@@ -159,7 +159,8 @@ export function globalUrl(scrapeUrl: string, external: URL, ownPort: string): st
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
   if (ownPort !== '' && port === ownPort) {
     u.protocol = external.protocol;
-    u.host = external.host;
+    u.hostname = external.hostname;
+    u.port = external.port; // '' (the scheme's default) clears the target's port
   } else {
     u.hostname = external.hostname;
   }

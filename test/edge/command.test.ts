@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEdge, type Edge } from '../../edge/command.ts';
+import { ConfigError } from '../../shared/config/index.ts';
+import type { ApiResponse } from '../hub/api-response.ts';
+import { listen, waitFor, type TestServer } from './helpers.ts';
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function target(body: string): Promise<TestServer> {
+  const s = await listen((_q, res) => res.end(body));
+  cleanup.push(() => s.close());
+  return s;
+}
+
+function configFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-edge-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const f = join(dir, 'edge.yml');
+  writeFileSync(f, text);
+  return f;
+}
+
+const yaml = (targets: string[]) => `scrape_configs:\n  - job_name: app\n    scrape_interval: 200ms\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n`;
+
+async function edge(file: string): Promise<Edge> {
+  const e = await startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, log: () => {}, scrape: { discoveryUpdateIntervalMs: 50 } });
+  cleanup.push(() => e.close());
+  return e;
+}
+
+const get = async (e: Edge, path: string, init?: RequestInit) => {
+  const res = await fetch(`http://127.0.0.1:${e.port}${path}`, init);
+  return { status: res.status, text: await res.text() };
+};
+
+describe('outpost edge', () => {
+  it('scrapes its targets and serves them through the targets and series APIs', async () => {
+    const a = await target('hello_total 3\n');
+    const e = await edge(configFile(yaml([a.address])));
+    await waitFor(() => e.manager.targets().active[0]?.health === 'up', 3000, 'target up');
+    const targets = JSON.parse((await get(e, '/api/v1/targets')).text) as ApiResponse;
+    expect(targets.status).toBe('success');
+    const data = targets.data as { activeTargets: Array<Record<string, unknown>>; droppedTargets: unknown[]; droppedTargetCounts: Record<string, number> };
+    expect(data.activeTargets[0]).toMatchObject({ scrapePool: 'app', health: 'up', scrapeUrl: `http://${a.address}/metrics`, labels: { job: 'app', instance: a.address } });
+    expect(data.droppedTargetCounts).toEqual({ app: 0 });
+    const series = JSON.parse((await get(e, '/api/v1/series?match[]=hello_total')).text) as ApiResponse;
+    expect(series.data).toEqual([{ __name__: 'hello_total', job: 'app', instance: a.address }]);
+  });
+
+  it('reloads on POST /-/reload and refuses an invalid config with its file and line, keeping the running one', async () => {
+    const [a, b] = [await target('a_metric 1\n'), await target('b_metric 1\n')];
+    const file = configFile(yaml([a.address]));
+    const e = await edge(file);
+    await waitFor(() => e.manager.targets().active.length === 1, 3000, 'one target');
+
+    writeFileSync(file, yaml([a.address, b.address]));
+    expect(await get(e, '/-/reload', { method: 'POST' })).toEqual({ status: 200, text: '' });
+    await waitFor(() => e.manager.targets().active.length === 2, 3000, 'two targets');
+
+    writeFileSync(file, 'scrape_configs:\n  - job_name: app\n    scrape_interval: soon\n');
+    const refused = await get(e, '/-/reload', { method: 'POST' });
+    expect(refused.status).toBe(500);
+    expect(refused.text).toMatch(new RegExp(`^failed to reload config: ${file.replace(/[.]/g, '\\.')}:3`));
+    await expect(e.reload()).rejects.toBeInstanceOf(ConfigError);
+    expect(e.manager.targets().active.length).toBe(2);
+  });
+
+  it('refuses to start on an invalid config', async () => {
+    const file = configFile('scrape_configs:\n  - job_name: ""\n');
+    await expect(startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, log: () => {} })).rejects.toThrow(/edge\.yml:2/);
+  });
+});
