@@ -113,6 +113,45 @@ export function absentRows(rows: Rows | null, labels: Labels, g: Grid): Rows {
   return new Rows(s, [labels], new Uint8Array(1), new Float64Array(s).fill(1), present).compact();
 }
 
+/**
+ * predictLinear: Prometheus predicts from each evaluation time, whatever time `offset` or `@`
+ * selected the window at. The kernel predicts from its own (selection) time, so the horizon is
+ * lengthened by the distance between the two. Under `@` with several steps the window is one, so
+ * the line is taken once — its value at the `@` time (horizon 0) and its slope (`deriv`) — and
+ * extended to each step's horizon.
+ */
+const predictLinear: Impl = (ev, call, g) => {
+  const { node, index } = rangeArg(call);
+  const horizon = ev.scalar(call.args[1 - index], g);
+  const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
+  if (!input.batch) return vectorOf(Rows.empty(g.steps));
+  const batch = input.batch, kg = input.grid, s = g.steps;
+  let m: StepMatrix;
+  try {
+    ev.ctx.hold(batch.sampleCount, 'query execution');
+    if (kg.steps === s) {
+      const shift = (g.start - kg.start) / 1000; // offset: the same at every step
+      m = batch.kernels.range('predict_linear', kg, input.rangeMs, [horizon.map((h) => h + shift)]);
+    } else {
+      const at = batch.kernels.range('predict_linear', kg, input.rangeMs, [new Float64Array(1)]);
+      const slope = batch.kernels.range('deriv', kg, input.rangeMs);
+      const values = new Float64Array(at.series * s), present = new Uint8Array(at.series * s);
+      for (let i = 0; i < at.series; i++) {
+        for (let j = 0; j < s; j++) {
+          const ahead = horizon[j] + (g.start + j * g.step - kg.start) / 1000;
+          values[i * s + j] = at.values[i] + slope.values[i] * ahead;
+          present[i * s + j] = at.present[i];
+        }
+      }
+      m = { series: at.series, steps: s, values, present };
+    }
+  } finally {
+    ev.ctx.release(batch.sampleCount);
+    batch.release();
+  }
+  return vectorOf(rangeRows(m, input, true, g));
+};
+
 const absentOverTime: Impl = (ev, call, g) => {
   const { node } = rangeArg(call);
   const run = runKernel(ev, 'count_over_time', node, g, []);
@@ -129,6 +168,7 @@ const KERNELS: readonly RangeFunction[] = [
 ];
 
 export const RANGE_FUNCTIONS: ReadonlyArray<[string, Impl]> = [
-  ...KERNELS.map((fn): [string, Impl] => [fn, kernelFn(fn)]),
+  ...KERNELS.filter((fn) => fn !== 'predict_linear').map((fn): [string, Impl] => [fn, kernelFn(fn)]),
+  ['predict_linear', predictLinear],
   ['absent_over_time', absentOverTime],
 ];
