@@ -4,14 +4,17 @@
  * commit answers at once and its `durable` promise settles when the WAL holds it under the fsync
  * policy. Opening takes the directory's lock, loads the persisted blocks and replays the WAL into
  * a fresh head. Reads merge blocks and head. Cutting the head into blocks, retention and
- * snapshots are in db-blocks.ts; the layout is in docs/tsdb.md.
+ * snapshots are in db-maintenance.ts; the layout is in docs/tsdb.md.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StorageClosedError } from '../../storage/mem/index.ts';
 import type { Querier, Storage } from '../../storage/interface.ts';
 import { WAL, type WALRecord } from '../wal/index.ts';
+import type { BlockMeta } from '../block/index.ts';
+import { BlockSet } from './blocks.ts';
 import { DBAppender, type CommitSink } from './db-append.ts';
+import { Maintenance, type MaintenanceStats, type SnapshotResult } from './db-maintenance.ts';
 import { MergeQuerier } from './db-read.ts';
 import { Head } from './head.ts';
 import { replayIntoHead, type WALReplayStats } from './head-wal.ts';
@@ -43,8 +46,11 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
   }
   const lock = await lockDir(dir);
   let wal: WAL | undefined;
+  let blocks: BlockSet | undefined;
   try {
     const head = new Head({ outOfOrderWindowMs: opts.outOfOrderWindowMs, validation: opts.validation });
+    blocks = await BlockSet.open(dir, head.mem.core, opts.log);
+    head.minValidTime = blocks.maxTime();
     wal = await WAL.open(join(dir, WAL_DIR), {
       sync: opts.sync,
       syncIntervalMs: opts.syncIntervalMs,
@@ -53,8 +59,9 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
       log: opts.log,
     });
     const replay = await replayIntoHead(wal, head);
-    return new DB(dir, opts, lock, wal, head, replay);
+    return new DB(dir, opts, lock, wal, head, blocks, replay);
   } catch (err) {
+    blocks?.close();
     await wal?.close().catch(() => undefined);
     await lock.release();
     if ((err as Error).name === 'RangeError') throw err;
@@ -71,6 +78,8 @@ export class DB implements Storage, CommitSink {
   readonly #opts: ResolvedOptions;
   readonly #lock: DirLock;
   readonly #wal: WAL;
+  readonly #blocks: BlockSet;
+  readonly #maintenance: Maintenance;
   readonly #positions: Map<string, { seq: number; data?: Uint8Array }>;
   /** Records of commits not yet handed to the WAL, in commit order, and who waits for them. */
   #queue: WALRecord[] = [];
@@ -81,14 +90,21 @@ export class DB implements Storage, CommitSink {
   #closed = false;
 
   /** The constructor takes what openDB prepared; use openDB. */
-  constructor(dir: string, opts: ResolvedOptions, lock: DirLock, wal: WAL, head: Head, replay: WALReplayStats) {
+  constructor(dir: string, opts: ResolvedOptions, lock: DirLock, wal: WAL, head: Head, blocks: BlockSet, replay: WALReplayStats) {
     this.dir = dir;
     this.#opts = opts;
     this.#lock = lock;
     this.#wal = wal;
+    this.#blocks = blocks;
     this.head = head;
     this.replay = replay;
     this.#positions = replay.positions;
+    this.#maintenance = new Maintenance(dir, head, wal, blocks, opts);
+    if (opts.background) {
+      // A head replayed past its cut point, and blocks past retention, are dealt with at once.
+      if (this.#maintenance.cutDue()) this.#maintenance.scheduleCut();
+      else void this.#maintenance.retainNow().catch(() => undefined);
+    }
   }
 
   appender(): DBAppender {
@@ -99,7 +115,7 @@ export class DB implements Storage, CommitSink {
   querier(mint: number, maxt: number): Querier {
     this.checkOpen('querier');
     const head = this.head.mem.querier(mint, maxt);
-    return new MergeQuerier([head], head);
+    return new MergeQuerier([...this.#blocks.queriers(mint, maxt), head], head);
   }
 
   /**
@@ -127,14 +143,58 @@ export class DB implements Storage, CommitSink {
     return this.log([{ type: 'position', name, seq, data }], `position ${name}=${seq}`);
   }
 
-  /** stats: head sizes, WAL segments and write failures, for monitoring. */
-  stats(): { series: number; headMinT: number; headMaxT: number; walSegments: { first: number; last: number }; walFailures: number } {
+  /** blocks: the metas of the persisted blocks queries read, oldest first. */
+  blocks(): BlockMeta[] {
+    return this.#blocks.metas();
+  }
+
+  /**
+   * cutHead persists every block range the head has completed (see head-cut.ts), frees it from
+   * the head, checkpoints the WAL and applies retention; resolves with the number of blocks
+   * written. Background work does this after commits; call it with `background: false`.
+   */
+  cutHead(): Promise<number> {
+    this.checkOpen('cutHead');
+    return this.#maintenance.cutNow();
+  }
+
+  /** applyRetention deletes the blocks beyond the retention bounds; resolves with their ids. */
+  applyRetention(): Promise<string[]> {
+    this.checkOpen('applyRetention');
+    return this.#maintenance.retainNow();
+  }
+
+  /**
+   * snapshot writes a consistent copy of the data into `dir` (new or empty), openable with
+   * openDB: blocks as hard links, the head as a block (Prometheus' admin snapshot).
+   */
+  snapshot(dir: string): Promise<SnapshotResult> {
+    this.checkOpen('snapshot');
+    return this.#maintenance.snapshot(dir);
+  }
+
+  /** stats: head sizes, blocks, WAL segments, failures and background work, for monitoring. */
+  stats(): {
+    series: number;
+    headMinT: number;
+    headMaxT: number;
+    minValidTime: number;
+    blocks: number;
+    blockBytes: number;
+    walSegments: { first: number; last: number };
+    walFailures: number;
+    maintenance: MaintenanceStats;
+  } {
     return {
       series: this.head.seriesCount,
       headMinT: this.head.minT,
       headMaxT: this.head.maxT,
+      minValidTime: this.head.minValidTime,
+      blocks: this.#blocks.metas().length,
+      blockBytes: this.#blocks.bytes(),
       walSegments: this.#wal.segments(),
       walFailures: this.#walFailures,
+      maintenance: { ...this.#maintenance.stats },
     };
   }
 
@@ -143,9 +203,11 @@ export class DB implements Storage, CommitSink {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      await this.#maintenance.idle();
       await this.flush().catch((err: Error) => this.#opts.log(`close TSDB ${this.dir}: ${err.message}; samples since the failure are lost`));
       await this.#wal.close();
     } finally {
+      this.#blocks.close();
       await this.head.mem.close();
       await this.#lock.release();
     }
@@ -201,6 +263,6 @@ export class DB implements Storage, CommitSink {
   }
 
   afterCommit(): void {
-    // Head cuts run in the background once blocks are wired in (db-blocks.ts).
+    if (this.#opts.background && this.#maintenance.cutDue()) this.#maintenance.scheduleCut();
   }
 }

@@ -34,7 +34,7 @@ export interface DirLock {
  */
 export async function lockDir(dir: string): Promise<DirLock> {
   const path = join(dir, LOCK_FILE);
-  const tmp = join(dir, `${LOCK_FILE}.${process.pid}.tmp`);
+  const tmp = join(dir, `${LOCK_FILE}.${process.pid}.new`);
   await writeFile(tmp, `${process.pid}\n`);
   try {
     for (let attempt = 0; ; attempt++) {

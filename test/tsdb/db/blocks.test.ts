@@ -1,0 +1,163 @@
+import { cpSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Labels } from '../../../shared/model/labels.ts';
+import { Matcher } from '../../../shared/model/matcher.ts';
+import type { DB } from '../../../shared/tsdb/db/index.ts';
+import { planCut } from '../../../shared/tsdb/db/index.ts';
+import { isULID } from '../../../shared/tsdb/block/index.ts';
+import { bitsOf, read, readBits, STALE_NAN_BITS, staleNaN } from '../../storage/suite.ts';
+import { open, tempDir } from './helpers.ts';
+
+let cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups) c();
+  cleanups = [];
+});
+function dir(): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+const RANGE = 60_000; // a 1-minute block range keeps the tests small
+const ALL = [new Matcher('=~', '__name__', '.+')];
+
+/** scrapes writes samples every 5 s in [from, to) for `n` series (value = t / 1000 + i) and a staleness marker at the end. */
+async function scrapes(db: DB, n: number, from: number, to: number): Promise<void> {
+  const refs = new Array<number>(n).fill(0);
+  for (let t = from; t < to; t += 5000) {
+    const app = db.appender();
+    for (let i = 0; i < n; i++) refs[i] = app.append(refs[i], Labels.from({ __name__: 'm', i: String(i) }), t, t / 1000 + i);
+    const res = app.commit();
+    expect(res.errors).toEqual([]);
+    await res.durable;
+  }
+}
+
+function expected(n: number, from: number, to: number): { labels: string; samples: [number, number][] }[] {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const samples: [number, number][] = [];
+    for (let t = from; t < to; t += 5000) samples.push([t, t / 1000 + i]);
+    out.push({ labels: `m{i="${i}"}`, samples });
+  }
+  return out.sort((a, b) => (a.labels < b.labels ? -1 : 1));
+}
+
+describe('planCut', () => {
+  const has = (points: number[]) => (mint: number, maxt: number) => points.some((p) => p >= mint && p <= maxt);
+  // minT, maxT, data points, want
+  const cases: [number, number, number[], { starts: number[]; end: number } | undefined][] = [
+    [0, 89_999, [0, 89_999], undefined],
+    [0, 90_000, [0, 90_000], { starts: [0], end: 60_000 }],
+    [10_000, 100_000, [10_000, 100_000], { starts: [0], end: 60_000 }],
+    [0, 300_000, [0, 70_000, 300_000], { starts: [0, 60_000], end: 240_000 }],
+    [0, 300_000, [0, 200_000, 300_000], { starts: [0, 180_000], end: 240_000 }], // empty ranges skipped
+    [-120_000, -10_000, [-120_000, -10_000], { starts: [-120_000], end: -60_000 }],
+    [Infinity, -Infinity, [], undefined],
+  ];
+  for (const [minT, maxT, points, want] of cases) {
+    it(`[${minT}, ${maxT}] with data at ${points.join(', ')}`, () => {
+      expect(planCut(minT, maxT, RANGE, has(points))).toEqual(want);
+    });
+  }
+
+  it('finds the populated ranges of a sparse head in a few lookups', () => {
+    let calls = 0;
+    const plan = planCut(0, 1e12, RANGE, (mint, maxt) => {
+      calls++;
+      return [0, 5e11, 1e12].some((p) => p >= mint && p <= maxt);
+    });
+    expect(plan?.starts).toEqual([0, 5e11 - (5e11 % RANGE)]);
+    expect(calls).toBeLessThan(100);
+  });
+});
+
+describe('head → blocks', () => {
+  it('cuts completed ranges into blocks, frees the head, and queries span both seamlessly', async () => {
+    const d = dir();
+    const db = await open(d, { blockRangeMs: RANGE, background: false, walSegmentSize: 2048 });
+    await scrapes(db, 5, 0, 200_000);
+    const before = read(db.querier(0, 1e9), ALL);
+    expect(before).toEqual(expected(5, 0, 200_000));
+    expect(await db.cutHead()).toBe(2); // [0, 60 s) and [60 s, 120 s); the head keeps the rest
+    expect(db.blocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 60_000], [60_000, 120_000]]);
+    expect(db.stats().minValidTime).toBe(120_000);
+    expect(readdirSync(d).filter(isULID)).toHaveLength(2);
+    expect(readdirSync(join(d, 'wal')).some((f) => f.startsWith('checkpoint.'))).toBe(true);
+    // Every range reads the same as before: block only, head only, across the boundary.
+    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    for (const [mint, maxt] of [[0, 59_999], [30_000, 90_000], [100_000, 150_000], [125_000, 199_999]]) {
+      expect(read(db.querier(mint, maxt), ALL)).toEqual(expected(5, mint, maxt + 1).map((s) => ({ ...s, samples: s.samples.filter(([t]) => t >= mint) })));
+    }
+    const q = db.querier(0, 1e9);
+    expect(q.labelValues('i')).toEqual(['0', '1', '2', '3', '4']);
+    expect(q.labelNames()).toEqual(['__name__', 'i']);
+    // Series refs are head refs: appending with them continues the series.
+    const sel = q.select([new Matcher('=', 'i', '3')]);
+    expect(sel.series[0].ref).toBeGreaterThan(0);
+    q.close();
+    // Samples older than the persisted time are refused as out of bounds.
+    const app = db.appender();
+    app.append(0, Labels.from({ __name__: 'm', i: '0' }), 119_999, 1);
+    app.append(0, Labels.from({ __name__: 'new' }), 100_000, 1);
+    expect(app.commit().errors.map((e) => [e.reason, e.t])).toEqual([['out_of_bounds', 119_999], ['out_of_bounds', 100_000]]);
+    await db.close();
+  });
+
+  it('returns exactly the same after a restart with blocks, a checkpoint and WAL segments', async () => {
+    const d = dir();
+    let db = await open(d, { blockRangeMs: RANGE, background: false, walSegmentSize: 2048 });
+    await scrapes(db, 5, 0, 200_000);
+    await db.cutHead();
+    await scrapes(db, 5, 200_000, 230_000);
+    const stale = db.appender();
+    stale.append(0, Labels.from({ __name__: 'm', i: '0' }), 230_000, staleNaN());
+    await stale.commit().durable;
+    const before = read(db.querier(0, 1e9), ALL);
+    await db.close();
+    db = await open(d, { blockRangeMs: RANGE, background: false });
+    expect(db.replay.corruptions).toEqual([]);
+    expect(db.blocks()).toHaveLength(2);
+    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    expect(readBits(db.querier(224_000, 1e9), [new Matcher('=', 'i', '0')])).toEqual([[bitsOf(225), STALE_NAN_BITS]]);
+    await db.close();
+  });
+
+  it('cuts in the background after commits and skips WAL samples a block already holds', async () => {
+    const d = dir();
+    let db = await open(d, { blockRangeMs: RANGE, walSegmentSize: 2048 });
+    await scrapes(db, 3, 0, 100_000);
+    await db.flush();
+    // Give the background cut a moment: it is queued after the commit that made it due.
+    for (let i = 0; i < 50 && db.blocks().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(db.blocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 60_000]]);
+    const before = read(db.querier(0, 1e9), ALL);
+    await db.close();
+    db = await open(d, { blockRangeMs: RANGE, background: false });
+    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    expect(db.replay.samples).toBe(3 * 8); // the checkpoint dropped what the block holds: t < 60 s
+    await db.close();
+  });
+
+  it('after a crash between writing a block and checkpointing, replay skips what the block holds', async () => {
+    const d = dir();
+    let db = await open(d, { blockRangeMs: RANGE, background: false });
+    await scrapes(db, 3, 0, 100_000);
+    await db.close();
+    cpSync(join(d, 'wal'), join(d, 'wal-before-cut'), { recursive: true });
+    db = await open(d, { blockRangeMs: RANGE, background: false });
+    const before = read(db.querier(0, 1e9), ALL);
+    expect(await db.cutHead()).toBe(1);
+    await db.close();
+    // Put the WAL back as it was before the checkpoint: the block and the WAL both hold [0, 60 s).
+    rmSync(join(d, 'wal'), { recursive: true });
+    renameSync(join(d, 'wal-before-cut'), join(d, 'wal'));
+    db = await open(d, { blockRangeMs: RANGE, background: false });
+    expect(db.replay.skippedPersisted).toBe(3 * 12);
+    expect(db.replay.samples).toBe(3 * 8);
+    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    await db.close();
+  });
+});
