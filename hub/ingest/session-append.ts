@@ -1,0 +1,102 @@
+/**
+ * The storage side of an ingest session: it turns the label sets an edge defines into the hub's
+ * series (the edge's external labels added, a collision with them refused), and appends each
+ * decoded batch to storage in one commit, remembering the storage refs so that later batches skip
+ * the label lookup. What comes back is the commit's verdict and its durability promise.
+ */
+import { Labels } from '../../shared/model/labels.ts';
+import type { HubDecoder } from '../../shared/protocol/index.ts';
+import type { DecodedBatch } from '../../shared/protocol/index.ts';
+import { CloseCode, ProtocolError } from '../../shared/protocol/index.ts';
+import type { AppendResult, Appendable } from '../../shared/storage/interface.ts';
+
+/** Committed: what storage said about one batch; `durable` settles when it survives a restart. */
+export interface Committed {
+  result: AppendResult;
+  durable: Promise<void>;
+}
+
+/**
+ * EdgeSeries: one connection's series as the hub stores them. Connection ref i maps to labels[i]
+ * (with external labels) and refs[i] (the storage ref, 0 until the first append). Not shared.
+ */
+export class EdgeSeries {
+  readonly #external: Labels;
+  readonly #externalNames: Set<string>;
+  #labels: Labels[] = [];
+  #refs: number[] = [];
+
+  constructor(externalLabels: readonly string[]) {
+    this.#external = Labels.fromSortedFlat(externalLabels);
+    this.#externalNames = new Set(this.#external.names());
+  }
+
+  get size(): number {
+    return this.#labels.length;
+  }
+
+  /**
+   * define adds connection refs [firstRef, firstRef+count) from the decoder. A series that carries
+   * one of the edge's external label names throws ProtocolError(PROTOCOL) and adds nothing: an
+   * edge may not write into series that its external labels would not identify as its own.
+   */
+  define(decoder: HubDecoder, firstRef: number, count: number): void {
+    if (firstRef !== this.#labels.length) throw new Error(`BUG: series ${firstRef} defined after ${this.#labels.length}`);
+    const fresh: Labels[] = [];
+    for (let ref = firstRef; ref < firstRef + count; ref++) {
+      const ls = decoder.labels(ref);
+      if (this.#externalNames.size > 0) {
+        for (let i = 0; i < ls.flat.length; i += 2) {
+          if (this.#externalNames.has(ls.flat[i])) {
+            throw new ProtocolError(CloseCode.PROTOCOL, `series ${ls} carries the external label ${ls.flat[i]}; it identifies the edge and may not be overwritten`);
+          }
+        }
+      }
+      fresh.push(this.#external.size ? merge(ls, this.#external) : ls);
+    }
+    for (const ls of fresh) {
+      this.#labels.push(ls);
+      this.#refs.push(0);
+    }
+  }
+
+  /**
+   * append writes `batch` to `storage` in one commit. Storage refusals (out of bounds, duplicate
+   * timestamps) are in the result, not thrown; what the storage throws (closed, a bug) propagates
+   * with nothing committed.
+   */
+  append(storage: Appendable, batch: DecodedBatch): Committed {
+    const app = storage.appender();
+    const { refs, timestamps, values } = batch;
+    const labels = this.#labels, storeRefs = this.#refs;
+    try {
+      for (let i = 0; i < refs.length; i++) {
+        const r = refs[i];
+        storeRefs[r] = app.append(storeRefs[r], labels[r], timestamps[i], values[i]);
+      }
+    } catch (err) {
+      app.rollback();
+      throw err;
+    }
+    const result = app.commit();
+    const durable = (result as AppendResult & { durable?: Promise<void> }).durable ?? Promise.resolve();
+    return { result, durable };
+  }
+}
+
+/** merge returns the union of two label sets with disjoint names, sorted by name. */
+function merge(a: Labels, b: Labels): Labels {
+  const x = a.flat, y = b.flat;
+  const out: string[] = new Array(x.length + y.length);
+  let i = 0, j = 0, k = 0;
+  while (i < x.length || j < y.length) {
+    if (j >= y.length || (i < x.length && x[i] < y[j])) {
+      out[k++] = x[i++];
+      out[k++] = x[i++];
+    } else {
+      out[k++] = y[j++];
+      out[k++] = y[j++];
+    }
+  }
+  return Labels.fromSortedFlat(out);
+}
