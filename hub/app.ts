@@ -11,6 +11,7 @@ import { ApiError, failure, success } from '../shared/api/respond.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
 import { queryRoutes } from '../shared/api/query-routes.ts';
 import { statusRoutes, type StatusProvider } from '../shared/api/status-routes.ts';
+import { rulesRoutes, type RulesProvider } from '../shared/api/rules-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 
 export interface HubAppOptions {
@@ -21,10 +22,14 @@ export interface HubAppOptions {
   engine?: Engine;
   /** What the status endpoints report. */
   status: StatusProvider;
+  /** The rule groups and alerts; none when absent. */
+  rules?: RulesProvider;
 }
 
 /** hubApp wires the routes. */
-export function hubApp({ storage, registry, version, engine = new Engine(), status }: HubAppOptions): Hono {
+const NO_RULES: RulesProvider = { groups: () => [], alerts: () => [], alertmanagers: () => [] };
+
+export function hubApp({ storage, registry, version, engine = new Engine(), status, rules = NO_RULES }: HubAppOptions): Hono {
   const app = new Hono();
   app.use(compress());
   app.get('/-/healthy', (c) => c.text('Outpost is Healthy.\n'));
@@ -34,6 +39,7 @@ export function hubApp({ storage, registry, version, engine = new Engine(), stat
     success(c, { version, revision: '', branch: '', buildUser: '', buildDate: '', goVersion: process.version }),
   );
   statusRoutes(app, status);
+  rulesRoutes(app, rules);
   seriesRoutes(app, storage);
   queryRoutes(app, storage, engine);
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));

@@ -1,6 +1,7 @@
 /**
  * The `outpost hub` command: the hub's composition root. It opens the storage, starts the scrape
- * loops of the config's `scrape_configs` (static targets for now), and serves the HTTP API.
+ * loops of the config's `scrape_configs` (static targets for now) and the rules of its
+ * `rule_files` (alerts go to `alerting.alertmanagers`), and serves the HTTP API.
  * Without --config.file it runs the embedded default config, which scrapes the hub's own
  * `/metrics` every 15 s, so a fresh install has data to query at once.
  */
@@ -15,6 +16,9 @@ import { buildTargets, TargetError } from '../edge/scrape/targets.ts';
 import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
+import { startRules, type HubRules } from './rules.ts';
+import { Engine } from '../shared/promql/engine/index.ts';
+import { RuleFileError } from '../shared/rules/index.ts';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -48,9 +52,7 @@ export function unsupported(config: Config): string[] {
     const tls = job.httpClient.tlsConfig;
     if (tls.caFile || tls.certFile || tls.keyFile || tls.ca || tls.cert || tls.serverName || tls.insecureSkipVerify) out.push(`${at}.tls_config`);
   }
-  if (config.ruleFiles.length) out.push('rule_files');
   if (config.remoteWrite.length) out.push('remote_write');
-  if (config.alerting.alertmanagers.length) out.push('alerting.alertmanagers');
   return out;
 }
 
@@ -61,6 +63,7 @@ export const hubCommand: Command = {
   flags: [
     { name: 'config.file', help: 'Prometheus-format configuration file (without it: scrape the hub itself every 15s)', default: '' },
     { name: 'web.listen-address', help: 'Address to listen on for the HTTP API', default: '0.0.0.0:9090' },
+    { name: 'web.external-url', help: 'The URL under which the hub is reached, for links in alerts (default: http://localhost:PORT/)', default: '' },
   ],
   async run(args) {
     const listen = parseListenAddress(args.flags.get('web.listen-address')!);
@@ -87,8 +90,20 @@ export const hubCommand: Command = {
       return 1;
     }
     const storage = openMemStorage();
+    const registry = hubRegistry(storage, version);
+    const engine = new Engine();
+    let rules: HubRules;
+    try {
+      rules = await startRules({ config, storage, engine, registry, externalURL: args.flags.get('web.external-url') || `http://localhost:${listen.port}/` });
+    } catch (err) {
+      if (err instanceof RuleFileError) {
+        console.error(`outpost hub: invalid rule file: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
     const status = hubStatus({ storage, flags: args.flags, configYaml });
-    const app = hubApp({ storage, registry: hubRegistry(storage, version), version, status });
+    const app = hubApp({ storage, registry, version, status, engine, rules });
     const server = await serve(app, listen);
     const loops: ScrapeLoop[] = [];
     try {
@@ -97,6 +112,7 @@ export const hubCommand: Command = {
       }
     } catch (err) {
       await server.close();
+      await rules.stop();
       if (err instanceof TargetError) {
         console.error(`outpost hub: ${err.message}`);
         return 1;
@@ -111,6 +127,7 @@ export const hubCommand: Command = {
     });
     console.error('outpost hub: shutting down');
     await Promise.all(loops.map((l) => l.stop()));
+    await rules.stop();
     await server.close();
     await storage.close();
     return 0;

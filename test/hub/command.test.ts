@@ -15,7 +15,7 @@ describe('hub config', () => {
   it('names the options it does not apply yet', () => {
     check('scrape_configs:\n  - job_name: a\n    file_sd_configs: [{files: [x.json]}]\n', ['scrape_configs[job_name="a"].file_sd_configs']);
     check('scrape_configs:\n  - job_name: a\n    label_limit: 5\n    static_configs: [{targets: [h:1]}]\n', ['scrape_configs[job_name="a"].label_limit / label_*_length_limit']);
-    check('rule_files: [r.yml]\n', ['rule_files']);
+    check('remote_write: [{url: http://x/}]\n', ['remote_write']);
     check('scrape_configs:\n  - job_name: a\n    static_configs: [{targets: [h:1]}]\n    relabel_configs: [{action: drop, source_labels: [x]}]\n', []);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * The hub's rule evaluation: a RuleManager that queries through the PromQL engine and writes to
+ * the hub's storage, and a Notifier that sends its alerts to the configured Alertmanagers.
+ * Built from the configuration; reloadable.
+ */
+import type { Registry } from 'prom-client';
+import type { Config } from '../shared/config/index.ts';
+import { Labels } from '../shared/model/labels.ts';
+import type { Engine } from '../shared/promql/engine/index.ts';
+import { RuleManager, type Sample } from '../shared/rules/index.ts';
+import type { RulesProvider } from '../shared/api/rules-routes.ts';
+import type { Storage } from '../shared/storage/interface.ts';
+import { Notifier, fromRuleAlerts } from './notifier/index.ts';
+
+/** RuleQueryError: a rule's expression did not give a vector or scalar. */
+export class RuleQueryError extends Error {
+  constructor(expr: string, got: string) {
+    super(`rule result is not a vector or scalar: ${expr} gave a ${got}`);
+    this.name = 'RuleQueryError';
+  }
+}
+
+/** engineQuery adapts the engine to the rule manager's query function (Prometheus' EngineQueryFunc). */
+export function engineQuery(engine: Engine, storage: Storage) {
+  return async (expr: string, t: number, signal: AbortSignal): Promise<Sample[]> => {
+    const { value } = await engine.instantQuery(storage, expr, t, { signal });
+    if (value.resultType === 'vector') return value.samples.map((s) => ({ labels: s.metric, value: s.f }));
+    if (value.resultType === 'scalar') return [{ labels: Labels.EMPTY, value: value.f }];
+    throw new RuleQueryError(expr, value.resultType);
+  };
+}
+
+export interface HubRules extends RulesProvider {
+  manager: RuleManager;
+  stop(): Promise<void>;
+}
+
+/**
+ * startRules loads `config.rule_files`, starts evaluating them, and sends alerts to
+ * `config.alerting`. Throws RuleFileError for an invalid rule file (nothing is started then).
+ */
+export async function startRules(o: { config: Config; storage: Storage; engine: Engine; registry: Registry; externalURL: string }): Promise<HubRules> {
+  const { config } = o;
+  const externalLabels = config.global.externalLabels;
+  const notifier = config.alerting.alertmanagers.length ? new Notifier({ alerting: config.alerting, externalLabels, registry: o.registry }) : null;
+  const manager = new RuleManager({
+    query: engineQuery(o.engine, o.storage),
+    appendable: o.storage,
+    queryable: o.storage,
+    externalLabels,
+    externalURL: o.externalURL,
+    evaluationInterval: config.global.evaluationInterval,
+    queryOffset: config.global.ruleQueryOffset,
+    notify: notifier ? (expr, alerts) => notifier.send(fromRuleAlerts(expr, alerts, o.externalURL)) : undefined,
+  });
+  try {
+    await manager.loadFiles(config.ruleFiles);
+  } catch (err) {
+    await notifier?.stop();
+    throw err;
+  }
+  manager.start();
+  return {
+    manager,
+    groups: () => manager.groups(),
+    alerts: () => manager.alerts(),
+    alertmanagers: () => notifier?.alertmanagers() ?? [],
+    async stop() {
+      await manager.stop();
+      await notifier?.stop();
+    },
+  };
+}
