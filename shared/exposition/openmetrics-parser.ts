@@ -43,6 +43,9 @@ export class OpenMetricsParser extends ParserBase {
     this.line++;
     if (this.pos >= len) this.fail('missing "# EOF" at the end of the exposition');
     const start = this.pos;
+    // Fast path: a sample line in the common shape (see SeriesFastPath); strict mode checks
+    // every sample against its family, so it always takes the slow path.
+    if (this.validator === null && this.fastSample(start)) return 'series';
     let end = s.indexOf('\n', start);
     if (end < 0) end = len;
     this.pos = end + 1;
@@ -55,6 +58,33 @@ export class OpenMetricsParser extends ParserBase {
 
   override labels(): Labels {
     return this.cachedLabels ?? super.labels();
+  }
+
+  /**
+   * fastSample reads the line at `start` when it is a sample in the common shape with no
+   * timestamp and no exemplar, and returns true; otherwise it returns false having changed
+   * nothing the slow path relies on.
+   */
+  private fastSample(start: number): boolean {
+    const s = this.s;
+    const fp = this.fast;
+    const sp = fp.scanSeries(s, start);
+    if (sp < 0) return false;
+    const value = fp.value(s, sp + 1, true);
+    const e = fp.valueEnd;
+    if (e < 0 || s.charCodeAt(e) === 32) return false; // timestamps and exemplars: slow path
+    this.seriesStart = start;
+    this.nameEnd = fp.nameEnd;
+    this.labelsOpen = fp.labelsOpen;
+    this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
+    this.seriesEnd = sp;
+    this.exOpen = -1;
+    this.cachedLabels = null;
+    if (this.scan.quotedNameStart >= 0) this.scan.reset('');
+    this.value = value;
+    this.timestamp = NaN;
+    this.pos = e + 1;
+    return true;
   }
 
   private metadataLine(start: number, end: number): EntryKind {

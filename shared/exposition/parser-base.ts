@@ -5,6 +5,7 @@
  * series from its raw text pays for nothing more than the scan.
  */
 import type { Labels } from '../model/labels.ts';
+import { SeriesFastPath } from './fast-path.ts';
 import { decodeLabels, LabelScan, unescape, type PairBuffer } from './scan.ts';
 import type { EntryKind, Exemplar, ExpositionParser, MetricType } from './types.ts';
 import { ExpositionParseError } from './types.ts';
@@ -36,6 +37,7 @@ export abstract class ParserBase implements ExpositionParser {
   protected labelsOpen = -1;
   protected labelsClose = -1;
   protected readonly scan = new LabelScan();
+  protected readonly fast = new SeriesFastPath();
   /** Span of the exemplar's label block, value and timestamp; exOpen is -1 when none. */
   protected exOpen = -1;
   protected exClose = -1;
@@ -94,6 +96,9 @@ export abstract class ParserBase implements ExpositionParser {
   }
 
   isCreatedSeries(): boolean {
+    // Fast path: a legacy name that does not end in `_created` (nearly every sample).
+    const ne = this.nameEnd;
+    if (ne > this.seriesStart && (ne - this.seriesStart < 8 || this.s.charCodeAt(ne - 1) !== 100 || !this.s.startsWith('_created', ne - 8))) return false;
     const t = this.seriesType();
     if (t !== 'counter' && t !== 'histogram' && t !== 'summary') return false;
     return this.seriesName().endsWith('_created');

@@ -30,6 +30,8 @@ export class TextParser extends ParserBase {
       if (this.pos >= len) return 'eof';
       this.line++;
       const start = this.pos;
+      // Fast path: a sample line in the common shape (see SeriesFastPath).
+      if (this.fastSample(start)) return 'series';
       let end = s.indexOf('\n', start);
       if (end < 0) end = len;
       this.pos = end + 1;
@@ -40,6 +42,46 @@ export class TextParser extends ParserBase {
       this.sampleLine(i, end);
       return 'series';
     }
+  }
+
+  /**
+   * fastSample reads the line at `start` when it is a sample in the common shape, with a plain
+   * value and at most an integer timestamp, and returns true; otherwise it returns false having
+   * changed nothing the slow path relies on.
+   */
+  private fastSample(start: number): boolean {
+    const s = this.s;
+    const fp = this.fast;
+    const sp = fp.scanSeries(s, start);
+    if (sp < 0) return false;
+    const value = fp.value(s, sp + 1, false);
+    let e = fp.valueEnd;
+    if (e < 0) return false;
+    let ts = NaN;
+    if (s.charCodeAt(e) === 32) {
+      ts = 0;
+      let i = e + 1;
+      let c = s.charCodeAt(i);
+      const a = i;
+      while (c >= 48 && c <= 57) {
+        ts = ts * 10 + (c - 48);
+        c = s.charCodeAt(++i);
+      }
+      // Longer, signed or ill-formed timestamps and trailing blanks take the slow path.
+      if (i === a || i - a > 15 || (c !== 10 && i !== s.length)) return false;
+      e = i;
+    }
+    this.seriesStart = start;
+    this.nameEnd = fp.nameEnd;
+    this.labelsOpen = fp.labelsOpen;
+    this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
+    this.seriesEnd = sp;
+    this.exOpen = -1;
+    if (this.scan.quotedNameStart >= 0) this.scan.reset('');
+    this.value = value;
+    this.timestamp = ts;
+    this.pos = e + 1;
+    return true;
   }
 
   private commentLine(hash: number, end: number): EntryKind {
