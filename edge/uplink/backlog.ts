@@ -1,0 +1,400 @@
+/**
+ * Backlog: the edge's durable log of every batch offered to the uplink that the hub has not yet
+ * acknowledged, on a write-ahead log of its own (shared/tsdb/wal) in the uplink's directory. Each
+ * batch gets a backlog id, logged as a position record `b` right before its samples record, with
+ * series records for label sets the backlog has not seen. What is done (acked by the hub, or
+ * dropped) is logged as position records too, so a restart — SIGKILL included — knows exactly what
+ * to send. The log is cut into epochs of about `segmentBytes`; an epoch whose batches are all done
+ * is folded into a checkpoint (keeping only live series and the last positions), and when the
+ * backlog passes `maxBytes` the oldest epochs are dropped, counted and logged. Pending batches
+ * live on disk: only ids, sample counts and label sets stay in memory.
+ */
+import type { Labels } from '../../shared/model/labels.ts';
+import { WAL, type SyncPolicy, type WALRecord } from '../../shared/tsdb/wal/index.ts';
+import { readSegment } from '../../shared/tsdb/wal/segment.ts';
+import { nodeFS } from '../../shared/tsdb/wal/fs.ts';
+import { AckedSet } from './acked.ts';
+import { Epochs } from './epochs.ts';
+
+/** BacklogOptions: every field has a default. */
+export interface BacklogOptions {
+  /** Most bytes the backlog keeps on disk; beyond it the oldest batches are dropped (default 256 MiB). */
+  maxBytes?: number;
+  /** Bytes per epoch (default maxBytes / 8, at most 16 MiB). */
+  segmentBytes?: number;
+  /** The log's fsync policy (default 'always'). */
+  sync?: SyncPolicy;
+  /** Where drops and repairs are reported (default console.warn). */
+  log?: (message: string) => void;
+  /** Called with what a drop removed, for metrics. */
+  onDrop?: (batches: number, samples: number) => void;
+}
+
+/** StoredBatch: one pending batch read back. A scrape has one timestamp `t`; a backfill one per sample. */
+export interface StoredBatch {
+  id: number;
+  t: number | ArrayLike<number>;
+  labels: Labels[];
+  values: Float64Array;
+}
+
+const B = 'b', DONE = 'done', HUB = 'hub', SENT = 'sent';
+
+type ResolvedOptions = Required<Omit<BacklogOptions, 'onDrop' | 'sync'>> & Pick<BacklogOptions, 'onDrop'>;
+
+export class Backlog {
+  readonly dir: string;
+  readonly #wal: WAL;
+  readonly #opts: ResolvedOptions;
+  /** Label sets by backlog ref, and refs by label key; the last batch id using each ref. */
+  readonly #labels = new Map<number, Labels>();
+  readonly #refs = new Map<string, number>();
+  readonly #lastUse = new Map<number, number>();
+  #nextRef = 1;
+  /** Pending batch ids (not done) and their sample counts, in id order. */
+  readonly #pending = new Map<number, number>();
+  readonly done: AckedSet;
+  #nextId: number;
+  #hubSeq: number;
+  /** Wire sequences sent but not known to be acked, and the batch ids each carried. */
+  readonly sent: Map<number, number[]>;
+  readonly #epochs: Epochs;
+  #gate: Promise<void> | undefined;
+  #persisting: Promise<void> | undefined;
+  #persistDirty = false;
+  #maintaining: Promise<void> | undefined;
+  #closed = false;
+  dropped = { batches: 0, samples: 0 };
+
+  private constructor(dir: string, wal: WAL, opts: ResolvedOptions, state: ReplayState, epochs: Epochs) {
+    this.dir = dir;
+    this.#wal = wal;
+    this.#opts = opts;
+    for (const [ref, ls] of state.labels) {
+      this.#labels.set(ref, ls);
+      this.#refs.set(ls.key(), ref);
+      this.#nextRef = Math.max(this.#nextRef, ref + 1);
+    }
+    this.done = state.done;
+    for (const [id, n] of state.pending) if (!this.done.has(id)) this.#pending.set(id, n);
+    for (const [ref, id] of state.lastUse) this.#lastUse.set(ref, id);
+    this.#nextId = state.lastId + 1;
+    this.#hubSeq = state.hubSeq;
+    this.sent = new Map([...state.sent].filter(([seq]) => seq > state.hubSeq));
+    this.#epochs = epochs;
+  }
+
+  /** open replays (and repairs) the backlog in `dir`, creating it if needed. */
+  static async open(dir: string, options: BacklogOptions = {}): Promise<Backlog> {
+    const maxBytes = options.maxBytes ?? 256 << 20;
+    const opts = {
+      maxBytes,
+      segmentBytes: options.segmentBytes ?? Math.max(64 << 10, Math.min(16 << 20, Math.floor(maxBytes / 8))),
+      log: options.log ?? ((m: string) => console.warn(m)),
+      onDrop: options.onDrop,
+    };
+    try {
+      const wal = await WAL.open(dir, { sync: options.sync ?? 'always', segmentSize: 1 << 30, log: opts.log });
+      const state = newReplayState();
+      await wal.replay((rec) => applyRecord(state, rec));
+      const epochs = await Epochs.scan(dir, wal.segments().last + 1);
+      return new Backlog(dir, wal, opts, state, epochs);
+    } catch (err) {
+      throw new Error(`open uplink backlog ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** hubSeq: the last wire sequence the hub acknowledged (HELLO.resume). */
+  get hubSeq(): number {
+    return this.#hubSeq;
+  }
+
+  /** nextId: the id the next appended batch gets. */
+  get nextId(): number {
+    return this.#nextId;
+  }
+
+  /** pendingBatches / pendingSamples: what is not yet done. */
+  get pendingBatches(): number {
+    return this.#pending.size;
+  }
+
+  get pendingSamples(): number {
+    let n = 0;
+    for (const c of this.#pending.values()) n += c;
+    return n;
+  }
+
+  /** pendingIds: pending ids in ascending order (a copy). */
+  pendingIds(): number[] {
+    return [...this.#pending.keys()];
+  }
+
+  isPending(id: number): boolean {
+    return this.#pending.has(id);
+  }
+
+  /** sampleCount of a pending batch (0 when done). */
+  sampleCount(id: number): number {
+    return this.#pending.get(id) ?? 0;
+  }
+
+  /**
+   * append logs one batch and returns its id at once; `durable` resolves once it is on disk under
+   * the sync policy (reject: not stored; the id stays pending in memory until the process ends).
+   * `t` is the scrape timestamp, or one timestamp per sample. The arrays are copied into the log
+   * record synchronously enough that the caller may reuse them after `durable` settles.
+   */
+  append(t: number | Float64Array, labels: readonly Labels[], values: Float64Array): { id: number; durable: Promise<void> } {
+    if (this.#closed) throw new Error('BUG: append to a closed backlog');
+    const id = this.#nextId++;
+    const refs = new Float64Array(labels.length);
+    const fresh: { ref: number; labels: Labels }[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const key = labels[i].key();
+      let ref = this.#refs.get(key);
+      if (ref === undefined) {
+        ref = this.#nextRef++;
+        this.#refs.set(key, ref);
+        this.#labels.set(ref, labels[i]);
+        fresh.push({ ref, labels: labels[i] });
+      }
+      this.#lastUse.set(ref, id);
+      refs[i] = ref;
+    }
+    const records: WALRecord[] = [];
+    if (fresh.length) records.push({ type: 'series', series: fresh });
+    records.push({ type: 'position', name: B, seq: id }, { type: 'samples', t, refs, values });
+    this.#pending.set(id, labels.length);
+    const durable = this.#write(records, id);
+    durable.then(() => this.maintain(), () => undefined);
+    return { id, durable };
+  }
+
+  /** recordSent notes that wire sequence `seq` carries `ids` (logged without waiting). */
+  recordSent(seq: number, ids: number[]): void {
+    this.sent.set(seq, ids);
+    this.#write([{ type: 'position', name: SENT, seq, data: new Uint8Array(Float64Array.from(ids).buffer) }]).catch((err: Error) =>
+      this.#opts.log(`uplink backlog ${this.dir}: ${err.message}`),
+    );
+  }
+
+  /**
+   * acked applies the hub's ACK of wire sequence `seq`: every sent sequence up to it is done, with
+   * its batches. Persisted without waiting (coalesced); a crash before that resends those batches
+   * and the hub, having them, skips them by sequence.
+   */
+  acked(seq: number): void {
+    for (const [s, ids] of this.sent) {
+      if (s > seq) continue;
+      for (const id of ids) this.markDone(id);
+      this.sent.delete(s);
+    }
+    if (seq > this.#hubSeq) this.#hubSeq = seq;
+    this.persist();
+  }
+
+  /** forgetSent drops the sent map above the hub's acked position (those were never stored). */
+  forgetSent(): void {
+    this.sent.clear();
+  }
+
+  /** markDone marks a batch done (not persisted until persist()). */
+  markDone(id: number): void {
+    this.done.add(id);
+    this.#pending.delete(id);
+  }
+
+  /** persist logs the done set and hub position; concurrent calls share writes. Resolves when durable. */
+  async persist(): Promise<void> {
+    this.#persistDirty = true;
+    while (this.#persistDirty && !this.#closed) {
+      if (this.#persisting) {
+        await this.#persisting.catch(() => undefined);
+        continue;
+      }
+      this.#persistDirty = false;
+      const records: WALRecord[] = [
+        { type: 'position', name: DONE, seq: this.done.watermark, data: this.done.encodeAbove() },
+        { type: 'position', name: HUB, seq: this.#hubSeq },
+      ];
+      this.#persisting = this.#write(records)
+        .catch((err: Error) => this.#opts.log(`uplink backlog ${this.dir}: ${err.message}`))
+        .finally(() => (this.#persisting = undefined));
+      await this.#persisting;
+    }
+  }
+
+  /**
+   * read yields the pending batches for which `want(id)` holds, in id order, reading the log from
+   * disk one segment at a time. Batches appended while reading may or may not be included.
+   */
+  async *read(want: (id: number) => boolean): AsyncGenerator<StoredBatch> {
+    for (const path of await this.#epochs.files(this.done.watermark)) {
+      let buf: Uint8Array;
+      try {
+        buf = await nodeFS.readFile(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // folded meanwhile
+        throw new Error(`read uplink backlog ${path}: ${(err as Error).message}`, { cause: err });
+      }
+      let id = 0;
+      for (const rec of readSegment(path, 0, buf)) {
+        if (rec.type === 'position' && rec.name === B) id = rec.seq;
+        else if (rec.type === 'samples' && id > 0) {
+          if (this.#pending.has(id) && want(id)) {
+            const labels: Labels[] = new Array(rec.refs.length);
+            let ok = true;
+            for (let i = 0; i < rec.refs.length; i++) {
+              const ls = this.#labels.get(rec.refs[i]);
+              if (ls === undefined) ok = false;
+              else labels[i] = ls;
+            }
+            if (ok) yield { id, t: rec.t, labels, values: rec.values };
+            else this.#opts.log(`uplink backlog ${path}: batch ${id} names a series the backlog lost; skipped`);
+          }
+          id = 0;
+        }
+      }
+    }
+  }
+
+  /**
+   * maintain cuts a full epoch, folds epochs whose batches are all done, and drops the oldest
+   * epochs while the backlog is over maxBytes. One run at a time; cheap when there is nothing to do.
+   */
+  maintain(): Promise<void> {
+    this.#maintaining ??= this.#maintain()
+      .catch((err: Error) => this.#opts.log(`uplink backlog ${this.dir}: maintenance: ${err.message}`))
+      .finally(() => (this.#maintaining = undefined));
+    return this.#maintaining;
+  }
+
+  async #maintain(): Promise<void> {
+    if (this.#closed) return;
+    const ep = this.#epochs;
+    await ep.refreshSizes();
+    if (ep.activeBytes >= this.#opts.segmentBytes) await this.#cut();
+    // Drop the oldest closed epochs while over the bound.
+    while (ep.totalBytes > this.#opts.maxBytes && ep.closedCount > 0) {
+      const { maxId } = ep.dropOldest();
+      let batches = 0, samples = 0;
+      for (const [id, n] of this.#pending) {
+        if (id > maxId) break;
+        batches++;
+        samples += n;
+      }
+      this.done.raise(maxId);
+      for (const id of [...this.#pending.keys()]) if (id <= maxId) this.#pending.delete(id);
+      if (batches) {
+        this.dropped.batches += batches;
+        this.dropped.samples += samples;
+        this.#opts.onDrop?.(batches, samples);
+        this.#opts.log(`uplink backlog ${this.dir}: over ${this.#opts.maxBytes} bytes: dropped the oldest ${batches} batches (${samples} samples) not yet acknowledged by the hub`);
+      }
+    }
+    await this.persist();
+    const before = ep.foldableBefore(this.done.watermark);
+    if (before === undefined) return;
+    const w = this.done.watermark;
+    const dead = new Set<number>();
+    for (const [ref, id] of this.#lastUse) if (id <= w) dead.add(ref);
+    for (const ref of dead) {
+      this.#refs.delete(this.#labels.get(ref)!.key());
+      this.#labels.delete(ref);
+      this.#lastUse.delete(ref);
+    }
+    await this.#wal.checkpoint(before, (ref) => !dead.has(ref), Infinity);
+    ep.folded(before);
+  }
+
+  #cut(): Promise<void> {
+    const maxId = this.#nextId - 1;
+    const g = (this.#gate ?? Promise.resolve()).then(async () => {
+      const n = await this.#wal.cut();
+      this.#epochs.cut(n, maxId);
+    });
+    this.#gate = g;
+    void g.then(
+      () => (this.#gate === g ? (this.#gate = undefined) : undefined),
+      () => (this.#gate === g ? (this.#gate = undefined) : undefined),
+    );
+    return g;
+  }
+
+  /** #write logs records, after a pending cut when there is one; `id` updates the epoch's range. */
+  #write(records: WALRecord[], id?: number): Promise<void> {
+    if (this.#gate === undefined) {
+      if (id !== undefined) this.#epochs.note(id);
+      return this.#wal.log(records);
+    }
+    let done!: Promise<void>;
+    const g = this.#gate.then(
+      () => {
+        if (id !== undefined) this.#epochs.note(id);
+        done = this.#wal.log(records);
+      },
+      () => {
+        if (id !== undefined) this.#epochs.note(id);
+        done = this.#wal.log(records);
+      },
+    );
+    this.#gate = g;
+    void g.then(() => (this.#gate === g ? (this.#gate = undefined) : undefined));
+    return g.then(() => done);
+  }
+
+  /** close persists the done set and closes the log. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.persist();
+    await this.#maintaining;
+    await this.#gate?.catch(() => undefined);
+    this.#closed = true;
+    await this.#wal.close();
+  }
+}
+
+interface ReplayState {
+  labels: Map<number, Labels>;
+  lastUse: Map<number, number>;
+  pending: Map<number, number>;
+  done: AckedSet;
+  lastId: number;
+  hubSeq: number;
+  sent: Map<number, number[]>;
+  currentId: number;
+}
+
+function newReplayState(): ReplayState {
+  return { labels: new Map(), lastUse: new Map(), pending: new Map(), done: new AckedSet(), lastId: 0, hubSeq: 0, sent: new Map(), currentId: 0 };
+}
+
+function applyRecord(s: ReplayState, rec: WALRecord): void {
+  switch (rec.type) {
+    case 'series':
+      for (const e of rec.series) s.labels.set(e.ref, e.labels);
+      return;
+    case 'samples':
+      if (s.currentId > 0) {
+        s.pending.set(s.currentId, rec.refs.length);
+        for (let i = 0; i < rec.refs.length; i++) s.lastUse.set(rec.refs[i], s.currentId);
+      }
+      s.currentId = 0;
+      return;
+    case 'position':
+      if (rec.name === B) {
+        s.currentId = rec.seq;
+        s.lastId = Math.max(s.lastId, rec.seq);
+      } else if (rec.name === DONE) {
+        s.done.raise(rec.seq);
+        for (const id of AckedSet.decodeAbove(rec.data)) s.done.add(id);
+      } else if (rec.name === HUB) {
+        s.hubSeq = Math.max(s.hubSeq, rec.seq);
+      } else if (rec.name === SENT) {
+        s.sent.set(rec.seq, AckedSet.decodeAbove(rec.data));
+      }
+      return;
+  }
+}
+

@@ -1,0 +1,87 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Labels } from '../../../shared/model/labels.ts';
+import { Backlog, type StoredBatch } from '../../../edge/uplink/backlog.ts';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'outpost-backlog-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+const series = (n: number) => Array.from({ length: n }, (_, i) => Labels.from({ __name__: 'm', i: String(i) }));
+
+async function readAll(b: Backlog): Promise<StoredBatch[]> {
+  const out: StoredBatch[] = [];
+  for await (const x of b.read(() => true)) out.push(x);
+  return out;
+}
+
+describe('Backlog', () => {
+  it('keeps pending batches across a reopen, with their labels, timestamps and exact value bits', async () => {
+    const dir = await tempDir();
+    const b = await Backlog.open(dir);
+    const v = new Float64Array(2);
+    v[0] = 1.5;
+    new BigUint64Array(v.buffer)[1] = 0x7ff0000000000002n; // the staleness marker, never through a JS number
+    await b.append(1000, series(2), v).durable;
+    await b.append(new Float64Array([2000, 2500]), series(2), new Float64Array([3, 4])).durable;
+    await b.close();
+    const c = await Backlog.open(dir);
+    expect(c.pendingIds()).toEqual([1, 2]);
+    const got = await readAll(c);
+    expect(got.map((x) => x.id)).toEqual([1, 2]);
+    expect(got[0].t).toBe(1000);
+    expect(Array.from(got[1].t as ArrayLike<number>)).toEqual([2000, 2500]);
+    expect(got[0].labels.map(String)).toEqual(['m{i="0"}', 'm{i="1"}']);
+    expect(new BigUint64Array(got[0].values.buffer, got[0].values.byteOffset, 2)[1]).toBe(0x7ff0000000000002n);
+    expect(c.nextId).toBe(3);
+    await c.close();
+  });
+
+  it('forgets acknowledged batches, remembers the hub sequence, and folds finished epochs', async () => {
+    const dir = await tempDir();
+    const b = await Backlog.open(dir, { maxBytes: 1 << 20, segmentBytes: 2048 });
+    for (let i = 0; i < 60; i++) await b.append(1000 * i, series(20), new Float64Array(20).fill(i)).durable;
+    b.recordSent(7, [1, 2, 3, 4, 5]);
+    for (let id = 6; id <= 50; id++) b.markDone(id);
+    b.acked(7);
+    await b.maintain();
+    expect(b.pendingIds()).toEqual(Array.from({ length: 10 }, (_, i) => 51 + i));
+    const files = (await readdir(dir)).filter((f) => /^\d{8}$/.test(f));
+    expect(files.length).toBeLessThan(6);
+    await b.close();
+    const c = await Backlog.open(dir, { maxBytes: 1 << 20, segmentBytes: 2048 });
+    expect(c.hubSeq).toBe(7);
+    expect(c.pendingIds()).toEqual(Array.from({ length: 10 }, (_, i) => 51 + i));
+    expect((await readAll(c)).map((x) => [x.id, x.values[0]])).toEqual(Array.from({ length: 10 }, (_, i) => [51 + i, 50 + i]));
+    await c.close();
+  });
+
+  it('drops the oldest batches beyond maxBytes, counting them', async () => {
+    const dir = await tempDir();
+    const logs: string[] = [];
+    const drops: number[] = [];
+    const b = await Backlog.open(dir, { maxBytes: 16 << 10, segmentBytes: 2048, log: (m) => logs.push(m), onDrop: (n) => drops.push(n) });
+    for (let i = 0; i < 200; i++) {
+      await b.append(1000 * i, series(20), new Float64Array(20).map(() => Math.random())).durable;
+      await b.maintain();
+    }
+    expect(b.dropped.batches).toBeGreaterThan(0);
+    expect(drops.reduce((a, x) => a + x, 0)).toBe(b.dropped.batches);
+    expect(logs.some((l) => /dropped the oldest/.test(l))).toBe(true);
+    const pending = b.pendingIds();
+    expect(pending.at(-1)).toBe(200);
+    expect(pending[0]).toBe(b.dropped.batches + 1);
+    await b.close();
+    const c = await Backlog.open(dir);
+    expect(c.pendingIds()).toEqual(pending);
+    await c.close();
+  });
+});
