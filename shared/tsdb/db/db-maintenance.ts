@@ -32,6 +32,13 @@ export interface SnapshotResult {
   headBlock: string | null;
 }
 
+/** Readers: the DB's open queriers, each a promise settled when it is closed. */
+export interface Readers {
+  open(): Promise<void>[];
+  /** forget stops tracking those of `readers` still open and returns how many there were. */
+  forget(readers: readonly Promise<void>[]): number;
+}
+
 export class Maintenance {
   readonly stats: MaintenanceStats = { blocksCut: 0, blocksDeleted: 0, checkpoints: 0, failures: 0 };
   readonly #dir: string;
@@ -39,10 +46,13 @@ export class Maintenance {
   readonly #wal: WAL;
   readonly #blocks: BlockSet;
   readonly #opts: ResolvedOptions;
+  readonly #readers: Readers;
   #chain: Promise<unknown> = Promise.resolve();
   #cutQueued = false;
 
-  constructor(dir: string, head: Head, wal: WAL, blocks: BlockSet, opts: ResolvedOptions) {
+  /** `readers` tracks the open queriers. */
+  constructor(dir: string, head: Head, wal: WAL, blocks: BlockSet, opts: ResolvedOptions, readers: Readers) {
+    this.#readers = readers;
     this.#dir = dir;
     this.#head = head;
     this.#wal = wal;
@@ -150,11 +160,33 @@ export class Maintenance {
       h.minT = Math.max(h.minT, start + range); // a failure after this resumes with the next range
     }
     h.minT = Math.max(h.minT, plan.end);
+    // Queriers opened before the blocks above existed read this time from the head: let them finish.
+    await this.#waitForReaders();
     core.truncateBefore(plan.end);
     const before = await this.#wal.cut();
     const cp = await this.#wal.checkpoint(before, (ref) => h.isLiveWalRef(ref), plan.end - 1);
     if (cp) this.stats.checkpoints++;
     return written;
+  }
+
+  /**
+   * #waitForReaders resolves once the queriers open now are closed, or after readerWaitMs: a
+   * querier its caller never closes must not keep the head from being freed. Those still open
+   * then are reported and forgotten (so each costs one wait); a query still running on one may
+   * miss the freed range.
+   */
+  async #waitForReaders(): Promise<void> {
+    const open = this.#readers.open();
+    if (open.length === 0) return;
+    const wait = this.#opts.readerWaitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), wait)));
+    const closed = await Promise.race([Promise.all(open).then(() => true), timeout]);
+    clearTimeout(timer);
+    if (!closed) {
+      const left = this.#readers.forget(open);
+      this.#opts.log(`TSDB ${this.#dir}: freeing the head with ${left} queriers open for over ${wait} ms (not closed by their callers?)`);
+    }
   }
 
   /** #retain deletes the blocks beyond the time and size bounds. */

@@ -18,11 +18,17 @@ export class MergeQuerier implements Querier {
   readonly #primary: Querier;
   #closed = false;
 
-  /** The MergeQuerier owns `sources` (closing it closes them); `primary` is one of them. */
-  constructor(sources: readonly Querier[], primary: Querier) {
+  readonly #onClose: (() => void) | undefined;
+
+  /**
+   * The MergeQuerier owns `sources` (closing it closes them); `primary` is one of them. onClose
+   * runs once, when the querier is closed.
+   */
+  constructor(sources: readonly Querier[], primary: Querier, onClose?: () => void) {
     if (!sources.includes(primary)) throw new Error('BUG: the primary querier is not among the sources');
     this.#sources = sources;
     this.#primary = primary;
+    this.#onClose = onClose;
   }
 
   /** select: see Querier.select; the limit applies after merging. A series only blocks hold has ref 0. */
@@ -61,10 +67,52 @@ export class MergeQuerier implements Querier {
     if (this.#closed) return;
     this.#closed = true;
     for (const q of this.#sources) q.close();
+    this.#onClose?.();
   }
 
   #check(what: string): void {
     if (this.#closed) throw new Error(`BUG: ${what} on a closed querier`);
+  }
+}
+
+/**
+ * FloorQuerier: the head's querier seen from `floor` on. The head may still hold samples older
+ * than its minimum valid time (open chunks are not freed by a cut); blocks own that time, and
+ * after retention deleted those blocks nobody should see it, so the head's reads start at the floor.
+ */
+export class FloorQuerier implements Querier {
+  readonly #inner: Querier;
+  readonly #floor: number;
+
+  constructor(inner: Querier, floor: number) {
+    this.#inner = inner;
+    this.#floor = floor;
+  }
+
+  select(matchers: readonly Matcher[], hints: SelectHints = {}): SeriesSet {
+    const floor = this.#floor;
+    const start = hints.start === undefined ? undefined : Math.max(hints.start, floor);
+    const set = this.#inner.select(matchers, { ...hints, start });
+    return {
+      series: set.series,
+      load: (mint?: number, maxt?: number) => set.load(mint === undefined ? start : Math.max(mint, floor), maxt),
+    };
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    return this.#inner.labelNames(matchers);
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    return this.#inner.labelValues(name, matchers);
+  }
+
+  fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
+    return this.#inner.fromColumns(offsets, timestamps, values);
+  }
+
+  close(): void {
+    this.#inner.close();
   }
 }
 

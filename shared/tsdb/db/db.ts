@@ -15,7 +15,7 @@ import type { BlockMeta } from '../block/index.ts';
 import { BlockSet } from './blocks.ts';
 import { DBAppender, type CommitSink } from './db-append.ts';
 import { Maintenance, type MaintenanceStats, type SnapshotResult } from './db-maintenance.ts';
-import { MergeQuerier } from './db-read.ts';
+import { FloorQuerier, MergeQuerier } from './db-read.ts';
 import { Head } from './head.ts';
 import { replayIntoHead, type WALReplayStats } from './head-wal.ts';
 import { lockDir, type DirLock } from './lock.ts';
@@ -48,7 +48,7 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
   let wal: WAL | undefined;
   let blocks: BlockSet | undefined;
   try {
-    const head = new Head({ outOfOrderWindowMs: opts.outOfOrderWindowMs, validation: opts.validation });
+    const head = new Head({ outOfOrderWindowMs: opts.outOfOrderWindowMs, validation: opts.validation, chunkRangeMs: opts.blockRangeMs });
     blocks = await BlockSet.open(dir, head.mem.core, opts.log);
     head.minValidTime = blocks.maxTime();
     wal = await WAL.open(join(dir, WAL_DIR), {
@@ -87,6 +87,8 @@ export class DB implements Storage, CommitSink {
   /** The WAL write in flight, if any. */
   #writing: Promise<void> | undefined;
   #walFailures = 0;
+  /** One promise per open querier, settled when it is closed (head truncation waits for them). */
+  readonly #readers = new Set<Promise<void>>();
   #closed = false;
 
   /** The constructor takes what openDB prepared; use openDB. */
@@ -99,7 +101,10 @@ export class DB implements Storage, CommitSink {
     this.head = head;
     this.replay = replay;
     this.#positions = replay.positions;
-    this.#maintenance = new Maintenance(dir, head, wal, blocks, opts);
+    this.#maintenance = new Maintenance(dir, head, wal, blocks, opts, {
+      open: () => [...this.#readers],
+      forget: (list) => list.filter((r) => this.#readers.delete(r)).length,
+    });
     if (opts.background) {
       // A head replayed past its cut point, and blocks past retention, are dealt with at once.
       if (this.#maintenance.cutDue()) this.#maintenance.scheduleCut();
@@ -114,8 +119,15 @@ export class DB implements Storage, CommitSink {
 
   querier(mint: number, maxt: number): Querier {
     this.checkOpen('querier');
-    const head = this.head.mem.querier(mint, maxt);
-    return new MergeQuerier([...this.#blocks.queriers(mint, maxt), head], head);
+    const floor = this.head.minValidTime;
+    const head = new FloorQuerier(this.head.mem.querier(Math.max(mint, floor), maxt), floor);
+    let done!: () => void;
+    const reader = new Promise<void>((resolve) => (done = resolve));
+    this.#readers.add(reader);
+    return new MergeQuerier([...this.#blocks.queriers(mint, maxt), head], head, () => {
+      this.#readers.delete(reader);
+      done();
+    });
   }
 
   /**

@@ -10,12 +10,15 @@
  */
 import type { Labels } from '../../model/labels.ts';
 import type { ValidationScheme } from '../../model/validate.ts';
-import { openMemStorage, type MemStorage } from '../../storage/mem/index.ts';
+import { loadCore, type Core } from '../../../core-wasm/host/index.ts';
+import { MemStorage } from '../../storage/mem/index.ts';
 import type { SeriesRecord } from '../wal/index.ts';
 
 export interface HeadOptions {
   outOfOrderWindowMs: number;
   validation: ValidationScheme;
+  /** The head's chunks never cross a multiple of this (the block range), so cuts free them whole. */
+  chunkRangeMs: number;
 }
 
 export class Head {
@@ -31,7 +34,13 @@ export class Head {
   #loggedUpTo = 0;
 
   constructor(options: HeadOptions) {
-    this.mem = openMemStorage({ outOfOrderWindowMs: options.outOfOrderWindowMs, validation: options.validation });
+    let core: Core;
+    try {
+      core = loadCore({ outOfOrderWindowMs: options.outOfOrderWindowMs, chunkRangeMs: options.chunkRangeMs });
+    } catch (err) {
+      throw new Error(`create the TSDB head: ${(err as Error).message}`, { cause: err });
+    }
+    this.mem = new MemStorage(core, options.validation);
   }
 
   /** seriesCount: the number of series in the head (refs are 1..seriesCount). */

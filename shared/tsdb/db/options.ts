@@ -25,6 +25,8 @@ export interface DBOptions {
   retentionBytes?: number;
   /** Run head cuts, compaction and retention automatically after commits (default true). */
   background?: boolean;
+  /** How long a head cut waits for queriers opened before it to be closed (default 60 s). */
+  readerWaitMs?: number;
   /** Where repaired damage and background failures are reported (default console.warn). */
   log?: (message: string) => void;
   /** The WAL's file system (default: the real one); fault tests inject failures here. */
@@ -49,6 +51,7 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
     retentionMs: o.retentionMs ?? DEFAULT_RETENTION_MS,
     retentionBytes: o.retentionBytes ?? 0,
     background: o.background ?? true,
+    readerWaitMs: o.readerWaitMs ?? 60_000,
     log: o.log ?? ((m) => console.warn(m)),
     walFS: o.walFS,
   };
@@ -62,5 +65,6 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
   integer('blockRangeMs', r.blockRangeMs, 1);
   integer('retentionMs', r.retentionMs, 0);
   integer('retentionBytes', r.retentionBytes, 0);
+  integer('readerWaitMs', r.readerWaitMs, 0);
   return r;
 }

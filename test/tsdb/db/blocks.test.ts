@@ -35,6 +35,16 @@ async function scrapes(db: DB, n: number, from: number, to: number): Promise<voi
   }
 }
 
+/** readAll reads every series over [mint, maxt] and closes the querier. */
+function readAll(db: DB, mint: number, maxt: number): ReturnType<typeof read> {
+  const q = db.querier(mint, maxt);
+  try {
+    return read(q, ALL);
+  } finally {
+    q.close();
+  }
+}
+
 function expected(n: number, from: number, to: number): { labels: string; samples: [number, number][] }[] {
   const out = [];
   for (let i = 0; i < n; i++) {
@@ -79,7 +89,7 @@ describe('head → blocks', () => {
     const d = dir();
     const db = await open(d, { blockRangeMs: RANGE, background: false, walSegmentSize: 2048 });
     await scrapes(db, 5, 0, 200_000);
-    const before = read(db.querier(0, 1e9), ALL);
+    const before = readAll(db, 0, 1e9);
     expect(before).toEqual(expected(5, 0, 200_000));
     expect(await db.cutHead()).toBe(2); // [0, 60 s) and [60 s, 120 s); the head keeps the rest
     expect(db.blocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 60_000], [60_000, 120_000]]);
@@ -87,9 +97,9 @@ describe('head → blocks', () => {
     expect(readdirSync(d).filter(isULID)).toHaveLength(2);
     expect(readdirSync(join(d, 'wal')).some((f) => f.startsWith('checkpoint.'))).toBe(true);
     // Every range reads the same as before: block only, head only, across the boundary.
-    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    expect(readAll(db, 0, 1e9)).toEqual(before);
     for (const [mint, maxt] of [[0, 59_999], [30_000, 90_000], [100_000, 150_000], [125_000, 199_999]]) {
-      expect(read(db.querier(mint, maxt), ALL)).toEqual(expected(5, mint, maxt + 1).map((s) => ({ ...s, samples: s.samples.filter(([t]) => t >= mint) })));
+      expect(readAll(db, mint, maxt)).toEqual(expected(5, mint, maxt + 1).map((s) => ({ ...s, samples: s.samples.filter(([t]) => t >= mint) })));
     }
     const q = db.querier(0, 1e9);
     expect(q.labelValues('i')).toEqual(['0', '1', '2', '3', '4']);
@@ -115,13 +125,15 @@ describe('head → blocks', () => {
     const stale = db.appender();
     stale.append(0, Labels.from({ __name__: 'm', i: '0' }), 230_000, staleNaN());
     await stale.commit().durable;
-    const before = read(db.querier(0, 1e9), ALL);
+    const before = readAll(db, 0, 1e9);
     await db.close();
     db = await open(d, { blockRangeMs: RANGE, background: false });
     expect(db.replay.corruptions).toEqual([]);
     expect(db.blocks()).toHaveLength(2);
-    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
-    expect(readBits(db.querier(224_000, 1e9), [new Matcher('=', 'i', '0')])).toEqual([[bitsOf(225), STALE_NAN_BITS]]);
+    expect(readAll(db, 0, 1e9)).toEqual(before);
+    const q = db.querier(224_000, 1e9);
+    expect(readBits(q, [new Matcher('=', 'i', '0')])).toEqual([[bitsOf(225), STALE_NAN_BITS]]);
+    q.close();
     await db.close();
   });
 
@@ -133,10 +145,10 @@ describe('head → blocks', () => {
     // Give the background cut a moment: it is queued after the commit that made it due.
     for (let i = 0; i < 50 && db.blocks().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(db.blocks().map((b) => [b.minTime, b.maxTime])).toEqual([[0, 60_000]]);
-    const before = read(db.querier(0, 1e9), ALL);
+    const before = readAll(db, 0, 1e9);
     await db.close();
     db = await open(d, { blockRangeMs: RANGE, background: false });
-    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    expect(readAll(db, 0, 1e9)).toEqual(before);
     expect(db.replay.samples).toBe(3 * 8); // the checkpoint dropped what the block holds: t < 60 s
     await db.close();
   });
@@ -148,7 +160,7 @@ describe('head → blocks', () => {
     await db.close();
     cpSync(join(d, 'wal'), join(d, 'wal-before-cut'), { recursive: true });
     db = await open(d, { blockRangeMs: RANGE, background: false });
-    const before = read(db.querier(0, 1e9), ALL);
+    const before = readAll(db, 0, 1e9);
     expect(await db.cutHead()).toBe(1);
     await db.close();
     // Put the WAL back as it was before the checkpoint: the block and the WAL both hold [0, 60 s).
@@ -157,7 +169,7 @@ describe('head → blocks', () => {
     db = await open(d, { blockRangeMs: RANGE, background: false });
     expect(db.replay.skippedPersisted).toBe(3 * 12);
     expect(db.replay.samples).toBe(3 * 8);
-    expect(read(db.querier(0, 1e9), ALL)).toEqual(before);
+    expect(readAll(db, 0, 1e9)).toEqual(before);
     await db.close();
   });
 });

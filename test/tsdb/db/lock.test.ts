@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectoryLockedError, LOCK_FILE } from '../../../shared/tsdb/db/index.ts';
 import { open, tempDir } from './helpers.ts';
@@ -24,7 +25,22 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** openInChild runs lock-child.ts on `d` and returns what it printed. */
+function openInChild(d: string): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', join(here, 'lock-child.ts'), d], { encoding: 'utf8' }).trim();
+}
+
 describe('data directory lock', () => {
+  it('refuses a second process at start, naming the PID that holds the directory', async () => {
+    const d = dir();
+    const db = await open(d);
+    expect(openInChild(d)).toBe(`DirectoryLockedError: data directory ${d} is locked by process ${process.pid} (lock file ${join(d, LOCK_FILE)}); stop it or use another directory`);
+    await db.close();
+    expect(openInChild(d)).toBe('opened');
+  }, 30_000);
+
   it('refuses a second opener, naming the PID that holds the lock, and frees it on close', async () => {
     const d = dir();
     const db = await open(d);
