@@ -60,6 +60,9 @@ interface Entry {
   seen: number;
 }
 
+/** Cache entries allowed beyond twice the page's series before unseen ones are dropped. */
+const CACHE_SLACK = 256;
+
 /** ScrapeCache: one target's series cache and staleness state. Not safe for concurrent use. */
 export class ScrapeCache {
   readonly #entries = new Map<string, Entry>();
@@ -78,7 +81,7 @@ export class ScrapeCache {
     const iteration = ++this.#iteration;
     const current: Entry[] = [];
     const trackAll = opts.trackTimestampsStaleness === true || !opts.honorTimestamps;
-    let scraped = 0, kept = 0, added = 0;
+    let scraped = 0, kept = 0, added = 0, live = 0;
     const meta = this.metadata.begin();
     for (let kind = parser.next(); kind !== 'eof'; kind = parser.next()) {
       if (kind !== 'series') {
@@ -101,8 +104,10 @@ export class ScrapeCache {
         this.#entries.set(flatCopy(key), entry);
         if (labels !== null) added++;
       }
-      if (entry.labels === null || entry.seen === iteration) continue; // dropped, or repeated on the page
+      if (entry.seen === iteration) continue; // repeated on the page
       entry.seen = iteration;
+      live++;
+      if (entry.labels === null) continue; // dropped by metric relabeling
       kept++;
       if (opts.sampleLimit > 0 && kept > opts.sampleLimit) continue; // counted, failed below
       const explicit = opts.honorTimestamps && !Number.isNaN(parser.timestamp);
@@ -117,6 +122,11 @@ export class ScrapeCache {
       if (e.seen !== iteration && e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
     }
     this.#previous = current;
+    // Churned series (and other spellings of a series) would grow the cache for ever: once it
+    // holds far more than this page, forget what this page did not show (Prometheus' iterDone).
+    if (this.#entries.size > 2 * live + CACHE_SLACK) {
+      for (const [k, e] of this.#entries) if (e.seen !== iteration) this.#entries.delete(k);
+    }
     return { scraped, kept, added, refused: 0 };
   }
 

@@ -73,14 +73,17 @@ export class ScrapePool {
     return this.#enqueue(async () => {
       authHeaders(job.httpClient); // unreadable credentials refuse the new config before anything changes
       const key = fingerprint(job.httpClient);
+      let retired: HttpClient | undefined;
       if (key !== this.#clientKey) {
         const client = new HttpClient(job.httpClient);
-        this.#client.close();
+        retired = this.#client;
         this.#client = client;
         this.#clientKey = key;
       }
       this.#job = job;
       await this.#apply();
+      // Every loop on the old client has been replaced by now.
+      retired?.close();
     });
   }
 
@@ -160,6 +163,7 @@ export class ScrapePool {
         stopping.push(r.loop.stop());
       }
     }
+    const restarts: Array<{ key: string; target: ActiveTarget; settings: string; labelling: string; old?: Running }> = [];
     for (const [key, target] of wanted) {
       const settings = settingsOf(target, this.#clientKey);
       const labelling = labellingOf(target);
@@ -169,12 +173,12 @@ export class ScrapePool {
         old.loop.forcedError = forced;
         continue;
       }
-      let cache;
-      if (old !== undefined) {
-        const handOver = old.labelling === labelling;
-        await old.loop.stop({ stale: !handOver });
-        if (handOver) cache = old.loop.cache;
-      }
+      restarts.push({ key, target, settings, labelling, old });
+    }
+    // Changed targets stop together (each waits for its scrape in flight), then start again.
+    await Promise.all(restarts.map(({ old, labelling }) => old?.loop.stop({ stale: old.labelling !== labelling })));
+    for (const { key, target, settings, labelling, old } of restarts) {
+      const cache = old !== undefined && old.labelling === labelling ? old.loop.cache : undefined;
       const loop = new ScrapeLoop(this.#storage, target, cache);
       loop.forcedError = forced;
       this.#running.set(key, { loop, target, settings, labelling });

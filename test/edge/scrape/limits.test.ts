@@ -92,3 +92,17 @@ describe('scrape metadata', () => {
     expect(cache.metadata.list().map((m) => m.metric)).toEqual(['c_seconds']);
   });
 });
+
+describe('series cache', () => {
+  it('forgets churned series once it holds far more than a page', () => {
+    const s = openMemStorage();
+    const cache = new ScrapeCache();
+    for (let i = 0; i < 40; i++) {
+      const text = Array.from({ length: 50 }, (_, j) => `churn{gen="${i}",n="${j}"} 1`).join('\n') + '\nsteady 1\n';
+      page(s, cache, text, 1000 * (i + 1), opts());
+    }
+    expect(cache.size).toBeLessThanOrEqual(2 * 51 + 256 + 51);
+    // A series still on the page keeps its entry: it is not counted as added again.
+    expect(page(s, cache, 'steady 1\n', 50_000, opts()).added).toBe(0);
+  });
+});
