@@ -11,10 +11,11 @@
 import { parseGoFloat, parseOpenMetricsNumber } from './numbers.ts';
 
 /**
- * The common shape of a series text and the space after it, for both formats. The lookahead
- * leaves `name {…}` and runs of blanks to the slow path (the text format allows them).
+ * The common shape of a series text and the space after it, for both formats. `name {…}` and
+ * runs of blanks (the text format allows both) match only up to the first space; what follows
+ * is then no number, so value() sends the line to the slow path.
  */
-const SERIES_RE = /[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (?![{ \t])/y;
+const SERIES_RE = /[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? /y;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 

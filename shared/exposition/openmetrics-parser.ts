@@ -65,7 +65,7 @@ export class OpenMetricsParser extends ParserBase {
    * timestamp and no exemplar, and returns true; otherwise it returns false having changed
    * nothing the slow path relies on.
    */
-  private fastSample(start: number): boolean {
+  protected fastSample(start: number): boolean {
     const s = this.s;
     const fp = this.fast;
     const sp = fp.scanSeries(s, start);

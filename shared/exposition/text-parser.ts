@@ -49,7 +49,7 @@ export class TextParser extends ParserBase {
    * value and at most an integer timestamp, and returns true; otherwise it returns false having
    * changed nothing the slow path relies on.
    */
-  private fastSample(start: number): boolean {
+  protected fastSample(start: number): boolean {
     const s = this.s;
     const fp = this.fast;
     const sp = fp.scanSeries(s, start);
