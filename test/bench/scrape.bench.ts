@@ -127,7 +127,20 @@ export default async function run(): Promise<void> {
 
     await sleep(warmup * 1000);
     const cpu0 = cpuSeconds(), n0 = samples(), t0 = performance.now();
+    // Watch every scrape of the window: failed ones (stale markers, re-created series) skew the figure.
+    const seen = new Map<unknown, number>();
+    let scrapes = 0;
+    const failures: string[] = [];
+    const watch = setInterval(() => {
+      for (const loop of manager.loops()) {
+        if (seen.get(loop) === loop.health.lastScrape) continue;
+        seen.set(loop, loop.health.lastScrape);
+        scrapes++;
+        if (loop.health.health === 'down') failures.push(`${loop.target.url}: ${loop.health.lastError}`);
+      }
+    }, 250);
     await sleep(seconds * 1000);
+    clearInterval(watch);
     const cpu1 = cpuSeconds(), n1 = samples(), t1 = performance.now();
     const rss = process.memoryUsage().rss;
     const active = mem.stats().series;
@@ -139,10 +152,12 @@ export default async function run(): Promise<void> {
     console.log('|---|---:|---:|---:|');
     console.log(`| CPU s per 1M samples scraped, parsed, appended | **${perMillion.toFixed(2)}** | 1.05–1.11 | 3.38–3.48 |`);
     console.log(`| samples appended in the window | ${n1 - n0} | | |`);
+    console.log(`| scrapes seen in the window / failed | ${scrapes} / ${failures.length} | | |`);
     console.log(`| CPU use over the window (cores) | ${((cpu1 - cpu0) / ((t1 - t0) / 1000)).toFixed(3)} | | |`);
     console.log(`| RSS per active series (total RSS / series) | ${Math.round(rss / active)} B | 3,239 B | 1,436 B |`);
     console.log(`| RSS per active series net of the idle process (${(rssIdle / 2 ** 20).toFixed(0)} MiB) | ${Math.round((rss - rssIdle) / active)} B | 2,808 B | 1,210 B |`);
     console.log(`| active series / RSS at end | ${active} / ${(rss / 2 ** 20).toFixed(0)} MiB | | |`);
+    if (failures.length) console.log(`\nfailed scrapes in the window: ${[...new Set(failures)].slice(0, 5).join('; ')}`);
     if (down.length) console.log(`\n${down.length} target(s) not up at the end: ${down.map((t) => `${t.scrapeUrl}: ${t.lastError}`).join('; ')}`);
   } finally {
     await manager.stop();
