@@ -121,11 +121,12 @@ export interface StoredSeries {
 export interface SeriesSet {
   readonly series: readonly StoredSeries[];
   /**
-   * load decodes the samples of every series in the set within [mint, maxt] (default: the
-   * select's range) into one SampleBatch in WebAssembly memory, in one boundary crossing per
-   * chunk list. Series i of the batch is series i of the set.
+   * load decodes the samples of series [from, to) of the set (default: all of them) within
+   * [mint, maxt] (default: the select's range) into one SampleBatch in WebAssembly memory, in one
+   * boundary crossing per chunk list. Series i of the batch is series from + i of the set. Loading
+   * a large set in slices bounds the memory one batch takes.
    */
-  load(mint?: number, maxt?: number): SampleBatch;
+  load(mint?: number, maxt?: number, from?: number, to?: number): SampleBatch;
 }
 
 /**

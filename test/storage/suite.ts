@@ -340,6 +340,26 @@ export function storageSuite(name: string, open: OpenStorage, reopen?: ReopenSto
       expect(q.labelValues('shard')).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     });
 
+    it('loads a slice [from, to) of a selected set, in the set\'s order', async () => {
+      const s = await fresh();
+      const sets = Array.from({ length: 5 }, (_, i) => L({ __name__: 'sliced', i: String(i) }));
+      write(s, sets.flatMap((l, i): Sample[] => [[l, 1000, i], [l, 2000, 10 + i]]));
+      const q = s.querier(0, 10_000);
+      const set = q.select([m('__name__', '=', 'sliced')]);
+      const b = set.load(0, 10_000, 1, 3);
+      try {
+        expect(b.seriesCount).toBe(2);
+        expect([...b.offsets()]).toEqual([0, 2, 4]);
+        expect([...b.values()]).toEqual([1, 11, 2, 12]);
+      } finally {
+        b.release();
+      }
+      const empty = set.load(0, 10_000, 4, 4);
+      expect(empty.seriesCount).toBe(0);
+      empty.release();
+      q.close();
+    });
+
     it('mixes scrapes and scattered samples in one commit in order', async () => {
       const s = await fresh();
       const sets = Array.from({ length: 20 }, (_, i) => L({ __name__: 'mix', i: String(i).padStart(2, '0') }));

@@ -18,6 +18,8 @@ export interface ContextOptions {
   lookbackMs: number;
   subqueryStepMs: number;
   maxSamples: number;
+  /** sliceSamples: the most samples one loaded batch should hold (selections load in slices). */
+  sliceSamples: number;
   deadline: number;
   signal?: AbortSignal;
 }
@@ -29,6 +31,7 @@ export class EvalContext {
   readonly step: number;
   readonly lookbackMs: number;
   readonly subqueryStepMs: number;
+  readonly sliceSamples: number;
   readonly annotations: Annotations;
   readonly #maxSamples: number;
   readonly #deadline: number;
@@ -45,6 +48,7 @@ export class EvalContext {
     this.step = o.step;
     this.lookbackMs = o.lookbackMs;
     this.subqueryStepMs = o.subqueryStepMs;
+    this.sliceSamples = o.sliceSamples;
     this.annotations = new Annotations(o.query);
     this.#maxSamples = o.maxSamples;
     this.#deadline = o.deadline;

@@ -29,6 +29,11 @@ export interface EngineOptions {
   timeoutMs?: number;
   /** subqueryStepMs: the step of a subquery that gives none (default 1 minute). */
   subqueryStepMs?: number;
+  /**
+   * sliceSamples: a selector's series are decoded and run through their kernel in slices of about
+   * this many samples, bounding the memory one selector takes (default 4 million, ~64 MB).
+   */
+  sliceSamples?: number;
   /** parser: feature flags for parsing query strings (default: all on, as Prometheus' tests). */
   parser?: ParseOptions;
 }
@@ -45,6 +50,7 @@ export class Engine {
   readonly maxSamples: number;
   readonly timeoutMs: number;
   readonly subqueryStepMs: number;
+  readonly sliceSamples: number;
   readonly #parser: ParseOptions;
 
   constructor(o: EngineOptions = {}) {
@@ -52,6 +58,7 @@ export class Engine {
     this.maxSamples = o.maxSamples ?? 50_000_000;
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.subqueryStepMs = o.subqueryStepMs ?? 60_000;
+    this.sliceSamples = o.sliceSamples ?? 4_000_000;
     this.#parser = o.parser ?? {};
   }
 
@@ -84,7 +91,7 @@ export class Engine {
     try {
       const ctx = new EvalContext({
         querier, query: text, start, end, step, lookbackMs, subqueryStepMs: this.subqueryStepMs,
-        maxSamples: this.maxSamples, deadline: Date.now() + (opts.timeoutMs ?? this.timeoutMs), signal: opts.signal,
+        maxSamples: this.maxSamples, sliceSamples: this.sliceSamples, deadline: Date.now() + (opts.timeoutMs ?? this.timeoutMs), signal: opts.signal,
       });
       const steps = step > 0 ? Math.floor((end - start) / step) + 1 : 1;
       const grid: Grid = { start, step: step > 0 ? step : 1, steps };

@@ -62,15 +62,6 @@ function selectorGrid(g: Grid, at: number | null, offset: number): Grid {
   return at === null ? { start: g.start - offset, step: g.step || 1, steps: g.steps } : { start: at - offset, step: g.step || 1, steps: 1 };
 }
 
-/** load selects and decodes the series of `vs` with samples in [mint, maxt]. */
-function load(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: number): { labels: Labels[]; batch: SampleBatch } | null {
-  ctx.check('query execution');
-  const set = ctx.querier.select(vs.matchers, { start: mint, end: maxt });
-  if (set.series.length === 0) return null;
-  const batch = set.load(mint, maxt);
-  return { labels: set.series.map((s) => s.labels), batch };
-}
-
 /**
  * spread turns a kernel's StepMatrix into Rows over `steps` steps; a one-step matrix (an `@`
  * selector) is repeated at every step.
@@ -95,19 +86,104 @@ function spread(m: StepMatrix, labels: Labels[], dropName: Uint8Array, steps: nu
 export function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): Rows {
   const offset = durationMs(ctx, vs.offset, vs.offsetExpr);
   const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
-  const maxt = gridEnd(kg);
-  const mint = kg.start - ctx.lookbackMs + 1;
-  const got = load(ctx, vs, mint, maxt);
-  if (!got) return Rows.empty(g.steps);
-  let m: StepMatrix;
-  try {
-    ctx.hold(got.batch.sampleCount, 'query execution');
-    m = got.batch.kernels.instant(kg, ctx.lookbackMs);
-  } finally {
-    ctx.release(got.batch.sampleCount);
-    got.batch.release();
+  const src = selectSource(ctx, vs, kg.start - ctx.lookbackMs + 1, gridEnd(kg));
+  if (!src) return Rows.empty(g.steps);
+  const m = runKernel(src, (batch) => batch.kernels.instant(kg, ctx.lookbackMs));
+  return spread(m, src.labels, new Uint8Array(src.labels.length), g.steps, true).compact();
+}
+
+/**
+ * FIRST_SLICE: the series in a selection's first slice, before the samples per series are known.
+ * A selection is decoded and run through its kernel in slices of series of about
+ * ctx.sliceSamples samples each, so a query over many long series never holds all their samples
+ * at once (58.5 M samples would be 936 MB of columns).
+ */
+const FIRST_SLICE = 16;
+
+/**
+ * SeriesSource: selected series whose samples load slice by slice. each() calls `visit` with one
+ * batch per slice of consecutive series (`first`: the slice's first series in `labels`); the batch
+ * is held against the query's sample limit during the call and released after it.
+ */
+export interface SeriesSource {
+  labels: Labels[];
+  each(visit: (batch: SampleBatch, first: number) => void): void;
+}
+
+/** runKernel runs `kernel` on every slice of `src` and joins the results, series in order. */
+export function runKernel(src: SeriesSource, kernel: (batch: SampleBatch) => StepMatrix): StepMatrix {
+  const parts: StepMatrix[] = [];
+  src.each((batch) => parts.push(kernel(batch)));
+  return concatRows(parts);
+}
+
+/** selectSource selects the series of `vs` with samples in [mint, maxt]; null when none. */
+function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: number): SeriesSource | null {
+  ctx.check('query execution');
+  const set = ctx.querier.select(vs.matchers, { start: mint, end: maxt });
+  const n = set.series.length;
+  if (n === 0) return null;
+  return {
+    labels: set.series.map((x) => x.labels),
+    each(visit) {
+      let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
+      while (from < n) {
+        const to = Math.min(n, from + size);
+        ctx.check('query execution');
+        const batch = set.load(mint, maxt, from, to);
+        const held = batch.sampleCount;
+        try {
+          ctx.hold(held, 'query execution');
+          visit(batch, from);
+        } finally {
+          ctx.release(held);
+          batch.release();
+        }
+        const perSeries = held / (to - from);
+        size = perSeries > 0 ? Math.max(1, Math.floor(ctx.sliceSamples / perSeries)) : n;
+        from = to;
+      }
+    },
+  };
+}
+
+/** batchSource wraps one batch already loaded (a subquery's points), visited once and released. */
+function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): SeriesSource {
+  return {
+    labels,
+    each(visit) {
+      const held = batch.sampleCount;
+      try {
+        ctx.hold(held, 'query execution');
+        visit(batch, 0);
+      } finally {
+        ctx.release(held);
+        batch.release();
+      }
+    },
+  };
+}
+
+/** concatRows joins step matrices of consecutive series slices into one. */
+function concatRows(parts: StepMatrix[]): StepMatrix {
+  if (parts.length === 1) return parts[0];
+  const steps = parts[0].steps;
+  let series = 0;
+  for (const p of parts) {
+    if (p.steps !== steps) throw new Error(`BUG: slices with ${p.steps} and ${steps} steps`);
+    series += p.series;
   }
-  return spread(m, got.labels, new Uint8Array(got.labels.length), g.steps, true).compact();
+  const values = new Float64Array(series * steps), present = new Uint8Array(series * steps);
+  const withTs = parts.every((p) => p.timestamps !== undefined);
+  const timestamps = withTs ? new Float64Array(series * steps) : undefined;
+  let at = 0;
+  for (const p of parts) {
+    values.set(p.values, at);
+    present.set(p.present, at);
+    if (timestamps) timestamps.set(p.timestamps!, at);
+    at += p.series * steps;
+  }
+  return { series, steps, values, present, timestamps };
 }
 
 /** RangeInput: the samples a range function runs over, with the grid to run it on. */
@@ -115,16 +191,17 @@ export interface RangeInput {
   labels: Labels[];
   /** dropName: per series, set when the input already asked to drop the name (subqueries). */
   dropName: Uint8Array;
-  batch: SampleBatch | null;
+  /** The samples, loaded slice by slice when a kernel runs; null when nothing was selected. */
+  source: SeriesSource | null;
   /** grid: the kernel grid (shifted by offset; one step for `@`). */
   grid: Grid;
   rangeMs: number;
 }
 
 /**
- * loadRange reads what a range function needs for `node` over `g`: the selected series' samples in
- * the union of the windows, or a subquery's points. The caller runs the kernel, then calls
- * `rangeRows` and releases the batch.
+ * loadRange prepares what a range function needs for `node` over `g`: the selected series, whose
+ * samples in the union of the windows load when the kernel runs, or a subquery's points. The
+ * caller runs the kernel through `source.run`, then calls `rangeRows`.
  */
 export function loadRange(ctx: EvalContext, node: MatrixSelector | SubqueryExpr, g: Grid, inner: InnerEval): RangeInput {
   if (node.kind === 'MatrixSelector') {
@@ -132,16 +209,16 @@ export function loadRange(ctx: EvalContext, node: MatrixSelector | SubqueryExpr,
     const rangeMs = durationMs(ctx, node.range, node.rangeExpr);
     const offset = durationMs(ctx, vs.offset, vs.offsetExpr);
     const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
-    const got = load(ctx, vs, kg.start - rangeMs + 1, gridEnd(kg));
-    if (!got) return { labels: [], dropName: new Uint8Array(0), batch: null, grid: kg, rangeMs };
-    return { labels: got.labels, dropName: new Uint8Array(got.labels.length), batch: got.batch, grid: kg, rangeMs };
+    const source = selectSource(ctx, vs, kg.start - rangeMs + 1, gridEnd(kg));
+    if (!source) return { labels: [], dropName: new Uint8Array(0), source: null, grid: kg, rangeMs };
+    return { labels: source.labels, dropName: new Uint8Array(source.labels.length), source, grid: kg, rangeMs };
   }
   const { rows, grid: ig, kernelGrid, rangeMs } = evalSubqueryInner(ctx, node, g, inner);
   const kept = rows.compact();
-  if (kept.count === 0) return { labels: [], dropName: new Uint8Array(0), batch: null, grid: kernelGrid, rangeMs };
+  if (kept.count === 0) return { labels: [], dropName: new Uint8Array(0), source: null, grid: kernelGrid, rangeMs };
   const { offsets, ts, vs } = toColumns(kept, ig);
-  const batch = ctx.querier.fromColumns(offsets, ts, vs);
-  return { labels: kept.labels, dropName: kept.dropName, batch, grid: kernelGrid, rangeMs };
+  const source = batchSource(ctx, kept.labels, ctx.querier.fromColumns(offsets, ts, vs));
+  return { labels: kept.labels, dropName: kept.dropName, source, grid: kernelGrid, rangeMs };
 }
 
 /** rangeRows turns a range kernel's result into rows over g (broadcasting an `@` result). */
@@ -205,32 +282,29 @@ export function evalRangeLiteral(ctx: EvalContext, node: MatrixSelector | Subque
     return out;
   }
   const input = loadRange(ctx, node, g, inner);
-  if (!input.batch) return [];
-  try {
-    ctx.hold(input.batch.sampleCount, 'query execution');
-    const off = input.batch.offsets();
-    const allTs = input.batch.timestamps();
-    const allVs = input.batch.values();
-    const lo = input.grid.start - input.rangeMs;
-    const hi = input.grid.start;
-    const out: MatrixSeries[] = [];
-    for (let i = 0; i < input.labels.length; i++) {
-      const ts: number[] = [];
+  if (!input.source) return [];
+  const lo = input.grid.start - input.rangeMs;
+  const hi = input.grid.start;
+  const out: MatrixSeries[] = [];
+  input.source.each((batch, first) => {
+    const off = batch.offsets();
+    const allTs = batch.timestamps();
+    const allVs = batch.values();
+    for (let i = 0; i < batch.seriesCount; i++) {
       const idx: number[] = [];
       for (let k = off[i]; k < off[i + 1]; k++) {
         const t0 = allTs[k];
         if (t0 <= lo || t0 > hi || isStaleNaN(allVs[k])) continue;
-        ts.push(t0);
         idx.push(k);
       }
-      if (ts.length === 0) continue;
-      const vs = new Float64Array(idx.length);
-      idx.forEach((k, n) => (vs[n] = allVs[k]));
-      out.push({ labels: input.labels[i], dropName: false, ts: Float64Array.from(ts), vs });
+      if (idx.length === 0) continue;
+      const ts = new Float64Array(idx.length), vs = new Float64Array(idx.length);
+      idx.forEach((k, n) => {
+        ts[n] = allTs[k];
+        vs[n] = allVs[k];
+      });
+      out.push({ labels: input.labels[first + i], dropName: false, ts, vs });
     }
-    return out;
-  } finally {
-    ctx.release(input.batch.sampleCount);
-    input.batch.release();
-  }
+  });
+  return out;
 }

@@ -82,9 +82,12 @@ export class MemSeriesSet implements SeriesSet {
     this.#maxt = maxt;
   }
 
-  load(mint = this.#mint, maxt = this.#maxt): SampleBatch {
-    const refs = new Uint32Array(this.series.length);
-    for (let i = 0; i < refs.length; i++) refs[i] = this.series[i].ref;
+  load(mint = this.#mint, maxt = this.#maxt, from = 0, to = this.series.length): SampleBatch {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.series.length)) {
+      throw new Error(`BUG: load series [${from}, ${to}) of a set of ${this.series.length}`);
+    }
+    const refs = new Uint32Array(to - from);
+    for (let i = 0; i < refs.length; i++) refs[i] = this.series[from + i].ref;
     return this.#core.decode(refs, mint, maxt);
   }
 }

@@ -11,7 +11,7 @@ import { goFloat } from '../annotations.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
-import { loadRange, rangeRows, type RangeInput } from '../selectors.ts';
+import { loadRange, rangeRows, runKernel as runSlices, type RangeInput } from '../selectors.ts';
 import { vectorOf } from './helpers.ts';
 
 type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
@@ -32,16 +32,9 @@ function rangeArg(call: Call): { node: MatrixSelector | SubqueryExpr; index: num
 /** runKernel loads the range argument and runs `fn` over it; null when nothing was selected. */
 function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | SubqueryExpr, g: Grid, params: Float64Array[]): { m: StepMatrix; input: RangeInput } | null {
   const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
-  if (!input.batch) return null;
-  const batch = input.batch;
-  try {
-    ev.ctx.hold(batch.sampleCount, 'query execution');
-    const p = input.grid.steps === g.steps ? params : params.map((a) => a.subarray(0, input.grid.steps));
-    return { m: batch.kernels.range(fn, input.grid, input.rangeMs, p), input };
-  } finally {
-    ev.ctx.release(batch.sampleCount);
-    batch.release();
-  }
+  if (!input.source) return null;
+  const p = input.grid.steps === g.steps ? params : params.map((a) => a.subarray(0, input.grid.steps));
+  return { m: runSlices(input.source, (batch) => batch.kernels.range(fn, input.grid, input.rangeMs, p)), input };
 }
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
@@ -124,30 +117,36 @@ const predictLinear: Impl = (ev, call, g) => {
   const { node, index } = rangeArg(call);
   const horizon = ev.scalar(call.args[1 - index], g);
   const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
-  if (!input.batch) return vectorOf(Rows.empty(g.steps));
-  const batch = input.batch, kg = input.grid, s = g.steps;
+  if (!input.source) return vectorOf(Rows.empty(g.steps));
+  const kg = input.grid, s = g.steps;
   let m: StepMatrix;
-  try {
-    ev.ctx.hold(batch.sampleCount, 'query execution');
-    if (kg.steps === s) {
-      const shift = (g.start - kg.start) / 1000; // offset: the same at every step
-      m = batch.kernels.range('predict_linear', kg, input.rangeMs, [horizon.map((h) => h + shift)]);
-    } else {
-      const at = batch.kernels.range('predict_linear', kg, input.rangeMs, [new Float64Array(1)]);
+  if (kg.steps === s) {
+    const shift = (g.start - kg.start) / 1000; // offset: the same at every step
+    const p = [horizon.map((h) => h + shift)];
+    m = runSlices(input.source, (batch) => batch.kernels.range('predict_linear', kg, input.rangeMs, p));
+  } else {
+    const zero = [new Float64Array(1)];
+    const at = runSlices(input.source, (batch) => {
+      const line = batch.kernels.range('predict_linear', kg, input.rangeMs, zero);
       const slope = batch.kernels.range('deriv', kg, input.rangeMs);
-      const values = new Float64Array(at.series * s), present = new Uint8Array(at.series * s);
-      for (let i = 0; i < at.series; i++) {
-        for (let j = 0; j < s; j++) {
-          const ahead = horizon[j] + (g.start + j * g.step - kg.start) / 1000;
-          values[i * s + j] = at.values[i] + slope.values[i] * ahead;
-          present[i * s + j] = at.present[i];
-        }
+      // Two one-step columns side by side: the line's value at the `@` time, and its slope.
+      const values = new Float64Array(line.series * 2), present = new Uint8Array(line.series * 2);
+      for (let i = 0; i < line.series; i++) {
+        values[2 * i] = line.values[i];
+        values[2 * i + 1] = slope.values[i];
+        present[2 * i] = present[2 * i + 1] = line.present[i];
       }
-      m = { series: at.series, steps: s, values, present };
+      return { series: line.series, steps: 2, values, present };
+    });
+    const values = new Float64Array(at.series * s), present = new Uint8Array(at.series * s);
+    for (let i = 0; i < at.series; i++) {
+      for (let j = 0; j < s; j++) {
+        const ahead = horizon[j] + (g.start + j * g.step - kg.start) / 1000;
+        values[i * s + j] = at.values[2 * i] + at.values[2 * i + 1] * ahead;
+        present[i * s + j] = at.present[2 * i];
+      }
     }
-  } finally {
-    ev.ctx.release(batch.sampleCount);
-    batch.release();
+    m = { series: at.series, steps: s, values, present };
   }
   return vectorOf(rangeRows(m, input, true, g));
 };
