@@ -1,17 +1,26 @@
 /**
- * The hub's HTTP app: health and readiness, its own `/metrics`, build information, and the query
- * and series metadata endpoints of the Prometheus API over its storage. Errors become Prometheus'
- * error JSON; nothing a client sends can take the process down.
+ * The hub's HTTP app: health and readiness, its own `/metrics`, `/federate`, `/-/reload`, and
+ * every endpoint of the Prometheus HTTP API that Outpost serves, over its storage and the
+ * providers the composition root passes (targets, rules, status). Requests pass the web config's
+ * authentication first when one is given. Errors become Prometheus' error JSON; nothing a client
+ * sends can take the process down.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import type { Registry } from 'prom-client';
+import { Labels } from '../shared/model/labels.ts';
 import type { Queryable } from '../shared/storage/interface.ts';
 import { ApiError, failure, success } from '../shared/api/respond.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
 import { queryRoutes } from '../shared/api/query-routes.ts';
+import { queryAuxRoutes } from '../shared/api/query-aux-routes.ts';
 import { statusRoutes, type StatusProvider } from '../shared/api/status-routes.ts';
 import { rulesRoutes, type RulesProvider } from '../shared/api/rules-routes.ts';
+import { targetsRoutes, type TargetsProvider } from '../shared/api/targets-routes.ts';
+import { metadataRoutes, NO_TARGETS } from '../shared/api/metadata-routes.ts';
+import { federateRoute } from '../shared/api/federate.ts';
+import { Notifications, serverRoutes, type WalReplayStatus } from '../shared/api/server-routes.ts';
+import { features } from '../shared/api/features.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 
 export interface HubAppOptions {
@@ -24,13 +33,33 @@ export interface HubAppOptions {
   status: StatusProvider;
   /** The rule groups and alerts; none when absent. */
   rules?: RulesProvider;
+  /** The scrape side: targets, their metadata, the scrape pools; none when absent. */
+  targets?: TargetsProvider;
+  /** The external labels in force (read per request); none when absent. */
+  externalLabels?: () => Labels;
+  /** Reloads the configuration (`/-/reload`); the endpoint answers 403 when absent. */
+  reload?: () => Promise<void>;
+  /** WAL replay progress of the storage; zeros when absent (storage without a WAL). */
+  walReplay?: () => WalReplayStatus;
+  /** Server notices; a fresh set when absent. */
+  notifications?: Notifications;
+  /** Authentication of every request (webConfigAuth of shared/api/web-config.ts); none when absent. */
+  auth?: MiddlewareHandler;
+  /** `--web.listen-address` and `--web.external-url`, for the targets' globalUrl. */
+  listenAddress?: string;
+  externalUrl?: string;
+  /** Service discovery mechanisms the hub's scraper runs, for /api/v1/features. */
+  serviceDiscovery?: readonly string[];
 }
 
-/** hubApp wires the routes. */
 const NO_RULES: RulesProvider = { groups: () => [], alerts: () => [], alertmanagers: () => [] };
 
-export function hubApp({ storage, registry, version, engine = new Engine(), status, rules = NO_RULES }: HubAppOptions): Hono {
+/** hubApp wires the routes. */
+export function hubApp(o: HubAppOptions): Hono {
+  const { storage, registry, version, engine = new Engine(), status, rules = NO_RULES, targets = NO_TARGETS } = o;
+  const notifications = o.notifications ?? new Notifications();
   const app = new Hono();
+  if (o.auth) app.use(o.auth);
   app.use(compress());
   app.get('/-/healthy', (c) => c.text('Outpost is Healthy.\n'));
   app.get('/-/ready', (c) => c.text('Outpost is Ready.\n'));
@@ -42,6 +71,12 @@ export function hubApp({ storage, registry, version, engine = new Engine(), stat
   rulesRoutes(app, rules);
   seriesRoutes(app, storage);
   queryRoutes(app, storage, engine);
+  queryAuxRoutes(app);
+  targetsRoutes(app, targets, { listenAddress: o.listenAddress, externalUrl: o.externalUrl });
+  metadataRoutes(app, targets);
+  federateRoute(app, { storage, externalLabels: o.externalLabels ?? (() => Labels.EMPTY), lookbackDeltaMs: engine.lookbackDeltaMs });
+  const facts = { admin: false, lifecycle: o.reload !== undefined, serviceDiscovery: o.serviceDiscovery ?? ['static'] };
+  serverRoutes(app, { reload: o.reload, walReplay: o.walReplay, notifications, features: () => features(facts) });
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));
   app.onError((err, c) => {
     if (err instanceof ApiError) return failure(c, err.errorType, err.message);

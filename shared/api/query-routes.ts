@@ -1,84 +1,28 @@
 /**
- * The query endpoints of the Prometheus HTTP API: `/api/v1/query`, `/api/v1/query_range` and
- * `/api/v1/format_query`, over a PromQL Engine and a Queryable. Parameters, limits, error types and
- * response shapes are Prometheus': at most 11,000 points per series, `timeout` and
- * `lookback_delta` per query, values as strings in Go's `'f'` format, times as Unix seconds. A query
- * whose client goes away is cancelled. Large results are written as JSON text directly.
+ * The query endpoints of the Prometheus HTTP API: `/api/v1/query` and `/api/v1/query_range`, over
+ * a PromQL Engine and a Queryable. Parameters, limits, error types and response shapes are
+ * Prometheus': at most 11,000 points per series, `timeout` and `lookback_delta` per query,
+ * `limit` (cuts the result, with a warning), `stats` (query statistics in `data.stats`), values
+ * as strings in Go's `'f'` format, times as Unix seconds. A query whose client goes away is
+ * cancelled: the request's AbortSignal reaches the engine, and the handler yields to the event
+ * loop once before evaluating so that a disconnect that arrived meanwhile is seen.
  */
 import type { Context, Hono } from 'hono';
 import { ParseError, parseExpr, parseDuration } from '../promql/parser/index.ts';
-import { formatExpr } from '../promql/format.ts';
 import { Engine, QueryCanceledError, QueryExecutionError, QueryTimeoutError, type QueryResult, type QueryValue } from '../promql/engine/index.ts';
-import type { Labels } from '../model/labels.ts';
 import type { Queryable } from '../storage/interface.ts';
 import { ApiError } from './respond.ts';
 import { Params } from './params.ts';
+import { resultJSON } from './format-value.ts';
+import { SampleCounter, statsJSON } from './query-stats.ts';
+
+export { formatValue, resultJSON } from './format-value.ts';
 
 /** The most points a range query may return per series, as Prometheus limits it. */
 export const MAX_POINTS_PER_SERIES = 11_000;
 
-/** formatValue renders a sample value as Prometheus' API does: Go's FormatFloat(v, 'f', -1, 64). */
-export function formatValue(v: number): string {
-  if (v !== v) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  // JavaScript switches to exponents below 1e-6 and from 1e21; Go's 'f' never does.
-  const neg = s[0] === '-';
-  const mantissa = s.slice(neg ? 1 : 0, e);
-  const dot = mantissa.indexOf('.');
-  const digits = mantissa.replace('.', '');
-  const point = (dot < 0 ? mantissa.length : dot) + Number(s.slice(e + 1));
-  const body =
-    point <= 0 ? `0.${'0'.repeat(-point)}${digits}`
-    : point >= digits.length ? digits + '0'.repeat(point - digits.length)
-    : `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return neg ? `-${body}` : body;
-}
-
-/** formatTime renders Unix ms as the API's Unix seconds (a JSON number). */
-function formatTime(ms: number): string {
-  return String(ms / 1000);
-}
-
-function metricJSON(labels: Labels): string {
-  return JSON.stringify(labels.toObject());
-}
-
-/** resultJSON renders a query value as the `data` object of a response. */
-export function resultJSON(v: QueryValue): string {
-  switch (v.resultType) {
-    case 'scalar':
-      return `{"resultType":"scalar","result":[${formatTime(v.t)},"${formatValue(v.f)}"]}`;
-    case 'string':
-      return `{"resultType":"string","result":[${formatTime(v.t)},${JSON.stringify(v.value)}]}`;
-    case 'vector': {
-      const parts = v.samples.map((s) => `{"metric":${metricJSON(s.metric)},"value":[${formatTime(s.t)},"${formatValue(s.f)}"]}`);
-      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
-    }
-    case 'matrix': {
-      const parts: string[] = [];
-      for (const s of v.series) {
-        const points = s.floats.map((p) => `[${formatTime(p.t)},"${formatValue(p.f)}"]`);
-        parts.push(`{"metric":${metricJSON(s.metric)},"values":[${points.join(',')}]}`);
-      }
-      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
-    }
-  }
-}
-
-function respond(c: Context, r: QueryResult) {
-  let body = `{"status":"success","data":${resultJSON(r.value)}`;
-  if (r.warnings.length) body += `,"warnings":${JSON.stringify(r.warnings)}`;
-  if (r.infos.length) body += `,"infos":${JSON.stringify(r.infos)}`;
-  return c.body(`${body}}`, 200, { 'content-type': 'application/json' });
-}
-
 /** durationParam reads a duration given as seconds (`15`, `1.5`) or a Prometheus duration (`1m`). */
-function durationParam(p: Params, name: string): number | undefined {
+export function durationParam(p: Params, name: string): number | undefined {
   const raw = p.get(name);
   if (raw === undefined || raw === '') return undefined;
   if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(raw)) {
@@ -94,8 +38,18 @@ function durationParam(p: Params, name: string): number | undefined {
   throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${JSON.stringify(raw)} to a valid duration`);
 }
 
+/** limitParam reads `limit` as Prometheus does: an integer, negative refused, 0 for none. */
+export function limitParam(p: Params): number {
+  const raw = p.get('limit');
+  if (raw === undefined || raw === '') return 0;
+  if (!/^[+-]?\d+$/.test(raw)) throw new ApiError('bad_data', `invalid parameter "limit": cannot parse ${JSON.stringify(raw)} as an integer`);
+  const n = Number(raw);
+  if (n < 0) throw new ApiError('bad_data', 'invalid parameter "limit": limit must be non-negative');
+  return n;
+}
+
 /** translate turns engine errors into API errors; anything else is rethrown as a bug. */
-function translate(err: unknown): never {
+export function translate(err: unknown): never {
   if (err instanceof ParseError) throw new ApiError('bad_data', `invalid parameter "query": ${err.message}`, { cause: err });
   if (err instanceof QueryTimeoutError) throw new ApiError('timeout', err.message, { cause: err });
   if (err instanceof QueryCanceledError) throw new ApiError('canceled', err.message, { cause: err });
@@ -103,23 +57,68 @@ function translate(err: unknown): never {
   throw err;
 }
 
-/** queryRoutes registers the query endpoints on `app` (GET and form POST). */
+/** truncate cuts a vector or matrix to `limit` elements (0: no limit); true when it cut. */
+function truncate(v: QueryValue, limit: number): [QueryValue, boolean] {
+  if (limit <= 0) return [v, false];
+  if (v.resultType === 'vector' && v.samples.length > limit) return [{ ...v, samples: v.samples.slice(0, limit) }, true];
+  if (v.resultType === 'matrix' && v.series.length > limit) return [{ ...v, series: v.series.slice(0, limit) }, true];
+  return [v, false];
+}
+
+type Run = (storage: Queryable, query: string, opts: { timeoutMs?: number; lookbackDeltaMs?: number; signal: AbortSignal }) => Promise<QueryResult>;
+
+/**
+ * execute parses and evaluates one query for a request and renders the response: `limit`
+ * truncation, `stats`, warnings and infos included.
+ */
+async function execute(c: Context, p: Params, storage: Queryable, run: Run) {
+  const began = performance.now();
+  const limit = limitParam(p);
+  const timeoutMs = durationParam(p, 'timeout');
+  const lookbackDeltaMs = durationParam(p, 'lookback_delta');
+  const stats = p.get('stats') ?? '';
+  const signal = c.req.raw.signal;
+  try {
+    const query = p.get('query') ?? '';
+    // The engine parses again (it needs the text for its annotations); this parse times the
+    // preparation for `stats` and refuses a bad query before anything else is done.
+    parseExpr(query);
+    const parsed = performance.now();
+    // Let a pending disconnect (or any other queued I/O) be seen before the engine takes the thread.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const counter = new SampleCounter();
+    const evalStart = performance.now();
+    const r = await run(stats ? counter.wrap(storage) : storage, query, { timeoutMs, lookbackDeltaMs, signal });
+    const evalMs = performance.now() - evalStart;
+    const [value, cut] = truncate(r.value, limit);
+    const warnings = [...r.warnings];
+    if (cut) warnings.push('results truncated due to limit');
+    if (stats !== '' && stats !== 'true' && stats !== 'all') {
+      warnings.push(`value ${JSON.stringify(stats)} for parameter "stats" is deprecated and will be rejected in the next major release, use "true" or "all"`);
+    }
+    const extra = stats ? `"stats":${statsJSON({ parseMs: parsed - began, evalMs, totalMs: performance.now() - began }, counter)}` : '';
+    let body = `{"status":"success","data":${resultJSON(value, extra)}`;
+    if (warnings.length) body += `,"warnings":${JSON.stringify(warnings)}`;
+    if (r.infos.length) body += `,"infos":${JSON.stringify(r.infos)}`;
+    return c.body(`${body}}`, 200, { 'content-type': 'application/json' });
+  } catch (err) {
+    translate(err);
+  }
+}
+
+/** queryRoutes registers the two query endpoints on `app` (GET and form POST). */
 export function queryRoutes(app: Hono, storage: Queryable, engine: Engine): void {
   const instant = async (c: Context) => {
     const p = await Params.read(c);
     const t = p.time('time', Date.now());
-    const opts = { timeoutMs: durationParam(p, 'timeout'), lookbackDeltaMs: durationParam(p, 'lookback_delta'), signal: c.req.raw.signal };
-    try {
-      return respond(c, await engine.instantQuery(storage, p.get('query') ?? '', t, opts));
-    } catch (err) {
-      translate(err);
-    }
+    return execute(c, p, storage, (s, query, opts) => engine.instantQuery(s, query, t, opts));
   };
   app.get('/api/v1/query', instant);
   app.post('/api/v1/query', instant);
 
   const range = async (c: Context) => {
     const p = await Params.read(c);
+    limitParam(p);
     for (const name of ['start', 'end', 'step']) {
       if (!p.get(name)) throw new ApiError('bad_data', `invalid parameter "${name}": missing`);
     }
@@ -131,24 +130,8 @@ export function queryRoutes(app: Hono, storage: Queryable, engine: Engine): void
     if ((end - start) / step > MAX_POINTS_PER_SERIES) {
       throw new ApiError('bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
-    const opts = { timeoutMs: durationParam(p, 'timeout'), lookbackDeltaMs: durationParam(p, 'lookback_delta'), signal: c.req.raw.signal };
-    try {
-      return respond(c, await engine.rangeQuery(storage, p.get('query') ?? '', start, end, step, opts));
-    } catch (err) {
-      translate(err);
-    }
+    return execute(c, p, storage, (s, query, opts) => engine.rangeQuery(s, query, start, end, step, opts));
   };
   app.get('/api/v1/query_range', range);
   app.post('/api/v1/query_range', range);
-
-  const format = async (c: Context) => {
-    const p = await Params.read(c);
-    try {
-      return c.json({ status: 'success', data: formatExpr(parseExpr(p.get('query') ?? '')) });
-    } catch (err) {
-      translate(err);
-    }
-  };
-  app.get('/api/v1/format_query', format);
-  app.post('/api/v1/format_query', format);
 }
