@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import type { Core } from '../../../core-wasm/host/index.ts';
-import type { Querier } from '../../storage/interface.ts';
+import type { Matcher } from '../../model/matcher.ts';
+import type { Querier, SampleBatch, SelectHints, SeriesSet } from '../../storage/interface.ts';
 import { deleteBlockDir, openBlock, scanBlockDirs, type Block, type BlockMeta } from '../block/index.ts';
 
 interface Entry {
@@ -77,17 +78,8 @@ export class BlockSet {
     for (const e of this.#entries) {
       const m = e.block.meta;
       if (m.maxTime <= mint || m.minTime > maxt) continue;
-      const q = e.block.querier(mint, maxt);
       e.pins++;
-      let closed = false;
-      const close = q.close.bind(q);
-      q.close = () => {
-        if (closed) return;
-        closed = true;
-        close();
-        this.#unpin(e);
-      };
-      out.push(q);
+      out.push(new PinnedBlockQuerier(e.block, mint, maxt, () => this.#unpin(e)));
     }
     return out;
   }
@@ -105,12 +97,20 @@ export class BlockSet {
    * their directories; each block is closed once its last querier closes.
    */
   async remove(ids: readonly string[]): Promise<void> {
+    this.forget(ids);
+    for (const id of ids) await deleteBlockDir(this.dir, id);
+  }
+
+  /**
+   * forget takes the blocks `ids` out of the set without touching their directories (compaction
+   * deleted them already); each is closed once its last querier closes. Unknown ids are ignored.
+   */
+  forget(ids: readonly string[]): void {
     const gone = this.#entries.filter((e) => ids.includes(e.block.id));
     this.#entries = this.#entries.filter((e) => !ids.includes(e.block.id));
     for (const e of gone) {
       e.retired = true;
       if (e.pins === 0) e.block.close();
-      await deleteBlockDir(this.dir, e.block.id);
     }
   }
 
@@ -127,5 +127,59 @@ export class BlockSet {
 
   #sort(): void {
     this.#entries.sort((a, b) => a.block.meta.minTime - b.block.meta.minTime || a.block.meta.maxTime - b.block.meta.maxTime);
+  }
+}
+
+/**
+ * PinnedBlockQuerier: a block's querier (shared/tsdb/block) that unpins the block when closed
+ * and loads slices of a selected set by the block's series ids (its refs).
+ */
+class PinnedBlockQuerier implements Querier {
+  readonly #block: Block;
+  readonly #inner: Querier;
+  readonly #mint: number;
+  readonly #maxt: number;
+  readonly #unpin: () => void;
+  #closed = false;
+
+  constructor(block: Block, mint: number, maxt: number, unpin: () => void) {
+    this.#block = block;
+    this.#inner = block.querier(mint, maxt);
+    this.#mint = mint;
+    this.#maxt = maxt;
+    this.#unpin = unpin;
+  }
+
+  select(matchers: readonly Matcher[], hints: SelectHints = {}): SeriesSet {
+    const set = this.#inner.select(matchers, hints);
+    const block = this.#block;
+    const mint = hints.start ?? this.#mint, maxt = hints.end ?? this.#maxt;
+    return {
+      series: set.series,
+      load(lo = mint, hi = maxt, from = 0, to = set.series.length): SampleBatch {
+        const ids = new Uint32Array(to - from);
+        for (let i = 0; i < ids.length; i++) ids[i] = set.series[from + i].ref;
+        return block.load(ids, lo, hi);
+      },
+    };
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    return this.#inner.labelNames(matchers);
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    return this.#inner.labelValues(name, matchers);
+  }
+
+  fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
+    return this.#inner.fromColumns(offsets, timestamps, values);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#inner.close();
+    this.#unpin();
   }
 }

@@ -8,6 +8,7 @@
 import { mkdir, link, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../block/index.ts';
+import { compactionRanges, compactOnce } from '../compact/index.ts';
 import type { WAL } from '../wal/index.ts';
 import type { BlockSet } from './blocks.ts';
 import type { Head } from './head.ts';
@@ -18,6 +19,9 @@ import { beyondRetention } from './retention.ts';
 /** MaintenanceStats: what background work has done since open. */
 export interface MaintenanceStats {
   blocksCut: number;
+  /** Blocks written by compaction, and the blocks they replaced. */
+  blocksCompacted: number;
+  blocksMerged: number;
   blocksDeleted: number;
   checkpoints: number;
   failures: number;
@@ -39,8 +43,11 @@ export interface Readers {
   forget(readers: readonly Promise<void>[]): number;
 }
 
+/** Compaction steps per maintenance run, so a backlog does not hold up cuts for long. */
+const MAX_COMPACTIONS = 8;
+
 export class Maintenance {
-  readonly stats: MaintenanceStats = { blocksCut: 0, blocksDeleted: 0, checkpoints: 0, failures: 0 };
+  readonly stats: MaintenanceStats = { blocksCut: 0, blocksCompacted: 0, blocksMerged: 0, blocksDeleted: 0, checkpoints: 0, failures: 0 };
   readonly #dir: string;
   readonly #head: Head;
   readonly #wal: WAL;
@@ -67,7 +74,7 @@ export class Maintenance {
     return h.maxT - Math.floor(h.minT / range) * range >= range * 1.5;
   }
 
-  /** scheduleCut queues a cut followed by retention unless one is already queued. */
+  /** scheduleCut queues a cut, retention and compaction unless a cut is already queued. */
   scheduleCut(): void {
     if (this.#cutQueued) return;
     this.#cutQueued = true;
@@ -76,6 +83,18 @@ export class Maintenance {
       await this.#cut();
       await this.#retain();
     }).catch(() => undefined);
+    this.scheduleCompaction();
+  }
+
+  /** scheduleCompaction queues retention and compaction steps (at open, and after cuts). */
+  scheduleCompaction(): void {
+    void this.run('apply retention', () => this.#retain()).catch(() => undefined);
+    void this.run('compact blocks', () => this.#compact()).catch(() => undefined);
+  }
+
+  /** compactNow runs compaction steps until the planner has nothing left; resolves with blocks written. */
+  compactNow(): Promise<number> {
+    return this.run('compact blocks', () => this.#compact());
   }
 
   /**
@@ -187,6 +206,28 @@ export class Maintenance {
       const left = this.#readers.forget(open);
       this.#opts.log(`TSDB ${this.#dir}: freeing the head with ${left} queriers open for over ${wait} ms (not closed by their callers?)`);
     }
+  }
+
+  /**
+   * #compact merges blocks as the planner says (shared/tsdb/compact), up to MAX_COMPACTIONS
+   * steps, and swaps the new blocks for the merged ones in the set: the new block is added
+   * before the old ones leave, so queries never miss the data.
+   */
+  async #compact(): Promise<number> {
+    const ranges = compactionRanges(this.#opts.retentionMs, this.#opts.blockRangeMs);
+    let written = 0;
+    for (let step = 0; step < MAX_COMPACTIONS; step++) {
+      const res = await compactOnce(this.#dir, { ranges, core: this.#head.mem.core });
+      if (res.created) {
+        await this.#blocks.add(res.created.ulid);
+        written++;
+        this.stats.blocksCompacted++;
+      }
+      this.#blocks.forget(res.deleted);
+      this.stats.blocksMerged += res.deleted.length;
+      if (!res.created) break;
+    }
+    return written;
   }
 
   /** #retain deletes the blocks beyond the time and size bounds. */

@@ -95,7 +95,7 @@ export class FloorQuerier implements Querier {
     const set = this.#inner.select(matchers, { ...hints, start });
     return {
       series: set.series,
-      load: (mint?: number, maxt?: number) => set.load(mint === undefined ? start : Math.max(mint, floor), maxt),
+      load: (mint?: number, maxt?: number, from?: number, to?: number) => set.load(mint === undefined ? start : Math.max(mint, floor), maxt, from, to),
     };
   }
 
@@ -155,6 +155,8 @@ interface Columns {
   offsets: Int32Array;
   ts: Float64Array;
   vs: Float64Array;
+  /** The set index of the batch's first series. */
+  first: number;
 }
 
 /** MergedSeriesSet: series from several sources; load() merges their samples by timestamp. */
@@ -169,28 +171,41 @@ class MergedSeriesSet implements SeriesSet {
     this.#primary = primary;
   }
 
-  load(mint?: number, maxt?: number): SampleBatch {
+  load(mint?: number, maxt?: number, from = 0, to = this.series.length): SampleBatch {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.series.length)) {
+      throw new RangeError(`load: slice [${from}, ${to}) is not within the ${this.series.length} series of the set`);
+    }
     const whole = this.#wholeSet();
-    if (whole) return whole.load(mint, maxt); // fast path: one source holds every series, in order
-    const cols: (Columns | undefined)[] = this.#sets.map((set) => {
-      if (set.series.length === 0) return undefined;
-      const b = set.load(mint, maxt);
+    if (whole) return whole.load(mint, maxt, from, to); // fast path: one source holds every series, in order
+    const slice = this.series.slice(from, to);
+    // The series of one source that fall in the slice are contiguous in that source's set.
+    const lo = this.#sets.map(() => Infinity), hi = this.#sets.map(() => -Infinity);
+    for (const s of slice) {
+      for (const [k, i] of s.parts) {
+        if (i < lo[k]) lo[k] = i;
+        if (i + 1 > hi[k]) hi[k] = i + 1;
+      }
+    }
+    const cols: (Columns | undefined)[] = this.#sets.map((set, k) => {
+      if (lo[k] === Infinity) return undefined;
+      const b = set.load(mint, maxt, lo[k], hi[k]);
       try {
-        return { offsets: b.offsets().slice(), ts: b.timestamps().slice(), vs: b.values().slice() };
+        if (b.seriesCount !== hi[k] - lo[k]) throw new Error(`BUG: source ${k} loaded ${b.seriesCount} series for the slice [${lo[k]}, ${hi[k]})`);
+        return { offsets: b.offsets().slice(), ts: b.timestamps().slice(), vs: b.values().slice(), first: lo[k] };
       } finally {
         b.release();
       }
     });
     let total = 0;
     for (const c of cols) if (c) total += c.ts.length;
-    const offsets = new Int32Array(this.series.length + 1);
+    const offsets = new Int32Array(slice.length + 1);
     const ts = new Float64Array(total), vs = new Float64Array(total);
     let n = 0;
-    for (let s = 0; s < this.series.length; s++) {
+    for (let s = 0; s < slice.length; s++) {
       offsets[s] = n;
-      n = mergeSeries(this.series[s].parts, cols, ts, vs, n);
+      n = mergeSeries(slice[s].parts, cols, ts, vs, n);
     }
-    offsets[this.series.length] = n;
+    offsets[slice.length] = n;
     return this.#primary.fromColumns(offsets, ts.subarray(0, n), vs.subarray(0, n));
   }
 
@@ -209,8 +224,9 @@ class MergedSeriesSet implements SeriesSet {
  */
 function mergeSeries(parts: [number, number][], cols: (Columns | undefined)[], ts: Float64Array, vs: Float64Array, n: number): number {
   const pos: number[] = [], end: number[] = [], src: Columns[] = [];
-  for (const [k, i] of parts) {
+  for (const [k, idx] of parts) {
     const c = cols[k]!;
+    const i = idx - c.first;
     if (c.offsets[i] < c.offsets[i + 1]) {
       src.push(c);
       pos.push(c.offsets[i]);

@@ -108,7 +108,7 @@ export class DB implements Storage, CommitSink {
     if (opts.background) {
       // A head replayed past its cut point, and blocks past retention, are dealt with at once.
       if (this.#maintenance.cutDue()) this.#maintenance.scheduleCut();
-      else void this.#maintenance.retainNow().catch(() => undefined);
+      else this.#maintenance.scheduleCompaction();
     }
   }
 
@@ -168,6 +168,13 @@ export class DB implements Storage, CommitSink {
   cutHead(): Promise<number> {
     this.checkOpen('cutHead');
     return this.#maintenance.cutNow();
+  }
+
+
+  /** compact merges blocks as the compaction planner says; resolves with the number of blocks written. */
+  compact(): Promise<number> {
+    this.checkOpen('compact');
+    return this.#maintenance.compactNow();
   }
 
   /** applyRetention deletes the blocks beyond the retention bounds; resolves with their ids. */

@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
@@ -171,5 +171,60 @@ describe('head → blocks', () => {
     expect(db.replay.samples).toBe(3 * 8);
     expect(readAll(db, 0, 1e9)).toEqual(before);
     await db.close();
+  });
+});
+
+describe('compaction and snapshots', () => {
+  it('compacts cut blocks into larger ones; queries and restarts read the same', async () => {
+    const d = dir();
+    let db = await open(d, { blockRangeMs: RANGE, background: false, retentionMs: 0 });
+    await scrapes(db, 4, 0, 600_000);
+    await db.cutHead();
+    expect(db.blocks()).toHaveLength(9); // [0, 540 s) in 1-minute blocks
+    const before = readAll(db, 0, 1e9);
+    expect(await db.compact()).toBeGreaterThan(0);
+    const ranges = db.blocks().map((b) => [b.minTime, b.maxTime]);
+    expect(ranges.length).toBeLessThan(9);
+    expect(ranges[0][0]).toBe(0);
+    expect(ranges[0][1]).toBeGreaterThanOrEqual(180_000); // 1-minute blocks merged into 3-minute ones and up
+    expect(db.stats().maintenance.blocksMerged).toBeGreaterThanOrEqual(3);
+    expect(readAll(db, 0, 1e9)).toEqual(before);
+    expect(readAll(db, 170_000, 190_000)).toEqual(expected(4, 170_000, 190_001));
+    // Loading a slice of a set merged from blocks and the head.
+    const q = db.querier(0, 1e9);
+    const set = q.select(ALL);
+    const b = set.load(500_000, 1e9, 1, 3);
+    expect(b.seriesCount).toBe(2);
+    expect([...b.offsets()]).toEqual([0, 20, 40]);
+    expect(b.timestamps()[0]).toBe(500_000);
+    expect(b.values()[20]).toBe(500 + 2);
+    b.release();
+    q.close();
+    await db.close();
+    db = await open(d, { blockRangeMs: RANGE, background: false, retentionMs: 0 });
+    expect(db.blocks().map((b) => [b.minTime, b.maxTime])).toEqual(ranges);
+    expect(readAll(db, 0, 1e9)).toEqual(before);
+    await db.close();
+  });
+
+  it('snapshot: hard-linked blocks plus the head as a block, openable as a DB with the same data', async () => {
+    const d = dir();
+    const db = await open(d, { blockRangeMs: RANGE, background: false });
+    await scrapes(db, 3, 0, 200_000);
+    await db.cutHead();
+    const before = readAll(db, 0, 1e9);
+    const target = join(dir(), 'snap');
+    const res = await db.snapshot(target);
+    expect(res.linked).toBe(2);
+    expect(res.headBlock).not.toBeNull();
+    for (const b of db.blocks()) expect(statSync(join(target, b.ulid, 'chunks')).ino).toBe(statSync(join(d, b.ulid, 'chunks')).ino);
+    // Writes after the snapshot are not in it.
+    await scrapes(db, 3, 200_000, 210_000);
+    await expect(db.snapshot(target)).rejects.toThrow(/is not empty/);
+    await db.close();
+    const copy = await open(target, { blockRangeMs: RANGE, background: false });
+    expect(copy.blocks()).toHaveLength(3);
+    expect(readAll(copy, 0, 1e9)).toEqual(before);
+    await copy.close();
   });
 });
