@@ -8,7 +8,9 @@
  * scans the line from its start, so every rejection and its message come from the slow path
  * alone: every line the fast path accepts, the slow path accepts with the same spans and values.
  */
+import { type Labels, METRIC_NAME } from '../model/labels.ts';
 import { parseGoFloat, parseOpenMetricsNumber } from './numbers.ts';
+import { pairsToLabels } from './scan.ts';
 
 /**
  * The common shape of a series text and the space after it, for both formats. `name {…}` and
@@ -85,4 +87,24 @@ export class SeriesFastPath {
     this.valueEnd = v === undefined ? -1 : i;
     return v ?? NaN;
   }
+}
+
+/**
+ * decodePlainLabels builds the Labels of a series the fast path accepted: `name` plus the block
+ * s[open, close), which is in the common shape (no blanks, no backslashes, legacy names), so
+ * each pair is cut out with two indexOf calls. Duplicate names throw ExpositionParseError.
+ */
+export function decodePlainLabels(s: string, name: string, open: number, close: number, line: number): Labels {
+  const flat: string[] = [METRIC_NAME, name];
+  if (open >= 0) {
+    let i = open + 1;
+    for (;;) {
+      const eq = s.indexOf('=', i);
+      const q = s.indexOf('"', eq + 2);
+      flat.push(s.slice(i, eq), s.slice(eq + 2, q));
+      i = q + 2; // after the ',' or the '}'
+      if (i >= close) break;
+    }
+  }
+  return pairsToLabels(flat, line, true);
 }

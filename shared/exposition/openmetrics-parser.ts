@@ -79,6 +79,7 @@ export class OpenMetricsParser extends ParserBase {
     this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
     this.seriesEnd = sp;
     this.exOpen = -1;
+    this.plain = true;
     this.cachedLabels = null;
     if (this.scan.quotedNameStart >= 0) this.scan.reset('');
     this.value = value;
@@ -144,6 +145,7 @@ export class OpenMetricsParser extends ParserBase {
     const sc = this.scan;
     this.seriesStart = start;
     this.exOpen = -1;
+    this.plain = false;
     this.cachedLabels = null;
     let i = scanMetricName(s, start, end);
     this.nameEnd = i;

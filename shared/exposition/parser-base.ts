@@ -5,7 +5,7 @@
  * series from its raw text pays for nothing more than the scan.
  */
 import type { Labels } from '../model/labels.ts';
-import { SeriesFastPath } from './fast-path.ts';
+import { decodePlainLabels, SeriesFastPath } from './fast-path.ts';
 import { decodeLabels, LabelScan, unescape, type PairBuffer } from './scan.ts';
 import type { EntryKind, Exemplar, ExpositionParser, MetricType } from './types.ts';
 import { ExpositionParseError } from './types.ts';
@@ -38,6 +38,8 @@ export abstract class ParserBase implements ExpositionParser {
   protected labelsClose = -1;
   protected readonly scan = new LabelScan();
   protected readonly fast = new SeriesFastPath();
+  /** The current sample took the fast path: its labels are in the common shape. */
+  protected plain = false;
   /** Span of the exemplar's label block, value and timestamp; exOpen is -1 when none. */
   protected exOpen = -1;
   protected exClose = -1;
@@ -73,6 +75,8 @@ export abstract class ParserBase implements ExpositionParser {
   }
 
   labels(): Labels {
+    // Fast path: a series in the common shape needs no character-level decoding.
+    if (this.plain) return decodePlainLabels(this.s, this.s.slice(this.seriesStart, this.nameEnd), this.labelsOpen, this.labelsClose, this.line);
     const name = this.nameEnd > this.seriesStart ? this.s.slice(this.seriesStart, this.nameEnd) : '';
     return decodeLabels(this.s, name, this.labelsOpen, this.labelsClose, this.pairs, this.line);
   }

@@ -240,14 +240,15 @@ export function decodeLabels(s: string, name: string, open: number, close: numbe
       i = j;
     }
   }
-  return pairsToLabels(buf, line);
+  return pairsToLabels(buf, line, false);
 }
 
 /**
  * pairsToLabels sorts the flat pairs in buf by name (insertion sort: exposition label sets are
- * small and usually sorted already), rejects duplicate names and drops empty values.
+ * small and usually sorted already), rejects duplicate names and drops empty values. With
+ * `owned`, the Labels may keep buf itself (the caller gives it up); otherwise buf is copied.
  */
-export function pairsToLabels(buf: PairBuffer, line: number): Labels {
+export function pairsToLabels(buf: PairBuffer, line: number, owned: boolean): Labels {
   const n = buf.length;
   for (let i = 2; i < n; i += 2) {
     const kn = buf[i];
@@ -267,7 +268,7 @@ export function pairsToLabels(buf: PairBuffer, line: number): Labels {
     if (i > 0 && buf[i] === buf[i - 2]) throw new ExpositionParseError(line, `duplicate label name ${quoteForError(buf[i])}`);
     if (buf[i + 1] === '') empty++;
   }
-  if (empty === 0) return Labels.fromSortedFlat(buf.slice());
+  if (empty === 0) return Labels.fromSortedFlat(owned ? buf : buf.slice());
   const flat: string[] = [];
   for (let i = 0; i < n; i += 2) if (buf[i + 1] !== '') flat.push(buf[i], buf[i + 1]);
   return Labels.fromSortedFlat(flat);

@@ -77,6 +77,7 @@ export class TextParser extends ParserBase {
     this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
     this.seriesEnd = sp;
     this.exOpen = -1;
+    this.plain = true;
     if (this.scan.quotedNameStart >= 0) this.scan.reset('');
     this.value = value;
     this.timestamp = ts;
@@ -125,6 +126,7 @@ export class TextParser extends ParserBase {
     const s = this.s;
     this.seriesStart = start;
     this.exOpen = -1;
+    this.plain = false;
     let i = scanMetricName(s, start, end);
     this.nameEnd = i;
     const sc = this.scan;
