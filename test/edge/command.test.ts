@@ -43,7 +43,7 @@ describe('outpost edge', () => {
   it('scrapes its targets and serves them through the targets and series APIs', async () => {
     const a = await target('hello_total 3\n');
     const e = await edge(configFile(yaml([a.address])));
-    await waitFor(() => e.manager.targets().active[0]?.health === 'up', 3000, 'target up');
+    await waitFor(() => e.manager.targets().active[0]?.health === 'up', 10_000, 'target up');
     const targets = JSON.parse((await get(e, '/api/v1/targets')).text) as ApiResponse;
     expect(targets.status).toBe('success');
     const data = targets.data as { activeTargets: Array<Record<string, unknown>>; droppedTargets: unknown[]; droppedTargetCounts: Record<string, number> };
@@ -57,11 +57,11 @@ describe('outpost edge', () => {
     const [a, b] = [await target('a_metric 1\n'), await target('b_metric 1\n')];
     const file = configFile(yaml([a.address]));
     const e = await edge(file);
-    await waitFor(() => e.manager.targets().active.length === 1, 3000, 'one target');
+    await waitFor(() => e.manager.targets().active.length === 1, 10_000, 'one target');
 
     writeFileSync(file, yaml([a.address, b.address]));
     expect(await get(e, '/-/reload', { method: 'POST' })).toEqual({ status: 200, text: '' });
-    await waitFor(() => e.manager.targets().active.length === 2, 3000, 'two targets');
+    await waitFor(() => e.manager.targets().active.length === 2, 10_000, 'two targets');
 
     writeFileSync(file, 'scrape_configs:\n  - job_name: app\n    scrape_interval: soon\n');
     const refused = await get(e, '/-/reload', { method: 'POST' });

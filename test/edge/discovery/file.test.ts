@@ -70,20 +70,20 @@ describe('FileDiscoverer', () => {
     const disc = new FileDiscoverer({ files: [join(d, '*.json')], refreshInterval: 60_000 });
     stops.push(() => disc.stop());
     disc.start({ update: (g) => updates.push(g), error: (e) => errors.push(e) });
-    await waitFor(() => updates.length === 1, 3000, 'first read');
+    await waitFor(() => updates.length === 1, 10_000, 'first read');
     expect(flat(updates[0])[0].targets).toEqual(['a:1']);
 
     writeFileSync(f, '[{"targets": ["a:1", "b:2"]}]');
-    await waitFor(() => updates.at(-1)?.[0]?.targets.length === 2, 3000, 'watched change');
+    await waitFor(() => updates.at(-1)?.[0]?.targets.length === 2, 10_000, 'watched change');
 
     writeFileSync(f, '[{"targets": ["a:1",\n  "b:2"\n  }]');
-    await waitFor(() => errors.length > 0, 3000, 'parse error');
+    await waitFor(() => errors.length > 0, 10_000, 'parse error');
     expect(errors[0].message).toMatch(new RegExp(`file_sd: ${f.replace(/[.]/g, '\\.')}:3: invalid JSON`));
     await disc.refresh();
     expect(flat(updates.at(-1)!)[0].targets).toEqual(['a:1', 'b:2']);
 
     unlinkSync(f);
-    await waitFor(() => updates.at(-1)?.length === 0, 3000, 'deleted file drops its groups');
+    await waitFor(() => updates.at(-1)?.length === 0, 10_000, 'deleted file drops its groups');
   });
 
   it('re-reads on refresh_interval when no watch event comes', async () => {
@@ -99,6 +99,6 @@ describe('FileDiscoverer', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(sub);
     writeFileSync(join(sub, 'x.yaml'), '- targets: [z:9]\n');
-    await waitFor(() => updates.at(-1)?.[0]?.targets[0]?.get('__address__') === 'z:9', 3000, 'interval re-read');
+    await waitFor(() => updates.at(-1)?.[0]?.targets[0]?.get('__address__') === 'z:9', 10_000, 'interval re-read');
   });
 });

@@ -62,7 +62,7 @@ describe('HttpDiscoverer', () => {
     const updates: TargetGroup[][] = [];
     const errors: string[] = [];
     d.start({ update: (g) => updates.push(g), error: (e) => errors.push(e.message) });
-    await waitFor(() => updates.length === 2, 3000, 'recovery');
+    await waitFor(() => updates.length === 2, 10_000, 'recovery');
     expect(updates[0][0].targets[0].get('__address__')).toBe('a:1');
     expect(updates[1][0].targets[0].get('__address__')).toBe('c:3');
     expect(errors).toEqual([

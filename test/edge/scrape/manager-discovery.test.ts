@@ -38,16 +38,16 @@ describe('ScrapeManager with discovery', () => {
     writeFileSync(f, `- targets: ['${a.address}']\n  labels: {team: x}\n`);
     const { storage, m, logs } = manager();
     await m.applyConfig(config(`scrape_configs:\n  - job_name: files\n    scrape_interval: 200ms\n    file_sd_configs: [{files: ['${dir}/*.yml']}]\n`));
-    await waitFor(() => m.targets().active[0]?.health === 'up', 3000, 'a up');
+    await waitFor(() => m.targets().active[0]?.health === 'up', 10_000, 'a up');
     expect(m.targets().active[0].labels.toObject()).toEqual({ instance: a.address, job: 'files', team: 'x' });
     expect(m.targets().active[0].discoveredLabels.get('__meta_filepath')).toBe(f);
 
     writeFileSync(f, `- targets: ['${b.address}']\n`);
-    await waitFor(() => m.targets().active.length === 1 && m.targets().active[0].scrapeUrl.includes(b.address) && m.targets().active[0].health === 'up', 3000, 'b replaces a');
+    await waitFor(() => m.targets().active.length === 1 && m.targets().active[0].scrapeUrl.includes(b.address) && m.targets().active[0].health === 'up', 10_000, 'b replaces a');
     expect([...series(storage, 'a_metric').values()][0].at(-1)?.[1]).toBe('stale');
 
     writeFileSync(f, `- targets: ['${a.address}'\n`);
-    await waitFor(() => logs.some((l) => l.includes(`${f}:`)), 3000, 'error logged');
+    await waitFor(() => logs.some((l) => l.includes(`${f}:`)), 10_000, 'error logged');
     expect(logs.find((l) => l.includes(f))).toMatch(/^job files: file_sd: .*targets\.yml:\d+: invalid YAML/);
     expect(m.targets().active.map((t) => t.scrapeUrl)).toEqual([`http://${b.address}/metrics`]);
   });
@@ -68,7 +68,7 @@ describe('ScrapeManager with discovery', () => {
       `scrape_configs:\n  - job_name: web\n    scrape_interval: 200ms\n    http_sd_configs: [{url: 'http://${sd.address}/sd'}]\n` +
         `  - job_name: dns\n    scrape_interval: 200ms\n    dns_sd_configs: [{names: [_m._tcp.example.org]}]\n`,
     ));
-    await waitFor(() => m.targets().active.length === 2 && m.targets().active.every((t) => t.health === 'up'), 3000, 'both up');
+    await waitFor(() => m.targets().active.length === 2 && m.targets().active.every((t) => t.health === 'up'), 10_000, 'both up');
     const web = m.targets().active.find((t) => t.scrapePool === 'web')!;
     expect(web.labels.toObject()).toEqual({ instance: a.address, job: 'web', zone: 'z1' });
     expect(web.discoveredLabels.get('__meta_url')).toBe(`http://${sd.address}/sd`);

@@ -43,7 +43,7 @@ describe('ScrapeManager', () => {
     const [a, b] = [await target('a'), await target('b')];
     const { storage, m } = manager();
     expect(await m.applyConfig(cfg(job('web', [a.address, b.address])))).toEqual([]);
-    await waitFor(() => m.targets().active.every((t) => t.health === 'up') && m.targets().active.length === 2, 3000, 'two healthy targets');
+    await waitFor(() => m.targets().active.every((t) => t.health === 'up') && m.targets().active.length === 2, 10_000, 'two healthy targets');
     const snap = m.targets();
     const t = snap.active.find((x) => x.scrapeUrl === `http://${a.address}/metrics`)!;
     expect(t).toMatchObject({ scrapePool: 'web', lastError: '', scrapeInterval: '200ms', scrapeTimeout: '200ms', health: 'up' });
@@ -60,11 +60,11 @@ describe('ScrapeManager', () => {
     const [a, b, c] = [await target('a'), await target('b'), await target('c')];
     const { storage, m } = manager();
     await m.applyConfig(cfg(job('web', [a.address, b.address])));
-    await waitFor(() => m.loops('web').length === 2 && m.loops('web').every((l) => l.health.health === 'up'), 3000, 'loops up');
+    await waitFor(() => m.loops('web').length === 2 && m.loops('web').every((l) => l.health.health === 'up'), 10_000, 'loops up');
     const loopA = m.loops('web').find((l) => l.target.url.includes(a.address))!;
 
     await m.applyConfig(cfg(job('web', [a.address, c.address])));
-    await waitFor(() => m.loops('web').some((l) => l.target.url.includes(c.address) && l.health.health === 'up'), 3000, 'c up');
+    await waitFor(() => m.loops('web').some((l) => l.target.url.includes(c.address) && l.health.health === 'up'), 10_000, 'c up');
     expect(m.loops('web').find((l) => l.target.url.includes(a.address))).toBe(loopA);
     expect(m.loops('web').some((l) => l.target.url.includes(b.address))).toBe(false);
     expect([...series(storage, 'b_total').values()][0].at(-1)?.[1]).toBe('stale');
@@ -76,7 +76,7 @@ describe('ScrapeManager', () => {
     const a = await target('a');
     const { storage, m } = manager();
     await m.applyConfig(cfg(job('web', [a.address])));
-    await waitFor(() => m.loops('web')[0]?.health.health === 'up', 3000, 'a up');
+    await waitFor(() => m.loops('web')[0]?.health.health === 'up', 10_000, 'a up');
     const first = m.loops('web')[0];
 
     await m.applyConfig(cfg(job('web', [a.address], '    scrape_timeout: 150ms')));
@@ -84,7 +84,7 @@ describe('ScrapeManager', () => {
     expect(second).not.toBe(first);
     expect(second.cache).toBe(first.cache);
     const before = second.health.lastScrape;
-    await waitFor(() => second.health.lastScrape > before, 3000, 'restarted loop scraped');
+    await waitFor(() => second.health.lastScrape > before, 10_000, 'restarted loop scraped');
     expect([...series(storage, 'a_total').values()][0].some(([, v]) => v === 'stale')).toBe(false);
     expect(m.targets().active[0].scrapeTimeout).toBe('150ms');
 
@@ -93,14 +93,14 @@ describe('ScrapeManager', () => {
     const third = m.loops('web')[0];
     expect(third.cache).not.toBe(second.cache);
     expect(series(storage, 'a_total', [new Matcher('=', 'env', '')]).values().next().value!.at(-1)?.[1]).toBe('stale');
-    await waitFor(() => series(storage, 'a_total', [new Matcher('=', 'env', 'prod')]).size === 1, 3000, 'relabeled series');
+    await waitFor(() => series(storage, 'a_total', [new Matcher('=', 'env', 'prod')]).size === 1, 10_000, 'relabeled series');
   });
 
   it('stops a removed job with staleness markers and keeps running jobs untouched', async () => {
     const [a, b] = [await target('a'), await target('b')];
     const { storage, m } = manager();
     await m.applyConfig(cfg(job('one', [a.address]), job('two', [b.address])));
-    await waitFor(() => m.loops().length === 2 && m.loops().every((l) => l.health.health === 'up'), 3000, 'both up');
+    await waitFor(() => m.loops().length === 2 && m.loops().every((l) => l.health.health === 'up'), 10_000, 'both up');
     const two = m.loops('two')[0];
     await m.applyConfig(cfg(job('two', [b.address])));
     expect(m.jobNames()).toEqual(['two']);
@@ -112,12 +112,12 @@ describe('ScrapeManager', () => {
     const [a, b, c] = [await target('a'), await target('b'), await target('c')];
     const { m } = manager();
     await m.applyConfig(cfg(job('web', [a.address, a.address, b.address])));
-    await waitFor(() => m.loops('web').length === 2, 3000, 'two loops');
+    await waitFor(() => m.loops('web').length === 2, 10_000, 'two loops');
     await m.applyConfig(cfg(job('web', [a.address, b.address, c.address], '    target_limit: 2')));
-    await waitFor(() => m.targets().active.length === 3 && m.targets().active.every((t) => t.health === 'down'), 3000, 'all down');
+    await waitFor(() => m.targets().active.length === 3 && m.targets().active.every((t) => t.health === 'down'), 10_000, 'all down');
     expect(new Set(m.targets().active.map((t) => t.lastError))).toEqual(new Set(['target_limit exceeded (number of targets: 3, limit: 2)']));
     await m.applyConfig(cfg(job('web', [a.address, b.address], '    target_limit: 2')));
-    await waitFor(() => m.targets().active.length === 2 && m.targets().active.every((t) => t.health === 'up'), 3000, 'back up');
+    await waitFor(() => m.targets().active.length === 2 && m.targets().active.every((t) => t.health === 'up'), 10_000, 'back up');
   });
 
   it('reports targets dropped by relabeling, keeping at most keep_dropped_targets', async () => {
@@ -125,7 +125,7 @@ describe('ScrapeManager', () => {
     const { m } = manager();
     const drop = "    relabel_configs: [{source_labels: [__address__], regex: '10\\..*', action: drop}]\n    keep_dropped_targets: 1";
     await m.applyConfig(cfg(job('web', [a.address, '10.0.0.1:80', '10.0.0.2:80'], drop)));
-    await waitFor(() => m.targets().active.length === 1, 3000, 'one active');
+    await waitFor(() => m.targets().active.length === 1, 10_000, 'one active');
     const snap = m.targets();
     expect(snap.droppedCounts).toEqual({ web: 2 });
     expect(snap.dropped).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('ScrapeManager', () => {
     const problems = await m.applyConfig(cfg(job('bad', ['127.0.0.1:1'], '    tls_config: {ca_file: /nonexistent/ca.pem}'), job('good', [a.address])));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/job bad: read ca_file \/nonexistent\/ca.pem/);
-    await waitFor(() => m.loops('good')[0]?.health.health === 'up', 3000, 'good up');
+    await waitFor(() => m.loops('good')[0]?.health.health === 'up', 10_000, 'good up');
     expect(m.jobNames()).toEqual(['good']);
   });
 });

@@ -39,7 +39,7 @@ describe('failing targets', () => {
     });
     const all = [good, hang, garbage, huge, slow, status, bomb].map((s) => `'${s.address}'`).join(', ');
     await m.applyConfig(config(`scrape_configs:\n  - job_name: mixed\n    scrape_interval: 1s\n    scrape_timeout: 300ms\n    body_size_limit: 2KB\n    static_configs: [{targets: [${all}]}]\n`));
-    await waitFor(() => m.targets().active.length === 7 && m.targets().active.every((t) => t.health !== 'unknown'), 5000, 'every target scraped once');
+    await waitFor(() => m.targets().active.length === 7 && m.targets().active.every((t) => t.health !== 'unknown'), 10_000, 'every target scraped once');
 
     const byAddress = new Map(m.targets().active.map((t) => [t.labels.get('instance'), t]));
     const err = (s: TestServer) => byAddress.get(s.address)!.lastError;
