@@ -251,7 +251,10 @@ export class Backlog {
               else labels[i] = ls;
             }
             if (ok) yield { id, t: rec.t, labels, values: rec.values };
-            else this.#opts.log(`uplink backlog ${path}: batch ${id} names a series the backlog lost; skipped`);
+            else {
+              this.#opts.log(`uplink backlog ${path}: batch ${id} names a series the backlog lost; dropped`);
+              this.markDone(id);
+            }
           }
           id = 0;
         }

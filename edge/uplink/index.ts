@@ -1,0 +1,7 @@
+/**
+ * The edge's uplink to its hub: Uplink (offer/backfill, one outbound connection with resume),
+ * its durable Backlog, and the socket seam (UplinkSocket, dialWebSocket, Backoff).
+ */
+export { Uplink, MAX_OFFER_SAMPLES, type UplinkOptions, type UplinkStatus } from './uplink.ts';
+export { Backlog, type BacklogOptions, type StoredBatch } from './backlog.ts';
+export { Backoff, dialWebSocket, type Dialer, type TLSOptions, type UplinkSocket } from './socket.ts';
