@@ -4,6 +4,7 @@
  */
 import { runCommand, type Command } from '../shared/cli/command.ts';
 import { hubCommand } from '../hub/command.ts';
+import { edgeCommand } from '../edge/command.ts';
 import { readFileSync } from 'node:fs';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
@@ -19,7 +20,7 @@ const versionCommand: Command = {
   },
 };
 
-const commands: Command[] = [hubCommand, versionCommand];
+const commands: Command[] = [hubCommand, edgeCommand, versionCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,24 +1,24 @@
 /**
- * The `outpost hub` command: the hub's composition root. It opens the storage, starts the scrape
- * loops of the config's `scrape_configs` (static targets for now) and the rules of its
- * `rule_files` (alerts go to `alerting.alertmanagers`), and serves the HTTP API.
- * Without --config.file it runs the embedded default config, which scrapes the hub's own
- * `/metrics` every 15 s, so a fresh install has data to query at once.
+ * The `outpost hub` command: the hub's composition root. startHub opens the storage, runs the
+ * scrape manager over the config's `scrape_configs` (every discovery kind) and the rules of its
+ * `rule_files` (alerts go to `alerting.alertmanagers`), and serves the HTTP API. Without
+ * --config.file it runs the embedded default config, which scrapes the hub's own `/metrics`
+ * every 15 s, so a fresh install has data to query at once. SIGHUP reloads the configuration; an
+ * invalid one is refused with its file:line message and the running one stays.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../shared/cli/command.ts';
 import { ConfigError, parseConfig, type Config } from '../shared/config/index.ts';
-import { openMemStorage } from '../shared/storage/mem/index.ts';
-import { parseListenAddress, serve } from '../shared/api/serve.ts';
-import { ScrapeLoop } from '../edge/scrape/loop.ts';
-import { buildTargets, TargetError } from '../edge/scrape/targets.ts';
+import { openMemStorage, type MemStorage } from '../shared/storage/mem/index.ts';
+import { parseListenAddress, serve, type ListenAddress } from '../shared/api/serve.ts';
+import { Engine } from '../shared/promql/engine/index.ts';
+import { RuleFileError } from '../shared/rules/index.ts';
+import { ScrapeManager } from '../edge/scrape/manager.ts';
 import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
-import { startRules, type HubRules } from './rules.ts';
-import { Engine } from '../shared/promql/engine/index.ts';
-import { RuleFileError } from '../shared/rules/index.ts';
+import { startRules } from './rules.ts';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -36,29 +36,123 @@ export function defaultConfig(port: number): string {
 }
 
 /**
- * unsupported lists the scrape options this hub does not apply yet, so that a config using them is
+ * unsupported lists the configuration this hub does not apply yet, so that a config using it is
  * refused by name instead of being half obeyed.
  */
 export function unsupported(config: Config): string[] {
-  const out: string[] = [];
-  for (const job of config.scrapeConfigs) {
-    const at = `scrape_configs[job_name=${JSON.stringify(job.jobName)}]`;
-    if (job.fileSdConfigs.length) out.push(`${at}.file_sd_configs`);
-    if (job.httpSdConfigs.length) out.push(`${at}.http_sd_configs`);
-    if (job.dnsSdConfigs.length) out.push(`${at}.dns_sd_configs`);
-    if (job.targetLimit) out.push(`${at}.target_limit`);
-    if (job.labelLimit || job.labelNameLengthLimit || job.labelValueLengthLimit) out.push(`${at}.label_limit / label_*_length_limit`);
-    if (job.trackTimestampsStaleness) out.push(`${at}.track_timestamps_staleness`);
-    const tls = job.httpClient.tlsConfig;
-    if (tls.caFile || tls.certFile || tls.keyFile || tls.ca || tls.cert || tls.serverName || tls.insecureSkipVerify) out.push(`${at}.tls_config`);
+  return config.remoteWrite.length ? ['remote_write'] : [];
+}
+
+/** HubOptions: what startHub needs. `configFile` '' runs the default config. */
+export interface HubOptions {
+  configFile: string;
+  listen: ListenAddress;
+  externalURL?: string;
+  /** Every flag with its value, for /api/v1/status/flags. */
+  flags?: ReadonlyMap<string, string>;
+  log?: (msg: string) => void;
+}
+
+/** Hub: a running hub. */
+export interface Hub {
+  readonly port: number;
+  readonly storage: MemStorage;
+  readonly manager: ScrapeManager;
+  /** reload re-reads the config file; it rejects (ConfigError, RuleFileError) and changes nothing when invalid. */
+  reload(): Promise<void>;
+  /** close stops scraping (staleness markers written), rules, the server and the storage. */
+  close(): Promise<void>;
+}
+
+/** UnsupportedConfigError: the configuration uses something this version does not apply yet. */
+export class UnsupportedConfigError extends Error {
+  constructor(file: string, what: string[]) {
+    super(`${file || '(default config)'}: not supported by this version yet: ${what.join(', ')}`);
+    this.name = 'UnsupportedConfigError';
   }
-  if (config.remoteWrite.length) out.push('remote_write');
-  return out;
+}
+
+async function readConfig(file: string, port: number): Promise<{ config: Config; yaml: string }> {
+  let yaml = defaultConfig(port);
+  if (file) {
+    yaml = await readFile(file, 'utf8').catch((err: Error) => {
+      throw new ConfigError(file, 0, 0, '', `cannot read the configuration file: ${err.message}`, { cause: err });
+    });
+  }
+  const config = parseConfig(yaml, file || '(default config)');
+  const notYet = unsupported(config);
+  if (notYet.length) throw new UnsupportedConfigError(file, notYet);
+  return { config, yaml };
+}
+
+/**
+ * startHub loads the configuration (ConfigError, RuleFileError or UnsupportedConfigError when it
+ * cannot run it), starts serving, scraping and evaluating, and resolves once listening.
+ */
+export async function startHub(o: HubOptions): Promise<Hub> {
+  const log = o.log ?? ((msg: string) => console.error(`outpost hub: ${msg}`));
+  let { config, yaml } = await readConfig(o.configFile, o.listen.port);
+  const storage = openMemStorage();
+  const registry = hubRegistry(storage, version);
+  const engine = new Engine();
+  const manager = new ScrapeManager(storage, { log });
+  let rules;
+  try {
+    rules = await startRules({ config, storage, engine, registry, externalURL: o.externalURL || `http://localhost:${o.listen.port}/` });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  let loadedAt = new Date(), lastReloadOk = true;
+  const status = hubStatus({ storage, flags: o.flags ?? new Map(), config: () => ({ yaml, loadedAt, lastReloadOk }) });
+  const app = hubApp({ storage, registry, version, status, engine, rules });
+  let server;
+  try {
+    server = await serve(app, o.listen);
+  } catch (err) {
+    await rules.stop();
+    await storage.close();
+    throw err;
+  }
+  const report = (problems: string[]) => problems.forEach((p) => log(`scrape config: ${p}`));
+  report(await manager.applyConfig(config));
+
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = () => {
+    const next = reloading.then(async () => {
+      try {
+        const fresh = await readConfig(o.configFile, o.listen.port);
+        await rules.reload(fresh.config);
+        report(await manager.applyConfig(fresh.config));
+        ({ config, yaml } = fresh);
+        loadedAt = new Date();
+        lastReloadOk = true;
+        log(`configuration reloaded: ${config.scrapeConfigs.length} scrape job(s), ${rules.groups().length} rule group(s)`);
+      } catch (err) {
+        lastReloadOk = false;
+        throw err;
+      }
+    });
+    reloading = next.catch(() => {});
+    return next;
+  };
+  return {
+    port: server.port,
+    storage,
+    manager,
+    reload,
+    async close() {
+      await manager.stop();
+      await rules.stop();
+      await server.close();
+      await storage.close();
+    },
+  };
 }
 
 export const hubCommand: Command = {
   name: 'hub',
-  summary: 'Run a hub: scrape its targets, store samples in memory, serve the Prometheus HTTP API.',
+  summary: 'Run a hub: scrape its targets, evaluate rules, store samples in memory, serve the Prometheus HTTP API.',
   usage: 'hub [flags]',
   flags: [
     { name: 'config.file', help: 'Prometheus-format configuration file (without it: scrape the hub itself every 15s)', default: '' },
@@ -66,70 +160,36 @@ export const hubCommand: Command = {
     { name: 'web.external-url', help: 'The URL under which the hub is reached, for links in alerts (default: http://localhost:PORT/)', default: '' },
   ],
   async run(args) {
-    const listen = parseListenAddress(args.flags.get('web.listen-address')!);
-    const file = args.flags.get('config.file')!;
-    let config: Config;
-    let configYaml = defaultConfig(listen.port);
+    let listen: ListenAddress;
     try {
-      if (file) {
-        configYaml = await readFile(file, 'utf8').catch((err: Error) => {
-          throw new ConfigError(file, 0, 0, '', `cannot read the configuration file: ${err.message}`, { cause: err });
-        });
-      }
-      config = parseConfig(configYaml, file || '(default config)');
+      listen = parseListenAddress(args.flags.get('web.listen-address')!);
     } catch (err) {
-      if (err instanceof ConfigError) {
+      console.error(`outpost hub: ${(err as Error).message}`);
+      return 2;
+    }
+    let hub: Hub;
+    try {
+      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, externalURL: args.flags.get('web.external-url'), flags: args.flags });
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof RuleFileError || err instanceof UnsupportedConfigError) {
         console.error(`outpost hub: invalid configuration: ${err.message}`);
         return 1;
       }
-      throw err;
-    }
-    const notYet = unsupported(config);
-    if (notYet.length) {
-      console.error(`outpost hub: ${file}: not supported by this version yet: ${notYet.join(', ')}`);
+      console.error(`outpost hub: ${(err as Error).message}`);
       return 1;
     }
-    const storage = openMemStorage();
-    const registry = hubRegistry(storage, version);
-    const engine = new Engine();
-    let rules: HubRules;
-    try {
-      rules = await startRules({ config, storage, engine, registry, externalURL: args.flags.get('web.external-url') || `http://localhost:${listen.port}/` });
-    } catch (err) {
-      if (err instanceof RuleFileError) {
-        console.error(`outpost hub: invalid rule file: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
-    const status = hubStatus({ storage, flags: args.flags, configYaml });
-    const app = hubApp({ storage, registry, version, status, engine, rules });
-    const server = await serve(app, listen);
-    const loops: ScrapeLoop[] = [];
-    try {
-      for (const job of config.scrapeConfigs) {
-        for (const target of buildTargets(job, job.staticConfigs).active) loops.push(new ScrapeLoop(storage, target));
-      }
-    } catch (err) {
-      await server.close();
-      await rules.stop();
-      if (err instanceof TargetError) {
-        console.error(`outpost hub: ${err.message}`);
-        return 1;
-      }
-      throw err;
-    }
-    for (const loop of loops) loop.start();
-    console.error(`outpost hub ${version}: listening on ${listen.host}:${server.port}, scraping ${loops.length} target(s)`);
+    console.error(`outpost hub ${version}: listening on ${listen.host}:${hub.port}, scraping ${hub.manager.jobNames().length} job(s)`);
+    const onHup = () => {
+      hub.reload().catch((err: Error) => console.error(`outpost hub: reload refused, keeping the running configuration: ${err.message}`));
+    };
+    process.on('SIGHUP', onHup);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    process.off('SIGHUP', onHup);
     console.error('outpost hub: shutting down');
-    await Promise.all(loops.map((l) => l.stop()));
-    await rules.stop();
-    await server.close();
-    await storage.close();
+    await hub.close();
     return 0;
   },
 };

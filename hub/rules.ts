@@ -32,6 +32,11 @@ export function engineQuery(engine: Engine, storage: Storage) {
 
 export interface HubRules extends RulesProvider {
   manager: RuleManager;
+  /**
+   * reload applies a new configuration: its rule files (alert state kept for unchanged rules) and
+   * its Alertmanagers. Throws RuleFileError and changes nothing when a rule file is invalid.
+   */
+  reload(config: Config): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,21 +45,23 @@ export interface HubRules extends RulesProvider {
  * `config.alerting`. Throws RuleFileError for an invalid rule file (nothing is started then).
  */
 export async function startRules(o: { config: Config; storage: Storage; engine: Engine; registry: Registry; externalURL: string }): Promise<HubRules> {
-  const { config } = o;
-  const externalLabels = config.global.externalLabels;
-  const notifier = config.alerting.alertmanagers.length ? new Notifier({ alerting: config.alerting, externalLabels, registry: o.registry }) : null;
+  const externalLabels = o.config.global.externalLabels;
+  const notifierFor = (config: Config) =>
+    config.alerting.alertmanagers.length ? new Notifier({ alerting: config.alerting, externalLabels: config.global.externalLabels, registry: o.registry }) : null;
+  let notifier = notifierFor(o.config);
+  let alerting = JSON.stringify(o.config.alerting);
   const manager = new RuleManager({
     query: engineQuery(o.engine, o.storage),
     appendable: o.storage,
     queryable: o.storage,
     externalLabels,
     externalURL: o.externalURL,
-    evaluationInterval: config.global.evaluationInterval,
-    queryOffset: config.global.ruleQueryOffset,
-    notify: notifier ? (expr, alerts) => notifier.send(fromRuleAlerts(expr, alerts, o.externalURL)) : undefined,
+    evaluationInterval: o.config.global.evaluationInterval,
+    queryOffset: o.config.global.ruleQueryOffset,
+    notify: (expr, alerts) => notifier?.send(fromRuleAlerts(expr, alerts, o.externalURL)),
   });
   try {
-    await manager.loadFiles(config.ruleFiles);
+    await manager.loadFiles(o.config.ruleFiles);
   } catch (err) {
     await notifier?.stop();
     throw err;
@@ -65,9 +72,24 @@ export async function startRules(o: { config: Config; storage: Storage; engine: 
     groups: () => manager.groups(),
     alerts: () => manager.alerts(),
     alertmanagers: () => notifier?.alertmanagers() ?? [],
+    async reload(config) {
+      await manager.loadFiles(config.ruleFiles);
+      const next = JSON.stringify(config.alerting);
+      if (next === alerting) return;
+      // The notifier's metrics live on the registry: the old one goes before the new one registers.
+      await notifier?.stop();
+      for (const name of NOTIFIER_METRICS) o.registry.removeSingleMetric(name);
+      notifier = notifierFor(config);
+      alerting = next;
+    },
     async stop() {
       await manager.stop();
       await notifier?.stop();
     },
   };
 }
+
+const NOTIFIER_METRICS = [
+  'prometheus_notifications_dropped_total', 'prometheus_notifications_errors_total', 'prometheus_notifications_sent_total',
+  'prometheus_notifications_queue_length', 'prometheus_notifications_queue_capacity', 'prometheus_notifications_alertmanagers_discovered',
+];

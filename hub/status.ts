@@ -9,15 +9,16 @@ import type { MemStorage } from '../shared/storage/mem/index.ts';
 export interface HubStatusOptions {
   storage: MemStorage;
   flags: ReadonlyMap<string, string>;
-  configYaml: string;
+  /** The configuration in force and how its last (re)load went. */
+  config: () => { yaml: string; loadedAt: Date; lastReloadOk: boolean };
 }
 
-export function hubStatus({ storage, flags, configYaml }: HubStatusOptions): StatusProvider {
+export function hubStatus({ storage, flags, config }: HubStatusOptions): StatusProvider {
   const startTime = new Date();
   return {
     startTime,
     flags: () => Object.fromEntries(flags),
-    config: () => ({ yaml: configYaml, loadedAt: startTime, lastReloadOk: true }),
+    config,
     storageRetention: () => 'in memory until restart',
     corruptionCount: () => 0,
     tsdb(limit) {

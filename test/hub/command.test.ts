@@ -1,8 +1,38 @@
-// The hub command's config handling: the embedded default config parses, and options the hub does
-// not apply yet are refused by name rather than silently ignored.
-import { describe, expect, it } from 'vitest';
+// The hub as its command runs it (startHub), in process: the embedded default config, discovery
+// from a file, and reloads that apply or are refused without disturbing what runs.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../shared/config/index.ts';
-import { defaultConfig, unsupported } from '../../hub/command.ts';
+import { ConfigError } from '../../shared/config/index.ts';
+import { defaultConfig, startHub, unsupported, UnsupportedConfigError, type Hub } from '../../hub/command.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'outpost-hub-'));
+const servers: Server[] = [];
+let hub: Hub | undefined;
+afterAll(async () => {
+  await hub?.close();
+  for (const s of servers) await new Promise((r) => s.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function target(body: string): Promise<string> {
+  const s = createServer((_, res) => res.end(body));
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+const until = async (what: () => Promise<boolean>) => {
+  for (let i = 0; i < 100; i++) {
+    if (await what()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not reached in 5 s');
+};
 
 describe('hub config', () => {
   it('runs a default config that scrapes the hub itself', () => {
@@ -11,11 +41,38 @@ describe('hub config', () => {
     expect(unsupported(c)).toEqual([]);
   });
 
-  const check = (yaml: string, want: string[]) => expect(unsupported(parseConfig(yaml, 't.yml'))).toEqual(want);
-  it('names the options it does not apply yet', () => {
-    check('scrape_configs:\n  - job_name: a\n    file_sd_configs: [{files: [x.json]}]\n', ['scrape_configs[job_name="a"].file_sd_configs']);
-    check('scrape_configs:\n  - job_name: a\n    label_limit: 5\n    static_configs: [{targets: [h:1]}]\n', ['scrape_configs[job_name="a"].label_limit / label_*_length_limit']);
-    check('remote_write: [{url: http://x/}]\n', ['remote_write']);
-    check('scrape_configs:\n  - job_name: a\n    static_configs: [{targets: [h:1]}]\n    relabel_configs: [{action: drop, source_labels: [x]}]\n', []);
+  it('names what it does not apply yet', () => {
+    expect(unsupported(parseConfig('remote_write: [{url: http://x/}]\n', 't.yml'))).toEqual(['remote_write']);
+  });
+});
+
+describe('startHub', () => {
+  it('scrapes file-discovered targets and reloads its configuration', async () => {
+    const a = await target('demo_value 1\n');
+    const b = await target('other_value 2\n');
+    writeFileSync(join(dir, 'targets.json'), JSON.stringify([{ targets: [a], labels: { team: 'x' } }]));
+    const cfg = join(dir, 'hub.yml');
+    const job = (name: string, extra = '') => `  - job_name: ${name}\n    scrape_interval: 1s\n    scrape_timeout: 1s\n${extra}`;
+    writeFileSync(cfg, `scrape_configs:\n${job('files', '    file_sd_configs: [{files: [targets.json]}]\n')}`);
+    hub = await startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, log: () => {} });
+    const series = async (m: string) => {
+      const r = await fetch(`http://127.0.0.1:${hub!.port}/api/v1/series?match[]=${encodeURIComponent(m)}`);
+      return ((await r.json()) as { data: Array<Record<string, string>> }).data;
+    };
+    await until(async () => (await series('demo_value')).length === 1);
+    expect((await series('demo_value'))[0]).toMatchObject({ job: 'files', team: 'x', instance: a });
+
+    // A bad config is refused and the running one stays.
+    writeFileSync(cfg, 'scrape_configs:\n  - job_name: broken\n    scrape_interval: 5x\n');
+    await expect(hub.reload()).rejects.toBeInstanceOf(ConfigError);
+    expect(hub.manager.jobNames()).toEqual(['files']);
+    writeFileSync(cfg, 'remote_write: [{url: "http://127.0.0.1:1/"}]\n');
+    await expect(hub.reload()).rejects.toBeInstanceOf(UnsupportedConfigError);
+
+    // A good one adds a job.
+    writeFileSync(cfg, `scrape_configs:\n${job('files', '    file_sd_configs: [{files: [targets.json]}]\n')}${job('static', `    static_configs: [{targets: ['${b}']}]\n`)}`);
+    await hub.reload();
+    expect(hub.manager.jobNames().sort()).toEqual(['files', 'static']);
+    await until(async () => (await series('other_value')).length === 1);
   });
 });

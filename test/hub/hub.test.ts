@@ -31,7 +31,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   targetPort = (target.address() as AddressInfo).port;
-  hub = await serve(hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test', status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:0']]), configYaml: 'global: {}\n' }) }), { host: '127.0.0.1', port: 0 });
+  hub = await serve(hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test', status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:0']]), config: () => ({ yaml: 'global: {}\n', loadedAt: new Date(), lastReloadOk: true }) }) }), { host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${hub.port}`;
 });
 afterAll(async () => {

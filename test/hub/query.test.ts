@@ -9,7 +9,7 @@ import { hubStatus } from '../../hub/status.ts';
 import type { ApiResponse } from './api-response.ts';
 
 const storage = openMemStorage();
-const app = hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test', status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:0']]), configYaml: 'global: {}\n' }) });
+const app = hubApp({ storage, registry: hubRegistry(storage, 'test'), version: 'test', status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:0']]), config: () => ({ yaml: 'global: {}\n', loadedAt: new Date(), lastReloadOk: true }) }) });
 const T0 = 1_700_000_000_000;
 
 beforeAll(() => {

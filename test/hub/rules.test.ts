@@ -50,7 +50,7 @@ describe('hub rules', () => {
       }
     })();
     rules = await startRules({ config, storage, engine, registry, externalURL: 'http://localhost:9090/' });
-    const app = hubApp({ storage, registry, version: 'test', engine, rules, status: hubStatus({ storage, flags: new Map(), configYaml: '' }) });
+    const app = hubApp({ storage, registry, version: 'test', engine, rules, status: hubStatus({ storage, flags: new Map(), config: () => ({ yaml: '', loadedAt: new Date(), lastReloadOk: true }) }) });
     const json = async (path: string) => (await (await app.request(path)).json()) as { data: any };
 
     let recorded: any[] = [];
