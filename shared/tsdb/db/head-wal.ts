@@ -33,7 +33,7 @@ export async function replayIntoHead(wal: WAL, head: Head): Promise<WALReplaySta
     records: 0, series: 0, samples: 0, skippedPersisted: 0, skippedUnknownSeries: 0, refused: 0,
     corruptions: [], positions: new Map(), durationMs: 0,
   };
-  const toHead = new Map<number, number>();
+  const toHead = new RefMap();
   const core = head.mem.core;
   const minValid = head.minValidTime;
   let refs = new Uint32Array(1024), ts = new Float64Array(1024), vs = new Float64Array(1024);
@@ -64,7 +64,7 @@ export async function replayIntoHead(wal: WAL, head: Head): Promise<WALReplaySta
         continue;
       }
       const r = toHead.get(rec.refs[i]);
-      if (r === undefined) {
+      if (r === 0) {
         stats.skippedUnknownSeries++;
         continue;
       }
@@ -89,3 +89,33 @@ export async function replayIntoHead(wal: WAL, head: Head): Promise<WALReplaySta
   stats.durationMs = performance.now() - started;
   return stats;
 }
+
+/**
+ * RefMap: WAL ref → head ref. WAL refs come from a counter, so they are dense: a typed array
+ * indexed by ref serves them (a Map per sample costs a third of replay at 100k series); refs
+ * beyond DENSE_LIMIT go to a Map. get returns 0 for an unknown ref.
+ */
+class RefMap {
+  #dense = new Uint32Array(1024);
+  readonly #sparse = new Map<number, number>();
+
+  set(walRef: number, headRef: number): void {
+    if (walRef >= DENSE_LIMIT) {
+      this.#sparse.set(walRef, headRef);
+      return;
+    }
+    if (walRef >= this.#dense.length) {
+      const next = new Uint32Array(Math.min(DENSE_LIMIT, Math.max(walRef + 1, this.#dense.length * 2)));
+      next.set(this.#dense);
+      this.#dense = next;
+    }
+    this.#dense[walRef] = headRef;
+  }
+
+  get(walRef: number): number {
+    if (walRef < this.#dense.length) return this.#dense[walRef];
+    return walRef < DENSE_LIMIT ? 0 : (this.#sparse.get(walRef) ?? 0);
+  }
+}
+
+const DENSE_LIMIT = 1 << 26;
