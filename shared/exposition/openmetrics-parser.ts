@@ -61,9 +61,10 @@ export class OpenMetricsParser extends ParserBase {
   }
 
   /**
-   * fastSample reads the line at `start` when it is a sample in the common shape with no
-   * timestamp and no exemplar, and returns true; otherwise it returns false having changed
-   * nothing the slow path relies on.
+   * fastSample reads the line at `start` when its series text is in the common shape and a
+   * number follows it after one space, and returns true; otherwise it returns false having
+   * changed nothing the slow path relies on. A timestamp or exemplar after the value goes
+   * through the slow path's sampleTail, which throws its errors.
    */
   protected fastSample(start: number): boolean {
     const s = this.s;
@@ -72,7 +73,7 @@ export class OpenMetricsParser extends ParserBase {
     if (sp < 0) return false;
     const value = fp.value(s, sp + 1, true);
     const e = fp.valueEnd;
-    if (e < 0 || s.charCodeAt(e) === 32) return false; // timestamps and exemplars: slow path
+    if (e < 0) return false;
     this.seriesStart = start;
     this.nameEnd = fp.nameEnd;
     this.labelsOpen = fp.labelsOpen;
@@ -82,6 +83,14 @@ export class OpenMetricsParser extends ParserBase {
     this.plain = true;
     this.cachedLabels = null;
     if (this.scan.quotedNameStart >= 0) this.scan.reset('');
+    if (s.charCodeAt(e) === 32) {
+      // Slow path for the rest of the line: a timestamp, an exemplar, or an error.
+      let end = s.indexOf('\n', e);
+      if (end < 0) end = s.length;
+      this.pos = end + 1;
+      this.sampleTail(start, sp, end);
+      return true;
+    }
     this.value = value;
     this.timestamp = NaN;
     this.pos = e + 1;
@@ -167,6 +176,13 @@ export class OpenMetricsParser extends ParserBase {
       this.labelsOpen = this.labelsClose = -1;
     }
     this.seriesEnd = i;
+    this.sampleTail(start, i, end);
+  }
+
+  /** sampleTail reads the value, timestamp and exemplar after the series text, which ends at i. */
+  private sampleTail(start: number, i: number, end: number): void {
+    const s = this.s;
+    const v = this.validator;
     if (i >= end) this.fail(`missing value for ${quoteForError(s.slice(start, end))}`);
     if (s.charCodeAt(i) !== 32) this.fail(`expected a space after ${quoteForError(s.slice(start, i))}, got ${quoteForError(s.slice(i, end))}`);
     let a = i + 1;
@@ -194,7 +210,7 @@ export class OpenMetricsParser extends ParserBase {
     if (v !== null) {
       // Strict mode decodes every label set, which also rejects duplicate label names.
       this.cachedLabels = super.labels();
-      v.endSample(this.line, s, sc, this.labelsOpen, this.labelsClose, value, tsSec, this.exOpen >= 0);
+      v.endSample(this.line, s, this.scan, this.labelsOpen, this.labelsClose, value, tsSec, this.exOpen >= 0);
     }
   }
 

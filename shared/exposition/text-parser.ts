@@ -45,9 +45,10 @@ export class TextParser extends ParserBase {
   }
 
   /**
-   * fastSample reads the line at `start` when it is a sample in the common shape, with a plain
-   * value and at most an integer timestamp, and returns true; otherwise it returns false having
-   * changed nothing the slow path relies on.
+   * fastSample reads the line at `start` when its series text is in the common shape and a
+   * number follows it after one space, and returns true; otherwise it returns false having
+   * changed nothing the slow path relies on. A plain integer timestamp is read here; any other
+   * rest of the line goes through the slow path's sampleTail, which throws its errors.
    */
   protected fastSample(start: number): boolean {
     const s = this.s;
@@ -57,20 +58,6 @@ export class TextParser extends ParserBase {
     const value = fp.value(s, sp + 1, false);
     let e = fp.valueEnd;
     if (e < 0) return false;
-    let ts = NaN;
-    if (s.charCodeAt(e) === 32) {
-      ts = 0;
-      let i = e + 1;
-      let c = s.charCodeAt(i);
-      const a = i;
-      while (c >= 48 && c <= 57) {
-        ts = ts * 10 + (c - 48);
-        c = s.charCodeAt(++i);
-      }
-      // Longer, signed or ill-formed timestamps and trailing blanks take the slow path.
-      if (i === a || i - a > 15 || (c !== 10 && i !== s.length)) return false;
-      e = i;
-    }
     this.seriesStart = start;
     this.nameEnd = fp.nameEnd;
     this.labelsOpen = fp.labelsOpen;
@@ -80,7 +67,27 @@ export class TextParser extends ParserBase {
     this.plain = true;
     if (this.scan.quotedNameStart >= 0) this.scan.reset('');
     this.value = value;
-    this.timestamp = ts;
+    this.timestamp = NaN;
+    if (s.charCodeAt(e) === 32) {
+      let ts = 0;
+      let i = e + 1;
+      let c = s.charCodeAt(i);
+      const a = i;
+      while (c >= 48 && c <= 57) {
+        ts = ts * 10 + (c - 48);
+        c = s.charCodeAt(++i);
+      }
+      if (i === a || i - a > 15 || (c !== 10 && i !== s.length)) {
+        // Slow path for the rest: longer or signed timestamps, trailing blanks, errors.
+        let end = s.indexOf('\n', e);
+        if (end < 0) end = s.length;
+        this.pos = end + 1;
+        this.sampleTail(start, sp, end);
+        return true;
+      }
+      this.timestamp = ts;
+      e = i;
+    }
     this.pos = e + 1;
     return true;
   }
@@ -148,6 +155,12 @@ export class TextParser extends ParserBase {
       }
     }
     this.seriesEnd = i;
+    this.sampleTail(start, i, end);
+  }
+
+  /** sampleTail reads the value and optional timestamp after the series text, which ends at i. */
+  private sampleTail(start: number, i: number, end: number): void {
+    const s = this.s;
     while (i < end && isBlank(s.charCodeAt(i))) i++;
     let a = i;
     while (i < end && !isBlank(s.charCodeAt(i))) i++;
