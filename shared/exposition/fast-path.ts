@@ -1,12 +1,13 @@
 /**
  * SeriesFastPath: the scrape hot path of both exposition parsers. It recognises a sample line
  * in the one shape real exporters write — a legacy metric name, optionally `{name="value",…}`
- * with no blanks, no backslash in a value and no trailing comma, one space, then the value —
- * and reads the value. The series text is checked by one sticky regular expression: V8 runs it
- * as compiled native code, several times faster per character than a charCodeAt loop, and
- * test() allocates nothing. Anything else returns "not recognised" and the parser's slow path
- * scans the line from its start, so every rejection and its message come from the slow path
- * alone: every line the fast path accepts, the slow path accepts with the same spans and values.
+ * with no blanks, no backslash in a value and no trailing comma, one space, then a number —
+ * and reads the number. The series text is checked by one sticky regular expression: V8 runs
+ * it as compiled native code, and test() allocates nothing (on the synthetic page, 78 ns a line
+ * against 121 for a table-driven charCodeAt scan). A line it does not recognise is left to the
+ * parser's slow path from its start, so every rejection and its message come from the slow
+ * path: every line the fast path accepts, the slow path accepts with the same spans and values.
+ * The parsers finish an uncommon rest of line (timestamps, exemplars) with the slow path's code.
  */
 import { type Labels, METRIC_NAME } from '../model/labels.ts';
 import { parseGoFloat, parseOpenMetricsNumber } from './numbers.ts';
