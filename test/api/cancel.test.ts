@@ -38,7 +38,7 @@ afterAll(async () => {
 
 describe('client disconnect', () => {
   it('aborts the query the client left', async () => {
-    server = await serve(hubApp({ storage, engine, registry: hubRegistry(storage, 't'), version: 't', status: hubStatus({ storage, flags: new Map(), configYaml: '' }) }), { host: '127.0.0.1', port: 0 });
+    server = await serve(hubApp({ storage, engine, registry: hubRegistry(storage, 't'), version: 't', status: hubStatus({ storage, flags: new Map(), config: () => ({ yaml: '', loadedAt: new Date(), lastReloadOk: true }) }) }), { host: '127.0.0.1', port: 0 });
     const started = Date.now();
     const req = request({ host: '127.0.0.1', port: server.port, path: '/api/v1/query?query=up' });
     req.on('error', () => {});

@@ -166,7 +166,7 @@ beforeAll(async () => {
   rules = await startRules({ config, storage, engine, registry, externalURL: 'http://localhost:9090/' });
   app = hubApp({
     storage, registry, version: 'test', engine, rules, targets,
-    status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:9090']]), configYaml: 'rule_files: [rules.yml]\n' }),
+    status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:9090']]), config: () => ({ yaml: 'rule_files: [rules.yml]\n', loadedAt: new Date(), lastReloadOk: true }) }),
     reload: async () => {},
   });
   // Wait (bounded) for the first evaluation, so that rules and alerts carry state.

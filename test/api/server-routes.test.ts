@@ -24,7 +24,7 @@ const targets: TargetsProvider = {
 };
 const app = hubApp({
   storage, registry: hubRegistry(storage, 'test'), version: 'test', targets,
-  status: hubStatus({ storage, flags: new Map(), configYaml: '' }),
+  status: hubStatus({ storage, flags: new Map(), config: () => ({ yaml: '', loadedAt: new Date(), lastReloadOk: true }) }),
   reload: async () => {
     reloads++;
     if (reloadError) throw reloadError;
@@ -54,7 +54,7 @@ describe('/-/reload', () => {
   });
 
   it('answers 403 when no reload function is wired, as Prometheus without --web.enable-lifecycle', async () => {
-    const bare = hubApp({ storage, registry: hubRegistry(storage, 't'), version: 't', status: hubStatus({ storage, flags: new Map(), configYaml: '' }) });
+    const bare = hubApp({ storage, registry: hubRegistry(storage, 't'), version: 't', status: hubStatus({ storage, flags: new Map(), config: () => ({ yaml: '', loadedAt: new Date(), lastReloadOk: true }) }) });
     expect((await bare.request('/-/reload', { method: 'POST' })).status).toBe(403);
   });
 });
