@@ -129,6 +129,15 @@ describe('text format fast path', () => {
     check('text', `${line}\nx{y="z"} 0\n`, errorOf(() => drain(new SlowTextParser(`${line}\n`))) === 'no error' ? fast + 1 : fast);
   });
 
+  it('reads long lines the same way', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => `l${i}="v${i}"`).join(',');
+    check('text', `a{${many}} 1\n`, 1);
+    check('text', `a{${many},} 1\n`, 0);
+    check('text', `a{${many}} x\n`, 0);
+    check('text', `a{b="${'x'.repeat(100_000)}\n`, 0);
+    check('text', `${'a'.repeat(100_000)} 1\n`, 1);
+  });
+
   it('reads a last line without a newline', () => {
     check('text', 'a 1\nb{c="d"} 2', 2);
     check('text', 'a 1\nb{c="d"} 2 3', 2);
