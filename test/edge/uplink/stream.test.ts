@@ -54,19 +54,30 @@ describe('uplink over a real WebSocket on loopback', () => {
     const hub0 = await startHub(0);
     const port = hub0.port;
     await hub0.stop();
-    // The hub is down while the edge stores 20 batches.
-    const uplink = await Uplink.open({ url: `ws://127.0.0.1:${port}/api/v1/edge/stream`, edge: 'edge-a', token: 'secret-a', dir: edgeDir.dir, sync: 'never', backoff: { initialMs: 20, maxMs: 100 }, log: () => undefined });
+    // The hub is down while the edge stores B batches; backfill frames are kept small so it takes a while.
+    const B = 1000;
+    const uplink = await Uplink.open({
+      url: `ws://127.0.0.1:${port}/api/v1/edge/stream`, edge: 'edge-a', token: 'secret-a', dir: edgeDir.dir, sync: 'never',
+      backoff: { initialMs: 20, maxMs: 100 }, maxInFlight: 2, backfillSamples: 40, log: () => undefined,
+    });
     cleanup.push(() => uplink.close());
     uplink.start();
     const labels = seriesOf(10);
-    for (let i = 1; i <= 20; i++) await uplink.offer(i * 1000, labels, new Float64Array(10).fill(i));
-    const hub = await startHub(port);
+    for (let i = 1; i <= B; i++) void uplink.offer(i * 1000, labels, new Float64Array(10).fill(i));
+    const commits: number[] = [];
+    const hub = await startHub(port, undefined, commits);
     cleanup.push(() => hub.stop());
     await until(() => uplink.status().state === 'streaming', 5000);
-    await uplink.offer(21_000, labels, new Float64Array(10).fill(21));
-    await uplink.drained(5000);
+    const live = (B + 1) * 1000;
+    await uplink.offer(live, labels, new Float64Array(10).fill(B + 1));
+    await uplink.drained(10_000);
     const counts = countBySeries(hub.storage);
-    for (const n of counts.values()) expect(n).toBe(21);
+    for (const n of counts.values()) expect(n).toBe(B + 1);
+    // The live batch was committed before the backfill finished.
+    const at = commits.indexOf(live);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at).toBeLessThan(commits.length - 1);
+    expect(Math.max(...commits.slice(at + 1))).toBeLessThan(live);
   });
 
   it('retries with backoff when refused, and connects once the token is right', async () => {
