@@ -5,6 +5,7 @@
 import { runCommand, type Command } from '../shared/cli/command.ts';
 import { hubCommand } from '../hub/command.ts';
 import { edgeCommand } from '../edge/command.ts';
+import { testRulesCommand } from '../shared/rules/unittest/command.ts';
 import { readFileSync } from 'node:fs';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
@@ -20,7 +21,7 @@ const versionCommand: Command = {
   },
 };
 
-const commands: Command[] = [hubCommand, edgeCommand, versionCommand];
+const commands: Command[] = [hubCommand, edgeCommand, testRulesCommand, versionCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(overview());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version') return versionCommand.run({ flags: new Map(), positional: [], help: false });
+  if (name === '--version') return versionCommand.run({ flags: new Map(), lists: new Map(), positional: [], help: false });
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
     console.error(`outpost: unknown command ${JSON.stringify(name)}\n\n${overview()}`);

@@ -2,7 +2,7 @@
  * The hub's own metrics, exposed at `/metrics` in Prometheus format: prom-client's process and
  * Node.js metrics plus the storage's sizes, read when scraped.
  */
-import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+import { Registry, collectDefaultMetrics, Counter, Gauge } from 'prom-client';
 import type { MemStorage } from '../shared/storage/mem/index.ts';
 
 /** hubRegistry builds a registry for one hub process reading from `storage`. */
@@ -25,6 +25,16 @@ export function hubRegistry(storage: MemStorage, version: string): Registry {
       },
     });
   stat('outpost_head_series', 'Series in the head.', (s) => s.series);
+  let counted = 0;
+  const appended = new Counter({
+    name: 'outpost_head_samples_appended_total',
+    help: 'Samples appended to the head.',
+    registers: [registry],
+    collect() {
+      appended.inc(storage.samplesAppended - counted);
+      counted = storage.samplesAppended;
+    },
+  });
   stat('outpost_head_chunks', 'Chunks in the head, open and closed.', (s) => s.core.chunks);
   stat('outpost_head_chunk_bytes', 'Bytes of chunk data in the head.', (s) => s.core.chunkBytes);
   stat('outpost_wasm_memory_bytes', 'Size of the WebAssembly memory of the storage core.', (s) => s.core.memoryBytes);

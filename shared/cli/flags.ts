@@ -10,8 +10,11 @@ export interface FlagSpec {
   help: string;
   /** The default as it would be typed on the command line; absent means "not set". */
   default?: string;
-  /** 'bool' flags take no value (`--flag`), but accept `--flag=true|false`. */
-  kind?: 'string' | 'bool';
+  /**
+   * 'bool' flags take no value (`--flag`), but accept `--flag=true|false`; 'list' flags may be
+   * given several times and collect every value in ParsedArgs.lists.
+   */
+  kind?: 'string' | 'bool' | 'list';
 }
 
 /** UsageError: the command line is wrong. The message names the flag or argument. */
@@ -25,6 +28,8 @@ export class UsageError extends Error {
 export interface ParsedArgs {
   /** Flag values by name, defaults filled in. Bool flags are 'true' or 'false'. */
   flags: Map<string, string>;
+  /** Every value of each 'list' flag, in order (absent when not given). */
+  lists: Map<string, string[]>;
   /** Arguments that are not flags, in order. */
   positional: string[];
   help: boolean;
@@ -34,6 +39,7 @@ export interface ParsedArgs {
 export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const flags = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   for (const s of specs) if (s.default !== undefined) flags.set(s.name, s.default);
   const positional: string[] = [];
   let help = false;
@@ -62,14 +68,17 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       flags.set(name, v);
       continue;
     }
+    let value: string;
     if (eq >= 0) {
-      flags.set(name, body.slice(eq + 1));
+      value = body.slice(eq + 1);
     } else {
       if (i + 1 >= argv.length) throw new UsageError(`flag --${name} needs a value`);
-      flags.set(name, argv[++i]);
+      value = argv[++i];
     }
+    flags.set(name, value);
+    if (spec.kind === 'list') lists.set(name, [...(lists.get(name) ?? []), value]);
   }
-  return { flags, positional, help };
+  return { flags, lists, positional, help };
 }
 
 /** formatHelp renders a command's usage and flag table. */

@@ -96,6 +96,10 @@ describe('hub', () => {
   it('serves its own metrics and health', async () => {
     const metrics = await (await fetch(base + '/metrics')).text();
     expect(metrics).toMatch(/^outpost_head_series \d+$/m);
+    // The scrape test above appended its samples: 2 scraped + 5 synthetic, then 5 synthetic + stale markers.
+    const appended = Number(/^outpost_head_samples_appended_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(appended).toBe(storage.samplesAppended);
+    expect(appended).toBeGreaterThanOrEqual(7);
     expect((await fetch(base + '/-/healthy')).status).toBe(200);
     expect((await fetch(base + '/-/ready')).status).toBe(200);
   });

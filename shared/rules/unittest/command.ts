@@ -11,7 +11,7 @@ export const testRulesCommand: Command = {
   summary: 'Run unit tests for rules (promtool test rules): evaluate rule files over input series and check alerts and query results.',
   usage: 'test-rules [flags] FILE...',
   flags: [
-    { name: 'run', help: 'Only run test groups whose name matches this regular expression.' },
+    { name: 'run', help: 'Only run test groups whose name matches this regular expression (repeatable: any may match).', kind: 'list' },
     { name: 'ignore-unknown-fields', kind: 'bool', default: 'false', help: 'Ignore unknown fields in the rule files the tests load.' },
   ],
   async run(args) {
@@ -19,8 +19,7 @@ export const testRulesCommand: Command = {
       console.error('outpost test-rules: at least one test file is required (see: outpost test-rules --help)');
       return 2;
     }
-    const run = args.flags.get('run');
-    const runs = run === undefined ? [] : [run];
+    const runs = args.lists.get('run') ?? [];
     try {
       runFilter(runs);
     } catch (err) {

@@ -64,7 +64,7 @@ export class MemAppender implements Appender {
       i = j;
     }
     if (pending < n) this.#report(result, pending, core.appendSamples(refs.subarray(pending, n), ts.subarray(pending, n), vs.subarray(pending, n)));
-    if (result.appended > 0) this.#storage.noteTimes(lo, hi);
+    if (result.appended > 0) this.#storage.noteAppended(result.appended, lo, hi);
     this.#release();
     return result;
   }

@@ -114,8 +114,12 @@ export class MemStorage implements Storage {
     return this.#maxTime === -Infinity ? NaN : this.#maxTime;
   }
 
-  /** noteTimes widens the committed time range; called by the appender. */
-  noteTimes(lo: number, hi: number): void {
+  /** samplesAppended: samples committed since the storage opened (exact duplicates included). */
+  samplesAppended = 0;
+
+  /** noteAppended counts a commit's samples and widens the committed time range; called by the appender. */
+  noteAppended(n: number, lo: number, hi: number): void {
+    this.samplesAppended += n;
     if (lo < this.#minTime) this.#minTime = lo;
     if (hi > this.#maxTime) this.#maxTime = hi;
   }
