@@ -60,7 +60,7 @@ export class Backlog {
   readonly sent: Map<number, number[]>;
   readonly #epochs: Epochs;
   #gate: Promise<void> | undefined;
-  #persisting: Promise<void> | undefined;
+  #persisting: Promise<boolean> | undefined;
   #persistDirty = false;
   #maintaining: Promise<void> | undefined;
   #closed = false;
@@ -190,8 +190,11 @@ export class Backlog {
       for (const id of ids) this.markDone(id);
       this.sent.delete(s);
     }
-    if (seq > this.#hubSeq) this.#hubSeq = seq;
-    this.persist();
+    if (seq > this.#hubSeq) {
+      this.#hubSeq = seq;
+      this.#persistDirty = true;
+    }
+    void this.persist();
   }
 
   /** forgetSent drops the sent map above the hub's acked position (those were never stored). */
@@ -201,16 +204,18 @@ export class Backlog {
 
   /** markDone marks a batch done (not persisted until persist()). */
   markDone(id: number): void {
-    this.done.add(id);
+    if (this.done.add(id)) this.#persistDirty = true;
     this.#pending.delete(id);
   }
 
-  /** persist logs the done set and hub position; concurrent calls share writes. Resolves when durable. */
+  /**
+   * persist logs the done set and hub position when they changed since the last write; concurrent
+   * calls share writes. Resolves when durable (failures are logged: the next change writes again).
+   */
   async persist(): Promise<void> {
-    this.#persistDirty = true;
     while (this.#persistDirty && !this.#closed) {
       if (this.#persisting) {
-        await this.#persisting.catch(() => undefined);
+        if (!(await this.#persisting)) return;
         continue;
       }
       this.#persistDirty = false;
@@ -219,9 +224,16 @@ export class Backlog {
         { type: 'position', name: HUB, seq: this.#hubSeq },
       ];
       this.#persisting = this.#write(records)
-        .catch((err: Error) => this.#opts.log(`uplink backlog ${this.dir}: ${err.message}`))
+        .then(
+          () => true,
+          (err: Error) => {
+            this.#persistDirty = true; // written again with the next change
+            this.#opts.log(`uplink backlog ${this.dir}: ${err.message}`);
+            return false;
+          },
+        )
         .finally(() => (this.#persisting = undefined));
-      await this.#persisting;
+      if (!(await this.#persisting)) return;
     }
   }
 
@@ -288,6 +300,7 @@ export class Backlog {
         samples += n;
       }
       this.done.raise(maxId);
+      this.#persistDirty = true;
       for (const id of [...this.#pending.keys()]) if (id <= maxId) this.#pending.delete(id);
       if (batches) {
         this.dropped.batches += batches;

@@ -183,6 +183,7 @@ export class IngestSession implements SessionHandlers {
         this.#frame(bytes);
       } catch (err) {
         if (err instanceof ProtocolError) this.fail(err.code, err.message);
+        else if ((err as Error).name === 'StorageClosedError') this.fail(CloseCode.GOING_AWAY, 'hub storage is closed');
         else {
           this.#host.log(`ingest: edge ${JSON.stringify(this.edge)}: ${(err as Error).stack ?? err}`);
           this.fail(INTERNAL_ERROR, `hub failed: ${(err as Error).message}`);

@@ -36,3 +36,23 @@ describe('Backoff', () => {
     expect(hi.next()).toBe(100);
   });
 });
+
+describe('Uplink.optionsFromConfig', () => {
+  it('reads the token file and the CA file of the hub section', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Uplink } = await import('../../../edge/uplink/index.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'outpost-cfg-'));
+    try {
+      await writeFile(join(dir, 'token'), 's3cret\n');
+      await writeFile(join(dir, 'ca.pem'), 'PEM');
+      const tls = { caFile: join(dir, 'ca.pem'), certFile: '', keyFile: '', ca: '', cert: '', key: '', serverName: 'hub.example', insecureSkipVerify: false, minVersion: '', maxVersion: '' };
+      const o = await Uplink.optionsFromConfig({ url: 'wss://hub.example:9090/api/v1/edge/stream', token: '', tokenFile: join(dir, 'token'), tlsConfig: tls }, { edge: 'e', dir });
+      expect(o).toMatchObject({ url: 'wss://hub.example:9090/api/v1/edge/stream', token: 's3cret', tls: { ca: 'PEM', serverName: 'hub.example', insecureSkipVerify: false } });
+      await expect(Uplink.optionsFromConfig({ url: 'ws://h', token: '', tokenFile: join(dir, 'missing'), tlsConfig: tls }, { edge: 'e', dir })).rejects.toThrow(/hub.token_file .*missing/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
