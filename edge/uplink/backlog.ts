@@ -13,7 +13,8 @@ import type { Labels } from '../../shared/model/labels.ts';
 import { WAL, type SyncPolicy, type WALRecord } from '../../shared/tsdb/wal/index.ts';
 import { readSegment } from '../../shared/tsdb/wal/segment.ts';
 import { nodeFS } from '../../shared/tsdb/wal/fs.ts';
-import { AckedSet } from './acked.ts';
+import type { AckedSet } from './acked.ts';
+import { B, DONE, HUB, SENT, applyRecord, newReplayState, type ReplayState } from './backlog-replay.ts';
 import { Epochs } from './epochs.ts';
 
 /** BacklogOptions: every field has a default. */
@@ -38,7 +39,6 @@ export interface StoredBatch {
   values: Float64Array;
 }
 
-const B = 'b', DONE = 'done', HUB = 'hub', SENT = 'sent';
 
 type ResolvedOptions = Required<Omit<BacklogOptions, 'onDrop' | 'sync'>> & Pick<BacklogOptions, 'onDrop'>;
 
@@ -370,47 +370,3 @@ export class Backlog {
     await this.#wal.close();
   }
 }
-
-interface ReplayState {
-  labels: Map<number, Labels>;
-  lastUse: Map<number, number>;
-  pending: Map<number, number>;
-  done: AckedSet;
-  lastId: number;
-  hubSeq: number;
-  sent: Map<number, number[]>;
-  currentId: number;
-}
-
-function newReplayState(): ReplayState {
-  return { labels: new Map(), lastUse: new Map(), pending: new Map(), done: new AckedSet(), lastId: 0, hubSeq: 0, sent: new Map(), currentId: 0 };
-}
-
-function applyRecord(s: ReplayState, rec: WALRecord): void {
-  switch (rec.type) {
-    case 'series':
-      for (const e of rec.series) s.labels.set(e.ref, e.labels);
-      return;
-    case 'samples':
-      if (s.currentId > 0) {
-        s.pending.set(s.currentId, rec.refs.length);
-        for (let i = 0; i < rec.refs.length; i++) s.lastUse.set(rec.refs[i], s.currentId);
-      }
-      s.currentId = 0;
-      return;
-    case 'position':
-      if (rec.name === B) {
-        s.currentId = rec.seq;
-        s.lastId = Math.max(s.lastId, rec.seq);
-      } else if (rec.name === DONE) {
-        s.done.raise(rec.seq);
-        for (const id of AckedSet.decodeAbove(rec.data)) s.done.add(id);
-      } else if (rec.name === HUB) {
-        s.hubSeq = Math.max(s.hubSeq, rec.seq);
-      } else if (rec.name === SENT) {
-        s.sent.set(rec.seq, AckedSet.decodeAbove(rec.data));
-      }
-      return;
-  }
-}
-
