@@ -1,5 +1,6 @@
 /**
- * The `outpost hub` command: the hub's composition root. startHub opens the storage, runs the
+ * The `outpost hub` command: the hub's composition root. startHub opens the durable TSDB in
+ * --storage.tsdb.path (WAL replayed, blocks loaded; a directory another process holds is refused), runs the
  * scrape manager over the config's `scrape_configs` (every discovery kind) and the rules of its
  * `rule_files` (alerts go to `alerting.alertmanagers`), and serves the HTTP API. Without
  * --config.file it runs the embedded default config, which scrapes the hub's own `/metrics`
@@ -10,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../shared/cli/command.ts';
 import { ConfigError, parseConfig, type Config } from '../shared/config/index.ts';
-import { openMemStorage, type MemStorage } from '../shared/storage/mem/index.ts';
+import { openDB, DirectoryLockedError, type DB } from '../shared/tsdb/db/index.ts';
+import type { SyncPolicy } from '../shared/tsdb/wal/index.ts';
+import { formatDuration, formatSize, parseDuration, parseSize } from '../shared/config/index.ts';
 import { parseListenAddress, serve, type ListenAddress } from '../shared/api/serve.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 import { RuleFileError } from '../shared/rules/index.ts';
@@ -43,10 +46,23 @@ export function unsupported(config: Config): string[] {
   return config.remoteWrite.length ? ['remote_write'] : [];
 }
 
+/** StorageFlags: where and how long the hub keeps its data. */
+export interface StorageOptions {
+  /** The data directory (created if missing). */
+  path: string;
+  /** Blocks older than this are deleted (ms; 0 = no limit). The config's storage.tsdb.retention wins when set. */
+  retentionMs: number;
+  /** Oldest blocks are deleted while the data takes more bytes than this (0 = no limit). */
+  retentionBytes: number;
+  /** When a commit is durable: fsync on every commit, at most every 100 ms, or never. */
+  walSync: SyncPolicy;
+}
+
 /** HubOptions: what startHub needs. `configFile` '' runs the default config. */
 export interface HubOptions {
   configFile: string;
   listen: ListenAddress;
+  storage: StorageOptions;
   externalURL?: string;
   /** Every flag with its value, for /api/v1/status/flags. */
   flags?: ReadonlyMap<string, string>;
@@ -56,7 +72,7 @@ export interface HubOptions {
 /** Hub: a running hub. */
 export interface Hub {
   readonly port: number;
-  readonly storage: MemStorage;
+  readonly storage: DB;
   readonly manager: ScrapeManager;
   /** reload re-reads the config file; it rejects (ConfigError, RuleFileError) and changes nothing when invalid. */
   reload(): Promise<void>;
@@ -92,8 +108,18 @@ async function readConfig(file: string, port: number): Promise<{ config: Config;
 export async function startHub(o: HubOptions): Promise<Hub> {
   const log = o.log ?? ((msg: string) => console.error(`outpost hub: ${msg}`));
   let { config, yaml } = await readConfig(o.configFile, o.listen.port);
-  const storage = openMemStorage();
-  const registry = hubRegistry(storage, version);
+  const retention = config.storage.tsdb.retention;
+  const retentionMs = retention.time || o.storage.retentionMs;
+  const retentionBytes = retention.size || o.storage.retentionBytes;
+  const storage = await openDB(o.storage.path, {
+    sync: o.storage.walSync,
+    retentionMs,
+    retentionBytes,
+    outOfOrderWindowMs: config.storage.tsdb.outOfOrderTimeWindow,
+    log,
+  });
+  const head = storage.head.mem;
+  const registry = hubRegistry(head, version);
   const engine = new Engine();
   const manager = new ScrapeManager(storage, { log });
   let rules;
@@ -104,7 +130,13 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     throw err;
   }
   let loadedAt = new Date(), lastReloadOk = true;
-  const status = hubStatus({ storage, flags: o.flags ?? new Map(), config: () => ({ yaml, loadedAt, lastReloadOk }) });
+  const status = hubStatus({
+    storage: head,
+    flags: o.flags ?? new Map(),
+    config: () => ({ yaml, loadedAt, lastReloadOk }),
+    retention: [retentionMs ? formatDuration(retentionMs) : '', retentionBytes ? formatSize(retentionBytes) : ''].filter(Boolean).join(' or ') || 'unlimited',
+    corruptions: () => storage.replay.corruptions.length,
+  });
   const app = hubApp({ storage, registry, version, status, engine, rules });
   let server;
   try {
@@ -150,14 +182,38 @@ export async function startHub(o: HubOptions): Promise<Hub> {
   };
 }
 
+/** storageFlags reads the --storage.tsdb.* flags; throws an Error naming a bad one. */
+export function storageFlags(flags: ReadonlyMap<string, string>): StorageOptions {
+  const read = <T>(name: string, parse: (v: string) => T): T => {
+    const v = flags.get(name) ?? '';
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new Error(`invalid --${name}=${v}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const sync = flags.get('storage.tsdb.wal-fsync') ?? 'batch';
+  if (sync !== 'always' && sync !== 'batch' && sync !== 'never') throw new Error(`invalid --storage.tsdb.wal-fsync=${sync}: want always, batch or never`);
+  return {
+    path: flags.get('storage.tsdb.path') || 'data/',
+    retentionMs: read('storage.tsdb.retention.time', (v) => (v === '0' || v === '' ? 0 : parseDuration(v))),
+    retentionBytes: read('storage.tsdb.retention.size', (v) => (v === '0' || v === '' ? 0 : parseSize(v))),
+    walSync: sync,
+  };
+}
+
 export const hubCommand: Command = {
   name: 'hub',
-  summary: 'Run a hub: scrape its targets, evaluate rules, store samples in memory, serve the Prometheus HTTP API.',
+  summary: 'Run a hub: scrape its targets, evaluate rules, store samples durably, serve the Prometheus HTTP API.',
   usage: 'hub [flags]',
   flags: [
     { name: 'config.file', help: 'Prometheus-format configuration file (without it: scrape the hub itself every 15s)', default: '' },
     { name: 'web.listen-address', help: 'Address to listen on for the HTTP API', default: '0.0.0.0:9090' },
     { name: 'web.external-url', help: 'The URL under which the hub is reached, for links in alerts (default: http://localhost:PORT/)', default: '' },
+    { name: 'storage.tsdb.path', help: 'Base path for the data: WAL and blocks', default: 'data/' },
+    { name: 'storage.tsdb.retention.time', help: 'How long to keep samples (0: no limit); storage.tsdb.retention.time in the config file wins', default: '15d' },
+    { name: 'storage.tsdb.retention.size', help: 'The most bytes of blocks and WAL to keep, oldest deleted first (0: no limit), e.g. 512MB', default: '0' },
+    { name: 'storage.tsdb.wal-fsync', help: 'When a write is durable: always (fsync each commit), batch (at most every 100 ms), never (the OS decides)', default: 'batch' },
   ],
   async run(args) {
     let listen: ListenAddress;
@@ -167,12 +223,23 @@ export const hubCommand: Command = {
       console.error(`outpost hub: ${(err as Error).message}`);
       return 2;
     }
+    let storage: StorageOptions;
+    try {
+      storage = storageFlags(args.flags);
+    } catch (err) {
+      console.error(`outpost hub: ${(err as Error).message}`);
+      return 2;
+    }
     let hub: Hub;
     try {
-      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, externalURL: args.flags.get('web.external-url'), flags: args.flags });
+      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, externalURL: args.flags.get('web.external-url'), flags: args.flags });
     } catch (err) {
       if (err instanceof ConfigError || err instanceof RuleFileError || err instanceof UnsupportedConfigError) {
         console.error(`outpost hub: invalid configuration: ${err.message}`);
+        return 1;
+      }
+      if (err instanceof DirectoryLockedError) {
+        console.error(`outpost hub: ${err.message}`);
         return 1;
       }
       console.error(`outpost hub: ${(err as Error).message}`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../shared/config/index.ts';
 import { ConfigError } from '../../shared/config/index.ts';
-import { defaultConfig, startHub, unsupported, UnsupportedConfigError, type Hub } from '../../hub/command.ts';
+import { defaultConfig, startHub, storageFlags, unsupported, UnsupportedConfigError, type Hub } from '../../hub/command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-hub-'));
 const servers: Server[] = [];
@@ -54,7 +54,8 @@ describe('startHub', () => {
     const cfg = join(dir, 'hub.yml');
     const job = (name: string, extra = '') => `  - job_name: ${name}\n    scrape_interval: 1s\n    scrape_timeout: 1s\n${extra}`;
     writeFileSync(cfg, `scrape_configs:\n${job('files', '    file_sd_configs: [{files: [targets.json]}]\n')}`);
-    hub = await startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, log: () => {} });
+    const storage = { path: join(dir, 'data'), retentionMs: 0, retentionBytes: 0, walSync: 'batch' as const };
+    hub = await startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, storage, log: () => {} });
     const series = async (m: string) => {
       const r = await fetch(`http://127.0.0.1:${hub!.port}/api/v1/series?match[]=${encodeURIComponent(m)}`);
       return ((await r.json()) as { data: Array<Record<string, string>> }).data;
@@ -74,5 +75,21 @@ describe('startHub', () => {
     await hub.reload();
     expect(hub.manager.jobNames().sort()).toEqual(['files', 'static']);
     await until(async () => (await series('other_value')).length === 1);
+
+    // The data directory is locked while the hub runs, and its data survives a restart.
+    await expect(startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, storage, log: () => {} })).rejects.toThrow(/lock/i);
+    await hub.close();
+    hub = await startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, storage, log: () => {} });
+    expect((await series('demo_value')).length).toBe(1);
+  });
+
+  it('reads the storage flags as Prometheus spells them', () => {
+    const flags = (o: Record<string, string>) => new Map(Object.entries(o));
+    expect(storageFlags(flags({ 'storage.tsdb.path': '/d', 'storage.tsdb.retention.time': '30d', 'storage.tsdb.retention.size': '512MB', 'storage.tsdb.wal-fsync': 'always' }))).toEqual({
+      path: '/d', retentionMs: 30 * 86_400_000, retentionBytes: 512 * 1024 * 1024, walSync: 'always',
+    });
+    expect(storageFlags(flags({ 'storage.tsdb.retention.time': '0' })).retentionMs).toBe(0);
+    expect(() => storageFlags(flags({ 'storage.tsdb.retention.time': '30 days' }))).toThrow(/--storage.tsdb.retention.time=30 days/);
+    expect(() => storageFlags(flags({ 'storage.tsdb.wal-fsync': 'sometimes' }))).toThrow(/wal-fsync/);
   });
 });
