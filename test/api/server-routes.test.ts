@@ -88,3 +88,20 @@ describe('/api/v1/metadata and /api/v1/scrape_pools', () => {
     expect(await json('/api/v1/scrape_pools')).toEqual({ scrapePools: ['app', 'node'] });
   });
 });
+
+describe('query timeout', () => {
+  it('answers 503 with errorType timeout, as Prometheus', async () => {
+    const big = openMemStorage();
+    const a = big.appender();
+    for (let i = 0; i < 2000; i++) for (let s = 0; s < 50; s++) a.append(0, Labels.from({ __name__: 'x', s: String(s) }), 1e12 + i * 1000, i);
+    a.commit();
+    const slow = hubApp({ storage: big, registry: hubRegistry(big, 't'), version: 't', status: hubStatus({ storage: big, flags: new Map(), config: () => ({ yaml: '', loadedAt: new Date(), lastReloadOk: true }) }) });
+    const q = encodeURIComponent('sum(rate(x[5m]))');
+    const res = await slow.request(`/api/v1/query_range?query=${q}&start=1000000000&end=1000001999&step=1&timeout=1ms`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'error', errorType: 'timeout' });
+    const ok = await slow.request(`/api/v1/query_range?query=${q}&start=1000000000&end=1000001999&step=1`);
+    expect(ok.status).toBe(200);
+    await big.close();
+  });
+});
