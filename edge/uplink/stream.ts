@@ -210,7 +210,13 @@ export class Stream {
       const live = this.#live.shift();
       if (live) {
         this.#liveIds.delete(live.id);
-        if (this.#backlog.isPending(live.id)) this.#send([live.id], live.t, live.labels, live.values);
+        if (!this.#backlog.isPending(live.id)) continue;
+        if (live.values.length > this.#maxSamples(typeof live.t === 'number' ? 10 : 18)) {
+          this.#o.log(`uplink: batch ${live.id} has ${live.values.length} samples, more than the hub takes in one batch; dropped`);
+          this.#backlog.markDone(live.id);
+          continue;
+        }
+        this.#send([live.id], live.t, live.labels, live.values);
         continue;
       }
       // Backfill: pending batches neither sent on this connection nor waiting in the live queue.
@@ -218,7 +224,7 @@ export class Stream {
       backfill ??= this.#backlog.read(want);
       const pack: StoredBatch[] = [];
       let samples = 0;
-      const max = Math.min(this.#o.backfillSamples, this.#limits!.maxBatchSamples, Math.floor((this.#limits!.maxFrameBytes - 1024) / 24));
+      const max = Math.min(this.#o.backfillSamples, this.#maxSamples(18));
       for (;;) {
         const b: StoredBatch | undefined = carry ?? ((await backfill.next()).value as StoredBatch | undefined);
         carry = null;
@@ -248,6 +254,11 @@ export class Stream {
       // The reader reached the end: batches still unsent were logged behind it (or are being written).
       if (backfill === null) await Promise.race([this.#wait(), this.#hasUnsent() ? sleep(20) : new Promise(() => undefined)]);
     }
+  }
+
+  /** #maxSamples: the most samples one BATCH may carry under the hub's limits, at `perSample` worst-case bytes plus a 4-byte ref. */
+  #maxSamples(perSample: number): number {
+    return Math.min(this.#limits!.maxBatchSamples, Math.floor((this.#limits!.maxFrameBytes - 1024) / (perSample + 4)));
   }
 
   #hasUnsent(): boolean {
