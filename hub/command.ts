@@ -15,6 +15,7 @@ import { openDB, DirectoryLockedError, type DB } from '../shared/tsdb/db/index.t
 import type { SyncPolicy } from '../shared/tsdb/wal/index.ts';
 import { formatDuration, formatSize, parseDuration, parseSize } from '../shared/config/index.ts';
 import { parseListenAddress, serve, type ListenAddress } from '../shared/api/serve.ts';
+import { loadWebConfig, webConfigAuth, WebConfigError, type WebConfig } from '../shared/api/web-config.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 import { RuleFileError } from '../shared/rules/index.ts';
 import { ScrapeManager } from '../edge/scrape/manager.ts';
@@ -64,6 +65,8 @@ export interface HubOptions {
   listen: ListenAddress;
   storage: StorageOptions;
   externalURL?: string;
+  /** TLS, basic auth and bearer tokens for the HTTP API (--web.config.file); none when absent. */
+  web?: WebConfig;
   /** Every flag with its value, for /api/v1/status/flags. */
   flags?: ReadonlyMap<string, string>;
   log?: (msg: string) => void;
@@ -122,9 +125,10 @@ export async function startHub(o: HubOptions): Promise<Hub> {
   const registry = hubRegistry(head, version);
   const engine = new Engine();
   const manager = new ScrapeManager(storage, { log });
+  const externalURL = o.externalURL || `http://localhost:${o.listen.port}/`;
   let rules;
   try {
-    rules = await startRules({ config, storage, engine, registry, externalURL: o.externalURL || `http://localhost:${o.listen.port}/` });
+    rules = await startRules({ config, storage, engine, registry, externalURL });
   } catch (err) {
     await storage.close();
     throw err;
@@ -137,17 +141,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     retention: [retentionMs ? formatDuration(retentionMs) : '', retentionBytes ? formatSize(retentionBytes) : ''].filter(Boolean).join(' or ') || 'unlimited',
     corruptions: () => storage.replay.corruptions.length,
   });
-  const app = hubApp({ storage, registry, version, status, engine, rules });
-  let server;
-  try {
-    server = await serve(app, o.listen);
-  } catch (err) {
-    await rules.stop();
-    await storage.close();
-    throw err;
-  }
   const report = (problems: string[]) => problems.forEach((p) => log(`scrape config: ${p}`));
-  report(await manager.applyConfig(config));
 
   let reloading: Promise<void> = Promise.resolve();
   const reload = () => {
@@ -168,6 +162,28 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     reloading = next.catch(() => {});
     return next;
   };
+  const app = hubApp({
+    storage, registry, version, status, engine, rules,
+    targets: manager,
+    externalLabels: () => config.global.externalLabels,
+    reload,
+    walReplay: () => {
+      const { first, last } = storage.stats().walSegments;
+      return { min: first, max: last, current: last };
+    },
+    auth: o.web ? webConfigAuth(o.web) : undefined,
+    listenAddress: `${o.listen.host}:${o.listen.port}`,
+    externalUrl: externalURL,
+  });
+  let server;
+  try {
+    server = await serve(app, o.listen, { tls: o.web?.tls });
+  } catch (err) {
+    await rules.stop();
+    await storage.close();
+    throw err;
+  }
+  report(await manager.applyConfig(config));
   return {
     port: server.port,
     storage,
@@ -210,6 +226,7 @@ export const hubCommand: Command = {
     { name: 'config.file', help: 'Prometheus-format configuration file (without it: scrape the hub itself every 15s)', default: '' },
     { name: 'web.listen-address', help: 'Address to listen on for the HTTP API', default: '0.0.0.0:9090' },
     { name: 'web.external-url', help: 'The URL under which the hub is reached, for links in alerts (default: http://localhost:PORT/)', default: '' },
+    { name: 'web.config.file', help: 'TLS, basic auth and bearer tokens for the HTTP API (Prometheus web config format)', default: '' },
     { name: 'storage.tsdb.path', help: 'Base path for the data: WAL and blocks', default: 'data/' },
     { name: 'storage.tsdb.retention.time', help: 'How long to keep samples (0: no limit); storage.tsdb.retention.time in the config file wins', default: '15d' },
     { name: 'storage.tsdb.retention.size', help: 'The most bytes of blocks and WAL to keep, oldest deleted first (0: no limit), e.g. 512MB', default: '0' },
@@ -230,9 +247,20 @@ export const hubCommand: Command = {
       console.error(`outpost hub: ${(err as Error).message}`);
       return 2;
     }
+    let web: WebConfig | undefined;
+    try {
+      const file = args.flags.get('web.config.file');
+      web = file ? loadWebConfig(file) : undefined;
+    } catch (err) {
+      if (err instanceof WebConfigError) {
+        console.error(`outpost hub: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
     let hub: Hub;
     try {
-      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, externalURL: args.flags.get('web.external-url'), flags: args.flags });
+      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, web, externalURL: args.flags.get('web.external-url'), flags: args.flags });
     } catch (err) {
       if (err instanceof ConfigError || err instanceof RuleFileError || err instanceof UnsupportedConfigError) {
         console.error(`outpost hub: invalid configuration: ${err.message}`);

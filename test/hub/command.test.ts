@@ -93,3 +93,24 @@ describe('startHub', () => {
     expect(() => storageFlags(flags({ 'storage.tsdb.wal-fsync': 'sometimes' }))).toThrow(/wal-fsync/);
   });
 });
+
+describe('startHub serves what it runs', () => {
+  it('lists its targets and reloads through /-/reload', async () => {
+    const a = await target('x_value 1\n');
+    const cfg = join(dir, 'served.yml');
+    writeFileSync(cfg, `scrape_configs:\n  - job_name: one\n    scrape_interval: 1s\n    scrape_timeout: 1s\n    static_configs: [{targets: ['${a}']}]\n`);
+    const h = await startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, storage: { path: join(dir, 'served-data'), retentionMs: 0, retentionBytes: 0, walSync: 'batch' }, log: () => {} });
+    try {
+      const base = `http://127.0.0.1:${h.port}`;
+      await until(async () => ((await (await fetch(`${base}/api/v1/targets`)).json()) as any).data.activeTargets[0]?.health === 'up');
+      writeFileSync(cfg, 'scrape_configs: [{job_name: two, static_configs: [{targets: ["127.0.0.1:1"]}]}]\n');
+      expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(200);
+      expect(h.manager.jobNames()).toEqual(['two']);
+      writeFileSync(cfg, 'scrape_configs: [{job_name: 3, bad: true}]\n');
+      expect((await fetch(`${base}/-/reload`, { method: 'POST' })).status).toBe(500);
+      expect(h.manager.jobNames()).toEqual(['two']);
+    } finally {
+      await h.close();
+    }
+  });
+});
