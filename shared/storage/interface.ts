@@ -20,6 +20,12 @@ export type SeriesRef = number;
 export interface Storage extends Appendable, Queryable {
   /** close releases the storage; it must not be used afterwards. */
   close(): Promise<void>;
+  /**
+   * flush resolves when everything committed so far survives a restart under the storage's fsync
+   * policy, and rejects like AppendResult.durable when it could not be written. Optional for
+   * storages that predate it; absent means there is nothing to wait for.
+   */
+  flush?(): Promise<void>;
 }
 
 export interface Appendable {
@@ -51,6 +57,14 @@ export interface AppendResult {
   appended: number;
   /** Refused samples; empty when everything was accepted. */
   errors: AppendError[];
+  /**
+   * durable settles when the committed samples survive a restart under the storage's fsync
+   * policy: resolved at once by storages without persistence, rejected (never unobserved) when
+   * they could not be written. Optional for storages that predate it; absent means durable now.
+   * Callers that acknowledge data to someone else (the hub's ingest, the edge's uplink) wait for
+   * it; the scraper may ignore it.
+   */
+  readonly durable?: Promise<void>;
 }
 
 /** Why a sample was refused. */
