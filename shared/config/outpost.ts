@@ -1,13 +1,16 @@
 /**
- * Outpost's built-in sections: `hub` (edge side: where to stream and how to authenticate) and
- * `edges` (hub side: which edges may connect, each with its token). Registered on import.
+ * Outpost's built-in sections: `hub` (edge side: where to stream, as which edge, and how to
+ * authenticate), `edges` (hub side: which edges may connect, each with its token) and `dedup`
+ * (hub side: which external labels make edges HA replicas of one cluster). Registered on import.
  *
- *     hub: {url: wss://hub.example:9090, token_file: hub.token, tls_config: {ca_file: ca.pem}}
+ *     hub: {url: wss://hub.example:9090, edge_name: edge-a, token_file: hub.token, tls_config: {ca_file: ca.pem}}
  *     edges: {tokens: [{name: edge-a, token: "…"}, {name: edge-b, token_file: b.token}]}
+ *     dedup: {cluster_label: cluster, replica_label: __replica__, failover_timeout: 30s}
  */
 import { parseTLSConfig, type TLSConfig } from './http-client.ts';
 import { registerSection } from './sections.ts';
 import type { Fields, YamlValue } from './yaml-value.ts';
+import { isValidLabelName } from '../model/validate.ts';
 
 /** HubConfig: the edge's uplink. Exactly one of token and tokenFile is set. */
 export interface HubConfig {
@@ -17,6 +20,11 @@ export interface HubConfig {
   /** Resolved against the config file's directory; read when connecting. */
   readonly tokenFile: string;
   readonly tlsConfig: TLSConfig;
+  /**
+   * `edge_name`: the name the edge streams as (it must match the hub's `edges.tokens[].name`).
+   * Absent: the edge uses its host name.
+   */
+  readonly edgeName?: string;
 }
 
 /** EdgeToken: one edge allowed to connect. Exactly one of token and tokenFile is set. */
@@ -30,10 +38,25 @@ export interface EdgesConfig {
   readonly tokens: readonly EdgeToken[];
 }
 
+/**
+ * DedupConfig: HA deduplication on the hub. Edges whose external labels carry `clusterLabel` and
+ * `replicaLabel` are replicas of the cluster named by the first; one replica's samples are stored
+ * per cluster, without `replicaLabel`. `failoverTimeoutMs` 0: twice the longest scrape interval seen.
+ */
+export interface DedupConfig {
+  /** `cluster_label`, default `cluster`. */
+  readonly clusterLabel: string;
+  /** `replica_label`, default `__replica__`. */
+  readonly replicaLabel: string;
+  /** `failover_timeout`, default 0 (automatic). */
+  readonly failoverTimeoutMs: number;
+}
+
 declare module './sections.ts' {
   interface SectionTypes {
     hub: HubConfig;
     edges: EdgesConfig;
+    dedup: DedupConfig;
   }
 }
 
@@ -53,7 +76,9 @@ export function parseHub(v: YamlValue): HubConfig {
   const urlV = f.get('url');
   if (!urlV) v.fail('url is required');
   const url = urlV.url(['ws:', 'wss:']);
-  const hub: HubConfig = { url, ...readToken(f), tlsConfig: parseTLSConfig(f.get('tls_config')) };
+  const edgeName = f.opt('edge_name', (x) => x.str(), '');
+  if (f.get('edge_name') && edgeName === '') f.at('edge_name').fail('edge name is empty');
+  const hub: HubConfig = { url, ...readToken(f), tlsConfig: parseTLSConfig(f.get('tls_config')), ...(edgeName ? { edgeName } : {}) };
   f.done();
   checkToken(hub, f, v);
   return hub;
@@ -84,5 +109,19 @@ export function parseEdges(v: YamlValue): EdgesConfig {
   return { tokens: list };
 }
 
+/** parseDedup reads the `dedup` section: two different valid label names and a duration. */
+export function parseDedup(v: YamlValue): DedupConfig {
+  const f = v.fields();
+  const clusterLabel = f.opt('cluster_label', (x) => x.str(), 'cluster');
+  const replicaLabel = f.opt('replica_label', (x) => x.str(), '__replica__');
+  const failoverTimeoutMs = f.opt('failover_timeout', (x) => x.duration(), 0);
+  f.done();
+  if (!isValidLabelName(clusterLabel) || clusterLabel === '__name__') f.at('cluster_label').fail(`${JSON.stringify(clusterLabel)} is not a valid label name`);
+  if (!isValidLabelName(replicaLabel) || replicaLabel === '__name__') f.at('replica_label').fail(`${JSON.stringify(replicaLabel)} is not a valid label name`);
+  if (clusterLabel === replicaLabel) f.at('replica_label').fail('replica_label must differ from cluster_label');
+  return { clusterLabel, replicaLabel, failoverTimeoutMs };
+}
+
 registerSection('hub', (v) => parseHub(v));
+registerSection('dedup', (v) => parseDedup(v));
 registerSection('edges', (v) => parseEdges(v));
