@@ -1,12 +1,17 @@
 /**
- * The edge's local HTTP app: health and readiness, `POST /-/reload`, and the parts of the
- * Prometheus API an edge answers by itself — series metadata over its storage, and its targets
- * and their metadata from the scrape manager. Errors become Prometheus' error JSON.
+ * The edge's local HTTP app: health and readiness, `POST /-/reload`, its own `/metrics`, and the
+ * parts of the Prometheus API an edge answers by itself — series metadata and PromQL queries over
+ * its storage, its targets from the scrape manager, and `/api/v1/uplink` (the stream to the hub).
+ * Errors become Prometheus' error JSON.
  */
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
+import type { Registry } from 'prom-client';
 import type { Queryable } from '../shared/storage/interface.ts';
-import { ApiError, failure } from '../shared/api/respond.ts';
+import { ApiError, failure, success } from '../shared/api/respond.ts';
+import { queryRoutes } from '../shared/api/query-routes.ts';
+import { Engine } from '../shared/promql/engine/index.ts';
+import type { UplinkStatus } from './uplink/index.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
 import { targetsRoutes, type TargetsProvider } from '../shared/api/targets-routes.ts';
 
@@ -18,6 +23,12 @@ export interface EdgeAppOptions {
   reload: () => Promise<void>;
   /** The address the edge listens on (for the targets' globalUrl). */
   listenAddress: string;
+  /** Served on /metrics when given. */
+  registry?: Registry;
+  /** The uplink, for /api/v1/uplink; the endpoint answers 404 when absent. */
+  uplink?: { status(): UplinkStatus; readonly url: string };
+  /** The PromQL engine of /api/v1/query and query_range; a default one when absent. */
+  engine?: Engine;
 }
 
 /** edgeApp wires the routes. */
@@ -36,7 +47,12 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
   };
   app.post('/-/reload', reload);
   app.put('/-/reload', reload);
+  const registry = opts.registry;
+  if (registry) app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+  const uplink = opts.uplink;
+  if (uplink) app.get('/api/v1/uplink', (c) => success(c, { url: uplink.url, ...uplink.status() }));
   seriesRoutes(app, opts.storage);
+  queryRoutes(app, opts.storage, opts.engine ?? new Engine());
   targetsRoutes(app, opts.targets, { listenAddress: opts.listenAddress });
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));
   app.onError((err, c) => {

@@ -5,3 +5,4 @@
 export { Uplink, MAX_OFFER_SAMPLES, type UplinkOptions, type UplinkStatus } from './uplink.ts';
 export { Backlog, type BacklogOptions, type StoredBatch } from './backlog.ts';
 export { Backoff, dialWebSocket, type Dialer, type TLSOptions, type UplinkSocket } from './socket.ts';
+export { streamingStorage, MAX_GROUPS, type UplinkSink } from './streaming-storage.ts';

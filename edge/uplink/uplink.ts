@@ -123,6 +123,11 @@ export class Uplink {
     return { ...rest, url: hub.url, token, tls: { ca, serverName: t.serverName, insecureSkipVerify: t.insecureSkipVerify } };
   }
 
+  /** url: the hub's ingest URL ('' with a custom dialer). */
+  get url(): string {
+    return this.#o.url ?? '';
+  }
+
   /** start begins connecting, in the background, until close(). */
   start(): void {
     if (this.#running || this.#closed) return;

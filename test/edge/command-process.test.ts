@@ -39,7 +39,7 @@ describe('outpost edge process', () => {
     writeFileSync(file, yaml([targets[0].address]));
     const port = await freePort();
     let stderr = '';
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, `--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, `--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${join(dir, 'data')}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     cleanup.push(async () => {

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEdge, type Edge } from '../../edge/command.ts';
 import { ConfigError } from '../../shared/config/index.ts';
@@ -28,8 +28,11 @@ function configFile(text: string): string {
 
 const yaml = (targets: string[]) => `scrape_configs:\n  - job_name: app\n    scrape_interval: 200ms\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n`;
 
+let dataDirs = 0;
+const storage = (file: string) => ({ path: join(dirname(file), `data-${dataDirs++}`), retentionMs: 0, walSync: 'never' as const });
+
 async function edge(file: string): Promise<Edge> {
-  const e = await startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, log: () => {}, scrape: { discoveryUpdateIntervalMs: 50 } });
+  const e = await startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, storage: storage(file), log: () => {}, scrape: { discoveryUpdateIntervalMs: 50 } });
   cleanup.push(() => e.close());
   return e;
 }
@@ -73,6 +76,6 @@ describe('outpost edge', () => {
 
   it('refuses to start on an invalid config', async () => {
     const file = configFile('scrape_configs:\n  - job_name: ""\n');
-    await expect(startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, log: () => {} })).rejects.toThrow(/edge\.yml:2/);
+    await expect(startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, storage: storage(file), log: () => {} })).rejects.toThrow(/edge\.yml:2/);
   });
 });
