@@ -1,7 +1,7 @@
 /**
  * The hub's HTTP app: health and readiness, its own `/metrics`, `/federate`, `/-/reload`, and
  * every endpoint of the Prometheus HTTP API that Outpost serves, over its storage and the
- * providers the composition root passes (targets, rules, status). Requests pass the web config's
+ * providers the composition root passes (targets, rules, status, the edges of `/api/v1/edges`). Requests pass the web config's
  * authentication first when one is given. Errors become Prometheus' error JSON; nothing a client
  * sends can take the process down.
  */
@@ -21,6 +21,7 @@ import { metadataRoutes, NO_TARGETS } from '../shared/api/metadata-routes.ts';
 import { federateRoute } from '../shared/api/federate.ts';
 import { Notifications, serverRoutes, type WalReplayStatus } from '../shared/api/server-routes.ts';
 import { features } from '../shared/api/features.ts';
+import { edgesRoutes, type EdgesProvider } from '../shared/api/edges-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 
 export interface HubAppOptions {
@@ -50,6 +51,8 @@ export interface HubAppOptions {
   externalUrl?: string;
   /** Service discovery mechanisms the hub's scraper runs, for /api/v1/features. */
   serviceDiscovery?: readonly string[];
+  /** The edges streaming to the hub, for /api/v1/edges; an empty list when absent. */
+  edges?: EdgesProvider;
 }
 
 const NO_RULES: RulesProvider = { groups: () => [], alerts: () => [], alertmanagers: () => [] };
@@ -74,6 +77,7 @@ export function hubApp(o: HubAppOptions): Hono {
   queryAuxRoutes(app);
   targetsRoutes(app, targets, { listenAddress: o.listenAddress, externalUrl: o.externalUrl });
   metadataRoutes(app, targets);
+  edgesRoutes(app, o.edges ?? { edges: () => [] });
   federateRoute(app, { storage, externalLabels: o.externalLabels ?? (() => Labels.EMPTY), lookbackDeltaMs: engine.lookbackDeltaMs });
   const facts = { admin: false, lifecycle: o.reload !== undefined, serviceDiscovery: o.serviceDiscovery ?? ['static'] };
   serverRoutes(app, { reload: o.reload, walReplay: o.walReplay, notifications, features: () => features(facts) });

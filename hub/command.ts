@@ -4,9 +4,16 @@
  * scrape manager over the config's `scrape_configs` (every discovery kind) and the rules of its
  * `rule_files` (alerts go to `alerting.alertmanagers`), and serves the HTTP API. Without
  * --config.file it runs the embedded default config, which scrapes the hub's own `/metrics`
- * every 15 s, so a fresh install has data to query at once. SIGHUP reloads the configuration; an
- * invalid one is refused with its file:line message and the running one stays.
+ * every 15 s, so a fresh install has data to query at once. With an `edges` section it also
+ * serves edge streams on the same port (`/api/v1/edge/stream`, wss when --web.config.file has TLS),
+ * acknowledging batches through WAL position records, with HA deduplication when a `dedup` section
+ * is present, and lists edges on `/api/v1/edges`. Edges replay their backlog after an outage as
+ * out-of-order samples, so the TSDB then gets an out-of-order window (the config's
+ * `storage.tsdb.out_of_order_time_window`, else DEFAULT_INGEST_OOO_WINDOW_MS). SIGHUP reloads the
+ * configuration (the `edges` and `dedup` sections apply at start only); an invalid one is refused
+ * with its file:line message and the running one stays.
  */
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../shared/cli/command.ts';
@@ -23,6 +30,15 @@ import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
 import { startRules } from './rules.ts';
+import { attachIngest, IngestServer, PositionAckStore, TokenAuthenticator, type WsIngest } from './ingest/index.ts';
+import { Dedup } from './dedup/index.ts';
+
+/**
+ * DEFAULT_INGEST_OOO_WINDOW_MS: the out-of-order window of a hub that receives edge streams when
+ * the config sets none: 6 h, long enough for an edge to replay a typical outage (a network or hub
+ * outage of up to 6 h; samples of longer ones are refused as out of bounds and counted).
+ */
+export const DEFAULT_INGEST_OOO_WINDOW_MS = 6 * 3600_000;
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -77,6 +93,8 @@ export interface Hub {
   readonly port: number;
   readonly storage: DB;
   readonly manager: ScrapeManager;
+  /** The edge streams' server; null without an `edges` section. */
+  readonly ingest: IngestServer | null;
   /** reload re-reads the config file; it rejects (ConfigError, RuleFileError) and changes nothing when invalid. */
   reload(): Promise<void>;
   /** close stops scraping (staleness markers written), rules, the server and the storage. */
@@ -114,15 +132,24 @@ export async function startHub(o: HubOptions): Promise<Hub> {
   const retention = config.storage.tsdb.retention;
   const retentionMs = retention.time || o.storage.retentionMs;
   const retentionBytes = retention.size || o.storage.retentionBytes;
-  const storage = await openDB(o.storage.path, {
-    sync: o.storage.walSync,
-    retentionMs,
-    retentionBytes,
-    outOfOrderWindowMs: config.storage.tsdb.outOfOrderTimeWindow,
-    log,
-  });
+  const edges = config.sections.edges;
+  const outOfOrderWindowMs = config.storage.tsdb.outOfOrderTimeWindow || (edges ? DEFAULT_INGEST_OOO_WINDOW_MS : 0);
+  const storage = await openDB(o.storage.path, { sync: o.storage.walSync, retentionMs, retentionBytes, outOfOrderWindowMs, log });
   const head = storage.head.mem;
   const registry = hubRegistry(head, version);
+  let ingest: IngestServer | null = null;
+  if (edges) {
+    try {
+      const d = config.sections.dedup;
+      const dedup = d
+        ? new Dedup({ clusterLabel: d.clusterLabel, replicaLabel: d.replicaLabel, failoverTimeoutMs: d.failoverTimeoutMs, registry, storage, lookbackMs: outOfOrderWindowMs, log })
+        : undefined;
+      ingest = new IngestServer({ hubName: hostname(), storage, auth: await TokenAuthenticator.fromConfig(edges), acks: new PositionAckStore(storage), registry, dedup, log });
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+  }
   const engine = new Engine();
   const manager = new ScrapeManager(storage, { log });
   const externalURL = o.externalURL || `http://localhost:${o.listen.port}/`;
@@ -174,6 +201,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     auth: o.web ? webConfigAuth(o.web) : undefined,
     listenAddress: `${o.listen.host}:${o.listen.port}`,
     externalUrl: externalURL,
+    edges: { edges: () => ingest?.edges() ?? [] },
   });
   let server;
   try {
@@ -183,17 +211,25 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     await storage.close();
     throw err;
   }
+  const ws: WsIngest | null = ingest ? attachIngest(server.node, ingest) : null;
   report(await manager.applyConfig(config));
+  let closing: Promise<void> | undefined;
   return {
     port: server.port,
     storage,
     manager,
+    ingest,
     reload,
-    async close() {
-      await manager.stop();
-      await rules.stop();
-      await server.close();
-      await storage.close();
+    close() {
+      closing ??= (async () => {
+        await manager.stop();
+        await rules.stop();
+        // Acks in flight go out, then every edge is told the hub is going away.
+        await ws?.close();
+        await server.close();
+        await storage.close();
+      })();
+      return closing;
     },
   };
 }
@@ -273,7 +309,8 @@ export const hubCommand: Command = {
       console.error(`outpost hub: ${(err as Error).message}`);
       return 1;
     }
-    console.error(`outpost hub ${version}: listening on ${listen.host}:${hub.port}, scraping ${hub.manager.jobNames().length} job(s)`);
+    const streams = hub.ingest ? `, accepting edge streams on ${web?.tls ? 'wss' : 'ws'}://${listen.host}:${hub.port}/api/v1/edge/stream` : '';
+    console.error(`outpost hub ${version}: listening on ${listen.host}:${hub.port}, scraping ${hub.manager.jobNames().length} job(s)${streams}`);
     const onHup = () => {
       hub.reload().catch((err: Error) => console.error(`outpost hub: reload refused, keeping the running configuration: ${err.message}`));
     };

@@ -8,6 +8,7 @@
 import type { Registry } from 'prom-client';
 import { CloseCode } from '../../shared/protocol/index.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
+import type { Dedup } from '../dedup/index.ts';
 import { MemAckStore, type AckStore } from './acks.ts';
 import type { Authenticator } from './auth.ts';
 import { resolveLimits, type IngestLimits } from './limits.ts';
@@ -26,6 +27,8 @@ export interface IngestServerOptions {
   /** Metrics are registered here. */
   registry: Registry;
   limits?: Partial<IngestLimits>;
+  /** HA deduplication of replica edges (hub/dedup); none when absent. */
+  dedup?: Dedup;
   /** Accept plain ws:// from non-loopback peers: only behind a proxy that terminates TLS. */
   allowInsecure?: boolean;
   /** Default console.warn. */
@@ -44,6 +47,7 @@ export class IngestServer implements SessionHost {
   readonly acks: AckStore;
   readonly limits: IngestLimits;
   readonly metrics: IngestMetrics;
+  readonly dedup: Dedup | null;
   readonly allowInsecure: boolean;
   readonly log: (message: string) => void;
   readonly now: () => number;
@@ -60,6 +64,7 @@ export class IngestServer implements SessionHost {
     this.acks = o.acks ?? new MemAckStore();
     this.limits = resolveLimits(o.limits);
     this.metrics = new IngestMetrics(o.registry);
+    this.dedup = o.dedup ?? null;
     this.allowInsecure = o.allowInsecure ?? false;
     this.log = o.log ?? ((m) => console.warn(m));
     this.now = o.now ?? Date.now;

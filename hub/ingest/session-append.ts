@@ -2,13 +2,16 @@
  * The storage side of an ingest session: it turns the label sets an edge defines into the hub's
  * series (the edge's external labels added, a collision with them refused), and appends each
  * decoded batch to storage in one commit, remembering the storage refs so that later batches skip
- * the label lookup. What comes back is the commit's verdict and its durability promise.
+ * the label lookup. What comes back is the commit's verdict and its durability promise. For an HA
+ * replica (a ReplicaMember of hub/dedup) the replica label is left out of the stored series, and
+ * the cluster decides per batch what is stored.
  */
 import { Labels } from '../../shared/model/labels.ts';
 import type { HubDecoder } from '../../shared/protocol/index.ts';
 import type { DecodedBatch } from '../../shared/protocol/index.ts';
 import { CloseCode, ProtocolError } from '../../shared/protocol/index.ts';
 import type { AppendResult, Appendable } from '../../shared/storage/interface.ts';
+import type { ReplicaMember } from '../dedup/index.ts';
 
 /** Committed: what storage said about one batch; `durable` settles when it survives a restart. */
 export interface Committed {
@@ -23,12 +26,20 @@ export interface Committed {
 export class EdgeSeries {
   readonly #external: Labels;
   readonly #externalNames: Set<string>;
+  readonly #member: ReplicaMember | null;
   #labels: Labels[] = [];
   #refs: number[] = [];
+  /** With a member: connection ref → cluster slot. */
+  #slots = new Int32Array(0);
 
-  constructor(externalLabels: readonly string[]) {
-    this.#external = Labels.fromSortedFlat(externalLabels);
-    this.#externalNames = new Set(this.#external.names());
+  /**
+   * externalLabels: the edge's, flat and sorted. With `member`, series are stored with the
+   * member's external labels (the replica label left out) and appended through its cluster.
+   */
+  constructor(externalLabels: readonly string[], member: ReplicaMember | null = null) {
+    this.#member = member;
+    this.#externalNames = new Set(externalLabels.filter((_, i) => i % 2 === 0));
+    this.#external = Labels.fromSortedFlat(member ? member.external : externalLabels);
   }
 
   get size(): number {
@@ -54,6 +65,13 @@ export class EdgeSeries {
       }
       fresh.push(this.#external.size ? merge(ls, this.#external) : ls);
     }
+    const m = this.#member;
+    if (m) {
+      const slots = new Int32Array(firstRef + count);
+      slots.set(this.#slots);
+      for (let i = 0; i < count; i++) slots[firstRef + i] = m.slot(fresh[i]);
+      this.#slots = slots;
+    }
     for (const ls of fresh) {
       this.#labels.push(ls);
       this.#refs.push(0);
@@ -66,6 +84,7 @@ export class EdgeSeries {
    * with nothing committed.
    */
   append(storage: Appendable, batch: DecodedBatch): Committed {
+    if (this.#member) return this.#member.append(storage, this.#slots, batch.refs, batch.timestamps, batch.values);
     const app = storage.appender();
     const { refs, timestamps, values } = batch;
     const labels = this.#labels, storeRefs = this.#refs;
@@ -79,7 +98,7 @@ export class EdgeSeries {
       throw err;
     }
     const result = app.commit();
-    const durable = (result as AppendResult & { durable?: Promise<void> }).durable ?? Promise.resolve();
+    const durable = result.durable ?? Promise.resolve();
     return { result, durable };
   }
 }

@@ -10,6 +10,7 @@
 import { HubDecoder, encodeAck, encodeClose, encodePong, encodeRefuse, encodeWelcome, CloseCode, ProtocolError, DEFAULT_LIMITS, type DecodedBatch, type Hello } from '../../shared/protocol/index.ts';
 import { truncateUtf8 } from '../../shared/protocol/errors.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
+import type { Dedup, ReplicaMember } from '../dedup/index.ts';
 import type { AckStore } from './acks.ts';
 import type { Authenticator } from './auth.ts';
 import { RateLimiter, type IngestLimits } from './limits.ts';
@@ -28,6 +29,8 @@ export interface SessionHost {
   readonly acks: AckStore;
   readonly limits: IngestLimits;
   readonly metrics: IngestMetrics;
+  /** HA deduplication; edges are stored as they are when absent. */
+  readonly dedup?: Dedup | null;
   /** Accept plain ws:// from non-loopback peers (only behind a TLS-terminating proxy). */
   readonly allowInsecure: boolean;
   now(): number;
@@ -54,6 +57,8 @@ export interface EdgeStatus {
   ackedSeq: number;
   series: number;
   samples: number;
+  /** For an HA replica: its cluster and replica, and whether its samples are the ones stored. */
+  dedup?: { cluster: string; replica: string; leader: boolean };
 }
 
 /** IngestSession: see the module comment. The transport drives it through SessionHandlers. */
@@ -65,6 +70,7 @@ export class IngestSession implements SessionHandlers {
   #state: SessionState = 'handshake';
   #hello: Hello | null = null;
   #series: EdgeSeries | null = null;
+  #member: ReplicaMember | null = null;
   #limiter: RateLimiter | null = null;
   /** Frames received and not yet processed, and their bytes. */
   #queue: Uint8Array[] = [];
@@ -113,6 +119,7 @@ export class IngestSession implements SessionHandlers {
       ackedSeq: this.#acked,
       series: this.#series?.size ?? 0,
       samples: this.#samples,
+      ...(this.#member ? { dedup: { cluster: this.#member.cluster.name, replica: this.#member.replica, leader: this.#member.leader } } : {}),
     };
   }
 
@@ -231,7 +238,8 @@ export class IngestSession implements SessionHandlers {
     if (!verdict.ok) throw new ProtocolError(CloseCode.UNAUTHORIZED, `refused edge ${JSON.stringify(hello.edge)}: ${verdict.reason}`);
     clearTimeout(this.#timer);
     this.#hello = hello;
-    this.#series = new EdgeSeries(hello.externalLabels);
+    this.#member = host.dedup?.member(hello.externalLabels) ?? null;
+    this.#series = new EdgeSeries(hello.externalLabels, this.#member);
     const l = host.limits;
     this.#limiter = new RateLimiter(l.maxSamplesPerSecond, Math.max(l.burstSamples, 1), host.now());
     this.#acked = host.acks.get(hello.edge);

@@ -5,7 +5,8 @@
  */
 import { serve as nodeServe } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { TlsServerConfig } from './web-config.ts';
@@ -28,6 +29,8 @@ export function parseListenAddress(address: string): ListenAddress {
 export interface Server {
   readonly port: number;
   readonly host: string;
+  /** The node server underneath, for WebSocket upgrades on the same port (the hub's ingest). */
+  readonly node: HttpServer | HttpsServer;
   close(): Promise<void>;
 }
 
@@ -82,6 +85,7 @@ export function serve(app: Hono, address: ListenAddress, opts: ServeOptions = {}
       resolve({
         port: info.port,
         host: address.host,
+        node: server as HttpServer | HttpsServer,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
