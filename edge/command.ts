@@ -76,6 +76,7 @@ async function openUplink(config: Config, o: EdgeOptions, registry: Registry, lo
     dir: join(o.storage.path, 'uplink'),
     registry,
     log,
+    backoff: { initialMs: hub.minBackoffMs, maxMs: hub.maxBackoffMs },
     ...o.uplink,
   });
   options.url = ingestURL(options.url!);

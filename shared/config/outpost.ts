@@ -3,7 +3,8 @@
  * authenticate), `edges` (hub side: which edges may connect, each with its token) and `dedup`
  * (hub side: which external labels make edges HA replicas of one cluster). Registered on import.
  *
- *     hub: {url: wss://hub.example:9090, edge_name: edge-a, token_file: hub.token, tls_config: {ca_file: ca.pem}}
+ *     hub: {url: wss://hub.example:9090, edge_name: edge-a, token_file: hub.token, tls_config: {ca_file: ca.pem},
+ *           min_backoff: 500ms, max_backoff: 30s}
  *     edges: {tokens: [{name: edge-a, token: "…"}, {name: edge-b, token_file: b.token}]}
  *     dedup: {cluster_label: cluster, replica_label: __replica__, failover_timeout: 30s}
  */
@@ -25,6 +26,10 @@ export interface HubConfig {
    * Absent: the edge uses its host name.
    */
   readonly edgeName?: string;
+  /** `min_backoff`: the first reconnect delay in ms (absent: 500 ms); doubles up to maxBackoffMs. */
+  readonly minBackoffMs?: number;
+  /** `max_backoff`: the longest reconnect delay in ms (absent: 30 s). */
+  readonly maxBackoffMs?: number;
 }
 
 /** EdgeToken: one edge allowed to connect. Exactly one of token and tokenFile is set. */
@@ -78,8 +83,18 @@ export function parseHub(v: YamlValue): HubConfig {
   const url = urlV.url(['ws:', 'wss:']);
   const edgeName = f.opt('edge_name', (x) => x.str(), '');
   if (f.get('edge_name') && edgeName === '') f.at('edge_name').fail('edge name is empty');
-  const hub: HubConfig = { url, ...readToken(f), tlsConfig: parseTLSConfig(f.get('tls_config')), ...(edgeName ? { edgeName } : {}) };
+  const minBackoffMs = f.opt('min_backoff', (x) => x.duration(), 0);
+  const maxBackoffMs = f.opt('max_backoff', (x) => x.duration(), 0);
+  const hub: HubConfig = {
+    url,
+    ...readToken(f),
+    tlsConfig: parseTLSConfig(f.get('tls_config')),
+    ...(edgeName ? { edgeName } : {}),
+    ...(minBackoffMs ? { minBackoffMs } : {}),
+    ...(maxBackoffMs ? { maxBackoffMs } : {}),
+  };
   f.done();
+  if (minBackoffMs && maxBackoffMs && minBackoffMs > maxBackoffMs) f.at('max_backoff').fail('max_backoff must not be below min_backoff');
   checkToken(hub, f, v);
   return hub;
 }
