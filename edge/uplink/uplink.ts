@@ -76,6 +76,7 @@ export class Uplink {
   #sleep: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   #reconnects = 0;
   #refusedSeries = 0;
+  #lastFailure = '';
 
   private constructor(o: UplinkOptions, backlog: Backlog, dial: Dialer) {
     this.#o = o;
@@ -251,6 +252,7 @@ export class Uplink {
         this.#stream = stream;
         const end = await Promise.race([stream.ended, stream.welcome.then(() => null)]);
         if (end === null) {
+          this.#lastFailure = '';
           this.#state = 'streaming';
           this.#backoff.reset();
         }
@@ -263,7 +265,10 @@ export class Uplink {
           this.#log(`uplink: connection to the hub ended: ${e.code} ${e.reason}`);
         }
       } catch (err) {
-        this.#log(`uplink: ${(err as Error).message}`);
+        // The same failure on every retry of an outage is logged once.
+        const msg = `uplink: ${(err as Error).message}`;
+        if (msg !== this.#lastFailure) this.#log(msg);
+        this.#lastFailure = msg;
       }
       if (this.#closed) break;
       this.#reconnects++;
