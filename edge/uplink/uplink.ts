@@ -260,7 +260,9 @@ export class Uplink {
         this.#stream = null;
         if (e.refuse) {
           retryAfter = e.refuse.retryAfterMs;
-          if (e.refuse.code !== CloseCode.TRY_LATER) this.#log(`uplink: hub refused edge ${this.#o.edge}: ${e.refuse.code} ${e.refuse.reason}`);
+          const msg = `uplink: hub refused edge ${this.#o.edge}: ${e.refuse.code} ${e.refuse.reason}`;
+          if (e.refuse.code !== CloseCode.TRY_LATER && msg !== this.#lastFailure) this.#log(msg);
+          this.#lastFailure = msg;
         } else if (!this.#closed && e.code !== CloseCode.NORMAL) {
           this.#log(`uplink: connection to the hub ended: ${e.code} ${e.reason}`);
         }

@@ -6,7 +6,7 @@
  *     hub: {url: wss://hub.example:9090, edge_name: edge-a, token_file: hub.token, tls_config: {ca_file: ca.pem},
  *           min_backoff: 500ms, max_backoff: 30s}
  *     edges: {tokens: [{name: edge-a, token: "…"}, {name: edge-b, token_file: b.token}]}
- *     dedup: {cluster_label: cluster, replica_label: __replica__, failover_timeout: 30s}
+ *     dedup: {cluster_label: cluster, replica_label: replica, failover_timeout: 30s}
  */
 import { parseTLSConfig, type TLSConfig } from './http-client.ts';
 import { registerSection } from './sections.ts';
@@ -51,7 +51,10 @@ export interface EdgesConfig {
 export interface DedupConfig {
   /** `cluster_label`, default `cluster`. */
   readonly clusterLabel: string;
-  /** `replica_label`, default `__replica__`. */
+  /**
+   * `replica_label`, default `replica`. Not a reserved `__` name: edges send it as an external
+   * label, and HELLO refuses reserved names there.
+   */
   readonly replicaLabel: string;
   /** `failover_timeout`, default 0 (automatic). */
   readonly failoverTimeoutMs: number;
@@ -128,12 +131,15 @@ export function parseEdges(v: YamlValue): EdgesConfig {
 export function parseDedup(v: YamlValue): DedupConfig {
   const f = v.fields();
   const clusterLabel = f.opt('cluster_label', (x) => x.str(), 'cluster');
-  const replicaLabel = f.opt('replica_label', (x) => x.str(), '__replica__');
+  const replicaLabel = f.opt('replica_label', (x) => x.str(), 'replica');
   const failoverTimeoutMs = f.opt('failover_timeout', (x) => x.duration(), 0);
   f.done();
   if (!isValidLabelName(clusterLabel) || clusterLabel === '__name__') f.at('cluster_label').fail(`${JSON.stringify(clusterLabel)} is not a valid label name`);
   if (!isValidLabelName(replicaLabel) || replicaLabel === '__name__') f.at('replica_label').fail(`${JSON.stringify(replicaLabel)} is not a valid label name`);
   if (clusterLabel === replicaLabel) f.at('replica_label').fail('replica_label must differ from cluster_label');
+  for (const [key, name] of [['cluster_label', clusterLabel], ['replica_label', replicaLabel]] as const) {
+    if (name.startsWith('__')) f.at(key).fail(`${JSON.stringify(name)} is reserved: edges send it as an external label, and names starting with "__" are refused there`);
+  }
   return { clusterLabel, replicaLabel, failoverTimeoutMs };
 }
 
