@@ -10,7 +10,7 @@ import type { Engine } from '../shared/promql/engine/index.ts';
 import { RuleManager, type Sample } from '../shared/rules/index.ts';
 import type { RulesProvider } from '../shared/api/rules-routes.ts';
 import type { Storage } from '../shared/storage/interface.ts';
-import { Notifier, fromRuleAlerts } from './notifier/index.ts';
+import { Notifier, fromRuleAlerts } from '../shared/notifier/index.ts';
 
 /** RuleQueryError: a rule's expression did not give a vector or scalar. */
 export class RuleQueryError extends Error {

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../shared/config/index.ts';
-import { Labels } from '../../../shared/model/labels.ts';
-import { fromRuleAlerts, Notifier } from '../../../hub/notifier/index.ts';
-import type { Alert } from '../../../shared/rules/index.ts';
+import { parseConfig } from '../../shared/config/index.ts';
+import { Labels } from '../../shared/model/labels.ts';
+import { fromRuleAlerts, Notifier } from '../../shared/notifier/index.ts';
+import type { Alert } from '../../shared/rules/index.ts';
 
 interface Received {
   path: string;

@@ -3,9 +3,9 @@
  * the rule manager's alerts: startsAt is when the alert fired, endsAt when it resolved or, while
  * it fires, until when it stays valid without news (Prometheus `cmd/prometheus` sendAlerts).
  */
-import type { Labels } from '../../shared/model/labels.ts';
-import type { Alert } from '../../shared/rules/index.ts';
-import { queryEscape } from '../../shared/template/builtins.ts';
+import type { Labels } from '../model/labels.ts';
+import type { Alert } from '../rules/index.ts';
+import { queryEscape } from '../template/builtins.ts';
 
 export interface NotifierAlert {
   labels: Labels;

@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AlertingConfig, AlertmanagerConfig } from '../../shared/config/index.ts';
-import { Labels } from '../../shared/model/labels.ts';
-import { relabel } from '../../shared/relabel/index.ts';
+import type { AlertingConfig, AlertmanagerConfig } from '../config/index.ts';
+import { Labels } from '../model/labels.ts';
+import { relabel } from '../relabel/index.ts';
 import { toPostable, type NotifierAlert } from './alert.ts';
 
 /** NotifierOptions for Notifier. */

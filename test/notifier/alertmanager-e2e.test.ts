@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromRuleAlerts, Notifier } from '../../../hub/notifier/index.ts';
-import { parseConfig } from '../../../shared/config/index.ts';
-import { Labels } from '../../../shared/model/labels.ts';
-import { parseRuleFile, RuleManager, type Sample } from '../../../shared/rules/index.ts';
-import { MemStore } from '../../rules/mem-store.ts';
+import { fromRuleAlerts, Notifier } from '../../shared/notifier/index.ts';
+import { parseConfig } from '../../shared/config/index.ts';
+import { Labels } from '../../shared/model/labels.ts';
+import { parseRuleFile, RuleManager, type Sample } from '../../shared/rules/index.ts';
+import { MemStore } from '../rules/mem-store.ts';
 
 const BINARY = ['/usr/bin/prometheus-alertmanager', '/usr/bin/alertmanager'].find((p) => existsSync(p));
 if (!BINARY && process.env.CI === 'true') throw new Error('prometheus-alertmanager is not installed, and CI=true requires this test');
