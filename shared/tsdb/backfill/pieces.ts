@@ -5,6 +5,7 @@
  * until more of the file follows it. So the final piece, and only it, holds the file's last
  * line: an OpenMetrics `# EOF` can be told from one in the middle of the file without reading ahead.
  */
+import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 
 /** Piece: whole lines of the file. `final` marks the last piece (possibly without a trailing newline). */
@@ -46,7 +47,7 @@ export async function* readPieces(path: string, pieceBytes = DEFAULT_PIECE_BYTES
         throw new Error(`read ${path}: ${(err as Error).message}`, { cause: err });
       }
       if (bytesRead === 0) {
-        yield { text: buf.toString('utf8', 0, len), final: true };
+        yield { text: decode(buf, len), final: true };
         return;
       }
       len += bytesRead;
@@ -54,11 +55,17 @@ export async function* readPieces(path: string, pieceBytes = DEFAULT_PIECE_BYTES
       if (last <= 0) continue;
       const cut = buf.lastIndexOf(10, last - 1) + 1; // keep the last complete line back
       if (cut === 0) continue;
-      yield { text: buf.toString('utf8', 0, cut), final: false };
+      yield { text: decode(buf, cut), final: false };
       buf.copy(buf, 0, cut, len);
       len -= cut;
     }
   } finally {
     await fh.close();
   }
+}
+
+/** decode decodes buf[0, end) from UTF-8; fast path: ASCII text (the usual case) decodes as latin1, byte for byte. */
+function decode(buf: Buffer, end: number): string {
+  const bytes = buf.subarray(0, end);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }

@@ -138,6 +138,15 @@ describe('backfillOpenMetrics', () => {
     expect(await readBack(join(d, 'data'))).toEqual([{ labels: 'm{a="1", b="2"}', samples: [[100_000, 1], [160_000, 2]] }]);
   });
 
+  it('decodes UTF-8 label values whatever the piece size', async () => {
+    const d = dir();
+    const f = writeOM(d, 'utf8.om', ['m{city="Zürich"} 1 100', 'm{city="東京"} 2 100', 'm{city="plain"} 3 100', '# EOF']);
+    for (const pieceBytes of [5, 1 << 20]) {
+      await backfillOpenMetrics(f, join(d, `data-${pieceBytes}`), { ...quiet, pieceBytes });
+      expect((await readBack(join(d, `data-${pieceBytes}`))).map((x) => x.labels)).toEqual(['m{city="Zürich"}', 'm{city="plain"}', 'm{city="東京"}']);
+    }
+  });
+
   const bad: [string, string[], number, RegExp][] = [
     ['a malformed value', ['a 1 100', 'a x 115', '# EOF'], 2, /invalid value "x"/],
     ['a sample without a timestamp', ['a 1 100', 'b 2', '# EOF'], 2, /expected timestamp for series b, got none/],
