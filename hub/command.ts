@@ -9,7 +9,7 @@
  * acknowledging batches through WAL position records, with HA deduplication when a `dedup` section
  * is present, and lists edges on `/api/v1/edges`. Edges replay their backlog after an outage as
  * out-of-order samples, so the TSDB then gets an out-of-order window (the config's
- * `storage.tsdb.out_of_order_time_window`, else DEFAULT_INGEST_OOO_WINDOW_MS). SIGHUP reloads the
+ * `storage.tsdb.out_of_order_time_window`, else 6 h: hub/ingest/from-config.ts). SIGHUP reloads the
  * configuration (the `edges` and `dedup` sections apply at start only); an invalid one is refused
  * with its file:line message and the running one stays.
  */
@@ -30,15 +30,9 @@ import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
 import { startRules } from './rules.ts';
-import { attachIngest, IngestServer, PositionAckStore, TokenAuthenticator, type WsIngest } from './ingest/index.ts';
-import { Dedup } from './dedup/index.ts';
+import { attachIngest, ingestFromConfig, ingestWindowMs, type IngestServer, type WsIngest } from './ingest/index.ts';
 
-/**
- * DEFAULT_INGEST_OOO_WINDOW_MS: the out-of-order window of a hub that receives edge streams when
- * the config sets none: 6 h, long enough for an edge to replay a typical outage (a network or hub
- * outage of up to 6 h; samples of longer ones are refused as out of bounds and counted).
- */
-export const DEFAULT_INGEST_OOO_WINDOW_MS = 6 * 3600_000;
+export { DEFAULT_INGEST_OOO_WINDOW_MS } from './ingest/index.ts';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -132,23 +126,16 @@ export async function startHub(o: HubOptions): Promise<Hub> {
   const retention = config.storage.tsdb.retention;
   const retentionMs = retention.time || o.storage.retentionMs;
   const retentionBytes = retention.size || o.storage.retentionBytes;
-  const edges = config.sections.edges;
-  const outOfOrderWindowMs = config.storage.tsdb.outOfOrderTimeWindow || (edges ? DEFAULT_INGEST_OOO_WINDOW_MS : 0);
+  const outOfOrderWindowMs = ingestWindowMs(config);
   const storage = await openDB(o.storage.path, { sync: o.storage.walSync, retentionMs, retentionBytes, outOfOrderWindowMs, log });
   const head = storage.head.mem;
   const registry = hubRegistry(head, version);
-  let ingest: IngestServer | null = null;
-  if (edges) {
-    try {
-      const d = config.sections.dedup;
-      const dedup = d
-        ? new Dedup({ clusterLabel: d.clusterLabel, replicaLabel: d.replicaLabel, failoverTimeoutMs: d.failoverTimeoutMs, registry, storage, lookbackMs: outOfOrderWindowMs, log })
-        : undefined;
-      ingest = new IngestServer({ hubName: hostname(), storage, auth: await TokenAuthenticator.fromConfig(edges), acks: new PositionAckStore(storage), registry, dedup, log });
-    } catch (err) {
-      await storage.close();
-      throw err;
-    }
+  let ingest: IngestServer | null;
+  try {
+    ingest = await ingestFromConfig(config, { hubName: hostname(), storage, registry, windowMs: outOfOrderWindowMs, log });
+  } catch (err) {
+    await storage.close();
+    throw err;
   }
   const engine = new Engine();
   const manager = new ScrapeManager(storage, { log });

@@ -10,3 +10,4 @@ export { MemAckStore, FileAckStore, PositionAckStore, POSITION_PREFIX, type AckS
 export { DEFAULT_INGEST_LIMITS, RateLimiter, resolveLimits, type IngestLimits } from './limits.ts';
 export { IngestMetrics } from './metrics.ts';
 export { isLoopback, type IngestSocket, type SessionHandlers } from './socket.ts';
+export { DEFAULT_INGEST_OOO_WINDOW_MS, ingestFromConfig, ingestWindowMs, type IngestWiring } from './from-config.ts';
