@@ -6,6 +6,7 @@ import { runCommand, type Command } from '../shared/cli/command.ts';
 import { hubCommand } from '../hub/command.ts';
 import { edgeCommand } from '../edge/command.ts';
 import { testRulesCommand } from '../shared/rules/unittest/command.ts';
+import { tsdbCommand } from '../shared/tsdb/backfill/index.ts';
 import { readFileSync } from 'node:fs';
 
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
@@ -21,7 +22,7 @@ const versionCommand: Command = {
   },
 };
 
-const commands: Command[] = [hubCommand, edgeCommand, testRulesCommand, versionCommand];
+const commands: Command[] = [hubCommand, edgeCommand, tsdbCommand, testRulesCommand, versionCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
