@@ -83,6 +83,11 @@ async function openUplink(config: Config, o: EdgeOptions, registry: Registry, lo
   return Uplink.open(options);
 }
 
+/** streamingKey: what of a config the uplink was opened with (read at start only). */
+function streamingKey(c: Config): string {
+  return JSON.stringify([c.sections.hub ?? null, c.global.externalLabels.flat]);
+}
+
 /** startEdge loads the config (ConfigError when invalid), starts scraping and serving, and resolves once listening. */
 export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const log = opts.log ?? ((msg: string) => console.error(`outpost edge: ${msg}`));
@@ -105,6 +110,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
       const fresh = await loadConfigFile(opts.configFile);
       await manager.applyConfig(fresh);
       log(`configuration reloaded from ${opts.configFile}: ${fresh.scrapeConfigs.length} scrape job(s)`);
+      if (streamingKey(fresh) !== streamingKey(config)) log('the hub section or the external labels changed: they apply when the edge restarts');
     });
     reloading = next.catch(() => {});
     return next;

@@ -148,6 +148,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     throw err;
   }
   let loadedAt = new Date(), lastReloadOk = true;
+  const startedIngest = ingestKey(config);
   const status = hubStatus({
     storage: head,
     flags: o.flags ?? new Map(),
@@ -168,6 +169,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
         loadedAt = new Date();
         lastReloadOk = true;
         log(`configuration reloaded: ${config.scrapeConfigs.length} scrape job(s), ${rules.groups().length} rule group(s)`);
+        if (ingestKey(config) !== startedIngest) log('the edges or dedup section changed: they apply when the hub restarts');
       } catch (err) {
         lastReloadOk = false;
         throw err;
@@ -219,6 +221,11 @@ export async function startHub(o: HubOptions): Promise<Hub> {
       return closing;
     },
   };
+}
+
+/** ingestKey: the sections the ingest was built from (read at start only). */
+function ingestKey(c: Config): string {
+  return JSON.stringify([c.sections.edges ?? null, c.sections.dedup ?? null]);
 }
 
 /** storageFlags reads the --storage.tsdb.* flags; throws an Error naming a bad one. */
