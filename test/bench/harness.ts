@@ -4,6 +4,7 @@
  * for this checkout and passes every argument through, e.g.
  *
  *   npx tsx test/bench/harness.ts ingest --series 100000 --targets 10 --interval 5 --duration 300 --warmup 60
+ *   npx tsx test/bench/harness.ts query --series 10000 --hours 24 --hist-interval 15 --reps 11 --reps-heavy 7
  *
  * Not part of `npm run bench`: a run takes minutes and needs Debian's prometheus installed.
  */
@@ -27,7 +28,12 @@ const systems = {
     samplesMetric: 'outpost_head_samples_appended_total',
     seriesMetric: 'outpost_head_series',
     storage: null,
-    history: null,
+    // The query benchmark's 24 h history, loaded before start as Prometheus loads it (promtool).
+    history: {
+      kind: 'command-before-start',
+      format: 'om',
+      cmd: [process.execPath, join(repo, 'bin/outpost.js'), 'tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=24h', '{om}', '{data}'],
+    },
   },
 };
 
