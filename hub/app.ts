@@ -20,6 +20,7 @@ import { targetsRoutes, type TargetsProvider } from '../shared/api/targets-route
 import { metadataRoutes, NO_TARGETS } from '../shared/api/metadata-routes.ts';
 import { federateRoute } from '../shared/api/federate.ts';
 import { Notifications, serverRoutes, type WalReplayStatus } from '../shared/api/server-routes.ts';
+import { adminRoutes, type AdminOptions } from '../shared/api/admin-routes.ts';
 import { features } from '../shared/api/features.ts';
 import { edgesRoutes, type EdgesProvider } from '../shared/api/edges-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
@@ -53,6 +54,8 @@ export interface HubAppOptions {
   serviceDiscovery?: readonly string[];
   /** The edges streaming to the hub, for /api/v1/edges; an empty list when absent. */
   edges?: EdgesProvider;
+  /** The admin API (`/api/v1/admin/tsdb/snapshot`); answered "admin APIs disabled" when absent. */
+  admin?: AdminOptions;
 }
 
 const NO_RULES: RulesProvider = { groups: () => [], alerts: () => [], alertmanagers: () => [] };
@@ -79,7 +82,8 @@ export function hubApp(o: HubAppOptions): Hono {
   metadataRoutes(app, targets);
   edgesRoutes(app, o.edges ?? { edges: () => [] });
   federateRoute(app, { storage, externalLabels: o.externalLabels ?? (() => Labels.EMPTY), lookbackDeltaMs: engine.lookbackDeltaMs });
-  const facts = { admin: false, lifecycle: o.reload !== undefined, serviceDiscovery: o.serviceDiscovery ?? ['static'] };
+  adminRoutes(app, o.admin ?? { enabled: false, snapshot: () => Promise.reject(new Error('BUG: snapshot with the admin API disabled')) });
+  const facts = { admin: o.admin?.enabled ?? false, lifecycle: o.reload !== undefined, serviceDiscovery: o.serviceDiscovery ?? ['static'] };
   serverRoutes(app, { reload: o.reload, walReplay: o.walReplay, notifications, features: () => features(facts) });
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));
   app.onError((err, c) => {

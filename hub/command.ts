@@ -23,6 +23,7 @@ import type { SyncPolicy } from '../shared/tsdb/wal/index.ts';
 import { formatDuration, formatSize, parseDuration, parseSize } from '../shared/config/index.ts';
 import { parseListenAddress, serve, type ListenAddress } from '../shared/api/serve.ts';
 import { loadWebConfig, webConfigAuth, WebConfigError, type WebConfig } from '../shared/api/web-config.ts';
+import { dbSnapshotter } from '../shared/api/admin-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 import { RuleFileError } from '../shared/rules/index.ts';
 import { ScrapeManager } from '../edge/scrape/manager.ts';
@@ -77,6 +78,8 @@ export interface HubOptions {
   externalURL?: string;
   /** TLS, basic auth and bearer tokens for the HTTP API (--web.config.file); none when absent. */
   web?: WebConfig;
+  /** Serve the admin API (`--web.enable-admin-api`): TSDB snapshots. */
+  adminApi?: boolean;
   /** Every flag with its value, for /api/v1/status/flags. */
   flags?: ReadonlyMap<string, string>;
   log?: (msg: string) => void;
@@ -191,6 +194,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     listenAddress: `${o.listen.host}:${o.listen.port}`,
     externalUrl: externalURL,
     edges: { edges: () => ingest?.edges() ?? [] },
+    admin: { enabled: o.adminApi ?? false, snapshot: dbSnapshotter(storage, o.storage.path) },
   });
   let server;
   try {
@@ -256,6 +260,7 @@ export const hubCommand: Command = {
     { name: 'config.file', help: 'Prometheus-format configuration file (without it: scrape the hub itself every 15s)', default: '' },
     { name: 'web.listen-address', help: 'Address to listen on for the HTTP API', default: '0.0.0.0:9090' },
     { name: 'web.external-url', help: 'The URL under which the hub is reached, for links in alerts (default: http://localhost:PORT/)', default: '' },
+    { name: 'web.enable-admin-api', help: 'Enable the admin API: POST /api/v1/admin/tsdb/snapshot', kind: 'bool', default: 'false' },
     { name: 'web.config.file', help: 'TLS, basic auth and bearer tokens for the HTTP API (Prometheus web config format)', default: '' },
     { name: 'storage.tsdb.path', help: 'Base path for the data: WAL and blocks', default: 'data/' },
     { name: 'storage.tsdb.retention.time', help: 'How long to keep samples (0: no limit); storage.tsdb.retention.time in the config file wins', default: '15d' },
@@ -290,7 +295,7 @@ export const hubCommand: Command = {
     }
     let hub: Hub;
     try {
-      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, web, externalURL: args.flags.get('web.external-url'), flags: args.flags });
+      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, web, adminApi: args.flags.get('web.enable-admin-api') === 'true', externalURL: args.flags.get('web.external-url'), flags: args.flags });
     } catch (err) {
       if (err instanceof ConfigError || err instanceof RuleFileError || err instanceof UnsupportedConfigError) {
         console.error(`outpost hub: invalid configuration: ${err.message}`);

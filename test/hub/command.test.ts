@@ -1,7 +1,7 @@
 // The hub as its command runs it (startHub), in process: the embedded default config, discovery
 // from a file, and reloads that apply or are refused without disturbing what runs.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,30 @@ describe('startHub serves what it runs', () => {
       expect(h.manager.jobNames()).toEqual(['two']);
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('the admin API', () => {
+  it('takes a snapshot only when enabled', async () => {
+    const cfg = join(dir, 'admin.yml');
+    writeFileSync(cfg, 'scrape_configs: []\n');
+    for (const enabled of [false, true]) {
+      const path = join(dir, `admin-data-${enabled}`);
+      const h = await startHub({ configFile: cfg, listen: { host: '127.0.0.1', port: 0 }, storage: { path, retentionMs: 0, retentionBytes: 0, walSync: 'batch' }, adminApi: enabled, log: () => {} });
+      try {
+        const res = await fetch(`http://127.0.0.1:${h.port}/api/v1/admin/tsdb/snapshot`, { method: 'POST' });
+        const body = (await res.json()) as { data?: { name: string }; error?: string };
+        if (!enabled) {
+          expect([res.status, body.error]).toEqual([503, 'admin APIs disabled']);
+        } else {
+          expect(res.status).toBe(200);
+          expect(body.data!.name).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{16}$/);
+          expect(existsSync(join(path, 'snapshots', body.data!.name))).toBe(true);
+        }
+      } finally {
+        await h.close();
+      }
     }
   });
 });
