@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { Queryable } from '../shared/storage/interface.ts';
 import { ApiError, failure, success } from '../shared/api/respond.ts';
 import { queryRoutes } from '../shared/api/query-routes.ts';
+import { rulesRoutes, type RulesProvider } from '../shared/api/rules-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 import type { UplinkStatus } from './uplink/index.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
@@ -29,6 +30,8 @@ export interface EdgeAppOptions {
   uplink?: { status(): UplinkStatus; readonly url: string };
   /** The PromQL engine of /api/v1/query and query_range; a default one when absent. */
   engine?: Engine;
+  /** The edge's rules, for /api/v1/rules, /alerts and /alertmanagers; none when absent. */
+  rules?: RulesProvider;
 }
 
 /** edgeApp wires the routes. */
@@ -54,6 +57,7 @@ export function edgeApp(opts: EdgeAppOptions): Hono {
   seriesRoutes(app, opts.storage);
   queryRoutes(app, opts.storage, opts.engine ?? new Engine());
   targetsRoutes(app, opts.targets, { listenAddress: opts.listenAddress });
+  if (opts.rules) rulesRoutes(app, opts.rules);
   app.notFound((c) => (c.req.path.startsWith('/api/') ? failure(c, 'not_found', `unknown API endpoint ${c.req.path}`) : c.text('404 page not found\n', 404)));
   app.onError((err, c) => {
     if (err instanceof ApiError) return failure(c, err.errorType, err.message);

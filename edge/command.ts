@@ -15,6 +15,9 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Command } from '../shared/cli/command.ts';
 import { ConfigError, loadConfigFile, parseDuration, type Config } from '../shared/config/index.ts';
 import { openDB, type DB } from '../shared/tsdb/db/index.ts';
+import { Engine } from '../shared/promql/engine/index.ts';
+import { startRules, type RulesRuntime } from '../shared/rules/runtime.ts';
+import { RuleFileError } from '../shared/rules/index.ts';
 import type { SyncPolicy } from '../shared/tsdb/wal/index.ts';
 import { parseListenAddress, serve, type ListenAddress } from '../shared/api/serve.ts';
 import { ScrapeManager, type ScrapeManagerOptions } from './scrape/manager.ts';
@@ -104,10 +107,22 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   }
   const storage = uplink ? streamingStorage(db, uplink) : db;
   const manager = new ScrapeManager(storage, { ...opts.scrape, log });
+  // Rules run on the edge's own data, so they keep working while the hub is unreachable; their
+  // outputs (recorded series, ALERTS) are stored and streamed like scraped samples.
+  const engine = new Engine();
+  let rules: RulesRuntime;
+  try {
+    rules = await startRules({ config, storage, engine, registry, externalURL: `http://${opts.listen.host}:${opts.listen.port}/` });
+  } catch (err) {
+    await uplink?.close();
+    await db.close();
+    throw err;
+  }
   let reloading: Promise<void> = Promise.resolve();
   const reload = () => {
     const next = reloading.then(async () => {
       const fresh = await loadConfigFile(opts.configFile);
+      await rules.reload(fresh);
       await manager.applyConfig(fresh);
       log(`configuration reloaded from ${opts.configFile}: ${fresh.scrapeConfigs.length} scrape job(s)`);
       if (streamingKey(fresh) !== streamingKey(config)) log('the hub section or the external labels changed: they apply when the edge restarts');
@@ -115,11 +130,12 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     reloading = next.catch(() => {});
     return next;
   };
-  const app = edgeApp({ storage: db, targets: manager, reload, registry, uplink: uplink ?? undefined, listenAddress: `${opts.listen.host}:${opts.listen.port}` });
+  const app = edgeApp({ storage: db, targets: manager, reload, registry, engine, rules, uplink: uplink ?? undefined, listenAddress: `${opts.listen.host}:${opts.listen.port}` });
   let server;
   try {
     server = await serve(app, opts.listen);
   } catch (err) {
+    await rules.stop();
     await uplink?.close();
     await db.close();
     throw err;
@@ -136,6 +152,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     close() {
       closing ??= (async () => {
         await manager.stop();
+        await rules.stop();
         await db.flush().catch((err: Error) => log(`flush storage: ${err.message}`));
         await uplink?.close();
         await server.close();
@@ -164,7 +181,7 @@ export function edgeStorageFlags(flags: ReadonlyMap<string, string>): EdgeStorag
 
 export const edgeCommand: Command = {
   name: 'edge',
-  summary: 'Run an edge: discover and scrape targets into local storage, serve its targets and series API.',
+  summary: 'Run an edge: scrape targets into local storage, evaluate rules, stream to a hub, serve its local API.',
   usage: 'edge --config.file=FILE [flags]',
   flags: [
     { name: 'config.file', help: 'Prometheus-format configuration file (scrape_configs)', default: '' },
@@ -197,7 +214,7 @@ export const edgeCommand: Command = {
     try {
       edge = await startEdge({ configFile: file, listen, storage });
     } catch (err) {
-      console.error(`outpost edge: ${err instanceof ConfigError ? 'invalid configuration: ' : ''}${(err as Error).message}`);
+      console.error(`outpost edge: ${err instanceof ConfigError || err instanceof RuleFileError ? 'invalid configuration: ' : ''}${(err as Error).message}`);
       return 1;
     }
     const streaming = edge.uplink ? `, streaming to ${edge.uplink.url}` : '';

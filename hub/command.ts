@@ -30,7 +30,7 @@ import { ScrapeManager } from '../edge/scrape/manager.ts';
 import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
-import { startRules } from './rules.ts';
+import { startRules } from '../shared/rules/runtime.ts';
 import { attachIngest, ingestFromConfig, ingestWindowMs, type IngestServer, type WsIngest } from './ingest/index.ts';
 
 export { DEFAULT_INGEST_OOO_WINDOW_MS } from './ingest/index.ts';

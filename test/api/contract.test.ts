@@ -16,7 +16,7 @@ import type { TargetsProvider } from '../../shared/api/targets-routes.ts';
 import { hubApp } from '../../hub/app.ts';
 import { hubRegistry } from '../../hub/metrics.ts';
 import { hubStatus } from '../../hub/status.ts';
-import { startRules, type HubRules } from '../../hub/rules.ts';
+import { startRules, type RulesRuntime } from '../../shared/rules/runtime.ts';
 import { Validator, type Schema } from './schema.ts';
 
 const SPEC_FILE = new URL('../../../shared/conformance/http-api/openapi_3.1_golden.yaml', import.meta.url);
@@ -117,7 +117,7 @@ const CASES: Record<string, Case[]> = {
 
 const storage = openMemStorage();
 const dir = mkdtempSync(join(tmpdir(), 'outpost-contract-'));
-let rules: HubRules;
+let rules: RulesRuntime;
 let app: Hono;
 
 const target = Labels.from({ instance: '127.0.0.1:1', job: 'app' });

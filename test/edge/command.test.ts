@@ -79,3 +79,24 @@ describe('outpost edge', () => {
     await expect(startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, storage: storage(file), log: () => {} })).rejects.toThrow(/edge\.yml:2/);
   });
 });
+
+describe('outpost edge rules', () => {
+  it('evaluates its own rule files and serves them', async () => {
+    const a = await target('jobs_total 4\n');
+    const file = configFile(`${yaml([a.address])}rule_files: [rules.yml]\n`);
+    writeFileSync(join(dirname(file), 'rules.yml'), 'groups:\n  - name: local\n    interval: 200ms\n    rules:\n      - record: app:jobs:sum\n        expr: sum(jobs_total)\n      - alert: Busy\n        expr: app:jobs:sum > 3\n');
+    const e = await edge(file);
+    const query = async () => (JSON.parse((await get(e, '/api/v1/query?query=app:jobs:sum')).text) as { data: { result: Array<{ value: [number, string] }> } }).data.result;
+    await waitFor(async () => (await query()).length === 1, 10_000, 'recorded series');
+    expect((await query())[0].value[1]).toBe('4');
+    await waitFor(async () => (JSON.parse((await get(e, '/api/v1/alerts')).text) as { data: { alerts: unknown[] } }).data.alerts.length === 1, 10_000, 'alert firing');
+    const rules = JSON.parse((await get(e, '/api/v1/rules')).text) as { data: { groups: Array<{ name: string }> } };
+    expect(rules.data.groups.map((g) => g.name)).toEqual(['local']);
+  });
+
+  it('refuses an invalid rule file at start', async () => {
+    const file = configFile('rule_files: [rules.yml]\n');
+    writeFileSync(join(dirname(file), 'rules.yml'), 'groups:\n  - name: g\n    rules:\n      - record: r\n        expr: sum(\n');
+    await expect(startEdge({ configFile: file, listen: { host: '127.0.0.1', port: 0 }, storage: storage(file), log: () => {} })).rejects.toThrow(/rules\.yml.*parse error/s);
+  });
+});

@@ -11,10 +11,10 @@ import { openMemStorage } from '../../shared/storage/mem/index.ts';
 import { hubApp } from '../../hub/app.ts';
 import { hubRegistry } from '../../hub/metrics.ts';
 import { hubStatus } from '../../hub/status.ts';
-import { startRules, type HubRules } from '../../hub/rules.ts';
+import { startRules, type RulesRuntime } from '../../shared/rules/runtime.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-rules-'));
-let rules: HubRules | undefined;
+let rules: RulesRuntime | undefined;
 afterAll(async () => {
   await rules?.stop();
   rmSync(dir, { recursive: true, force: true });

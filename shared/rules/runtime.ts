@@ -1,16 +1,19 @@
 /**
- * The hub's rule evaluation: a RuleManager that queries through the PromQL engine and writes to
- * the hub's storage, and a Notifier that sends its alerts to the configured Alertmanagers.
- * Built from the configuration; reloadable.
+ * Rule evaluation as a hub or an edge runs it: a RuleManager that queries through the PromQL
+ * engine and writes to the node's storage, and a Notifier that sends its alerts to the configured
+ * Alertmanagers. Built from the configuration; reloadable. An edge runs its own rules, so they keep
+ * working while its hub is unreachable.
  */
 import type { Registry } from 'prom-client';
-import type { Config } from '../shared/config/index.ts';
-import { Labels } from '../shared/model/labels.ts';
-import type { Engine } from '../shared/promql/engine/index.ts';
-import { RuleManager, type Sample } from '../shared/rules/index.ts';
-import type { RulesProvider } from '../shared/api/rules-routes.ts';
-import type { Storage } from '../shared/storage/interface.ts';
-import { Notifier, fromRuleAlerts } from '../shared/notifier/index.ts';
+import type { Config } from '../config/index.ts';
+import { Labels } from '../model/labels.ts';
+import type { Engine } from '../promql/engine/index.ts';
+import { RuleManager } from './manager.ts';
+import type { Alert } from './alerting.ts';
+import type { Group } from './group.ts';
+import type { Sample } from './rule.ts';
+import type { Storage } from '../storage/interface.ts';
+import { Notifier, fromRuleAlerts } from '../notifier/index.ts';
 
 /** RuleQueryError: a rule's expression did not give a vector or scalar. */
 export class RuleQueryError extends Error {
@@ -30,8 +33,13 @@ export function engineQuery(engine: Engine, storage: Storage) {
   };
 }
 
-export interface HubRules extends RulesProvider {
+/** RulesRuntime: running rules; what the rules API reports (`/api/v1/rules`, `/alerts`, `/alertmanagers`). */
+export interface RulesRuntime {
   manager: RuleManager;
+  groups(): Group[];
+  alerts(): Alert[];
+  /** The Alertmanager URLs alerts go to. */
+  alertmanagers(): string[];
   /**
    * reload applies a new configuration: its rule files (alert state kept for unchanged rules) and
    * its Alertmanagers. Throws RuleFileError and changes nothing when a rule file is invalid.
@@ -44,7 +52,7 @@ export interface HubRules extends RulesProvider {
  * startRules loads `config.rule_files`, starts evaluating them, and sends alerts to
  * `config.alerting`. Throws RuleFileError for an invalid rule file (nothing is started then).
  */
-export async function startRules(o: { config: Config; storage: Storage; engine: Engine; registry: Registry; externalURL: string }): Promise<HubRules> {
+export async function startRules(o: { config: Config; storage: Storage; engine: Engine; registry: Registry; externalURL: string }): Promise<RulesRuntime> {
   const externalLabels = o.config.global.externalLabels;
   const notifierFor = (config: Config) =>
     config.alerting.alertmanagers.length ? new Notifier({ alerting: config.alerting, externalLabels: config.global.externalLabels, registry: o.registry }) : null;
