@@ -121,7 +121,8 @@ export class Uplink {
     if (token === '') throw new Error(`hub.token_file ${hub.tokenFile} is empty`);
     const t = hub.tlsConfig;
     const ca = t.caFile !== '' ? await read('tls_config.ca_file', t.caFile) : t.ca || undefined;
-    return { ...rest, url: hub.url, token, tls: { ca, serverName: t.serverName, insecureSkipVerify: t.insecureSkipVerify } };
+    const bound = hub.maxBacklogBytes !== undefined && rest.maxBacklogBytes === undefined ? { maxBacklogBytes: hub.maxBacklogBytes } : {};
+    return { ...rest, ...bound, url: hub.url, token, tls: { ca, serverName: t.serverName, insecureSkipVerify: t.insecureSkipVerify } };
   }
 
   /** url: the hub's ingest URL ('' with a custom dialer). */

@@ -4,7 +4,7 @@
  * (hub side: which external labels make edges HA replicas of one cluster). Registered on import.
  *
  *     hub: {url: wss://hub.example:9090, edge_name: edge-a, token_file: hub.token, tls_config: {ca_file: ca.pem},
- *           min_backoff: 500ms, max_backoff: 30s}
+ *           min_backoff: 500ms, max_backoff: 30s, max_backlog: 256MiB}
  *     edges: {tokens: [{name: edge-a, token: "…"}, {name: edge-b, token_file: b.token}]}
  *     dedup: {cluster_label: cluster, replica_label: replica, failover_timeout: 30s}
  */
@@ -30,6 +30,11 @@ export interface HubConfig {
   readonly minBackoffMs?: number;
   /** `max_backoff`: the longest reconnect delay in ms (absent: 30 s). */
   readonly maxBackoffMs?: number;
+  /**
+   * `max_backlog`: the most bytes the edge keeps for the hub while it cannot deliver (absent:
+   * 256 MiB); past it the oldest data is dropped, counted and logged.
+   */
+  readonly maxBacklogBytes?: number;
 }
 
 /** EdgeToken: one edge allowed to connect. Exactly one of token and tokenFile is set. */
@@ -88,6 +93,8 @@ export function parseHub(v: YamlValue): HubConfig {
   if (f.get('edge_name') && edgeName === '') f.at('edge_name').fail('edge name is empty');
   const minBackoffMs = f.opt('min_backoff', (x) => x.duration(), 0);
   const maxBackoffMs = f.opt('max_backoff', (x) => x.duration(), 0);
+  const maxBacklogBytes = f.opt('max_backlog', (x) => x.size(), 0);
+  if (f.get('max_backlog') && maxBacklogBytes < 1 << 20) f.at('max_backlog').fail('max_backlog must be at least 1MiB');
   const hub: HubConfig = {
     url,
     ...readToken(f),
@@ -95,6 +102,7 @@ export function parseHub(v: YamlValue): HubConfig {
     ...(edgeName ? { edgeName } : {}),
     ...(minBackoffMs ? { minBackoffMs } : {}),
     ...(maxBackoffMs ? { maxBackoffMs } : {}),
+    ...(maxBacklogBytes ? { maxBacklogBytes } : {}),
   };
   f.done();
   if (minBackoffMs && maxBackoffMs && minBackoffMs > maxBackoffMs) f.at('max_backoff').fail('max_backoff must not be below min_backoff');

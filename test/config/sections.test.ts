@@ -49,3 +49,11 @@ describe('registerSection', () => {
     expect(() => registerSection('global', () => 0)).toThrow(/BUG: .*Prometheus/);
   });
 });
+
+describe('hub.max_backlog', () => {
+  it('bounds the edge backlog in bytes', () => {
+    const c = parseConfig('hub: {url: "ws://hub:9090", token: t, max_backlog: 64MiB}\n', 'edge.yml');
+    expect(c.sections.hub?.maxBacklogBytes).toBe(64 * 1024 * 1024);
+    expect(parseConfig('hub: {url: "ws://hub:9090", token: t}\n', 'edge.yml').sections.hub?.maxBacklogBytes).toBeUndefined();
+  });
+});
