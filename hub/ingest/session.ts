@@ -247,7 +247,7 @@ export class IngestSession implements SessionHandlers {
     if (this.#isClosed()) return;
     this.#state = 'streaming';
     const d = this.#decoder.limits;
-    this.#socket.send(encodeWelcome({ hub: host.hubName, acked: this.#acked, limits: { ...d } }));
+    this.#socket.send(encodeWelcome({ version: hello.version, hub: host.hubName, acked: this.#acked, limits: { ...d } }));
     host.metrics.connected.set({ edge: hello.edge }, 1);
     host.metrics.lastContact.set({ edge: hello.edge }, this.#lastContact / 1000);
   }

@@ -1,5 +1,5 @@
 /**
- * Codecs of the stateless frames: HELLO, WELCOME, REFUSE, ACK, PING, PONG, CLOSE and METADATA.
+ * Codecs of the stateless frames: HELLO, WELCOME, REFUSE, ACK, PING, PONG, CLOSE, METADATA and TARGETS.
  * Encoders take a plain object and return the frame's bytes; decoders check every field and throw a
  * ProtocolError naming the first one that is wrong. `decodeHubFrame` is the edge's side: it reads
  * whatever a hub may send. The hub reads edge frames through HubDecoder, which uses the parsers here.
@@ -9,8 +9,13 @@ import { InvalidLabelError, isWellFormed, validateLabels } from '../model/valida
 import { CloseCode, ProtocolError, malformed } from './errors.ts';
 import {
   FrameType,
+  MAX_LABELS_PER_SERIES,
+  MAX_TARGETS_PER_FRAME,
+  MAX_TIMESTAMP_MS,
   METRIC_TYPES,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  TARGET_HEALTH,
   type Ack,
   type Close,
   type Hello,
@@ -19,6 +24,7 @@ import {
   type MetricType,
   type Ping,
   type Refuse,
+  type TargetReport,
   type Welcome,
 } from './frames.ts';
 import { FieldReader, describe, packFrame, unpackFrame } from './msgpack.ts';
@@ -27,6 +33,11 @@ const MAX_NAME_CHARS = 256;
 const MAX_TOKEN_CHARS = 4096;
 const MAX_REASON_CHARS = 1024;
 const MAX_HELP_CHARS = 64 * 1024;
+const MAX_POOL_CHARS = 1024;
+const MAX_URL_CHARS = 4096;
+/** MAX_TARGET_ERROR_CHARS: a target's lastError longer than this is refused; encodeTargets cuts it. */
+export const MAX_TARGET_ERROR_CHARS = 1024;
+const MAX_DURATION = 2 ** 40;
 
 // ---- encoders -------------------------------------------------------------------------------
 
@@ -71,6 +82,27 @@ export function encodeMetadata(entries: readonly MetricMetadata[]): Uint8Array {
   return packFrame([FrameType.METADATA, entries.map((e) => [e.family, e.type, e.help, e.unit])]);
 }
 
+/**
+ * encodeTargets: the edge's active targets, the whole list (it replaces the one sent before).
+ * lastError is cut to MAX_TARGET_ERROR_CHARS; the other fields are sent as they are.
+ */
+export function encodeTargets(targets: readonly TargetReport[]): Uint8Array {
+  return packFrame([
+    FrameType.TARGETS,
+    targets.map((t) => [
+      t.scrapePool,
+      t.scrapeUrl,
+      [...t.labels],
+      TARGET_HEALTH.indexOf(t.health),
+      t.lastError.length > MAX_TARGET_ERROR_CHARS ? t.lastError.slice(0, MAX_TARGET_ERROR_CHARS - 3) + '...' : t.lastError,
+      t.lastScrape,
+      t.lastScrapeDurationUs,
+      t.scrapeIntervalMs,
+      t.scrapeTimeoutMs,
+    ]),
+  ]);
+}
+
 // ---- parsers --------------------------------------------------------------------------------
 
 /**
@@ -80,10 +112,10 @@ export function encodeMetadata(entries: readonly MetricMetadata[]): Uint8Array {
 export function parseHello(frame: readonly unknown[]): Hello {
   const version = frame[1];
   if (version === undefined) throw new ProtocolError(CloseCode.UNSUPPORTED_VERSION, 'HELLO frame carries no protocol version');
-  if (version !== PROTOCOL_VERSION) {
+  if (!isSpokenVersion(version)) {
     throw new ProtocolError(
       CloseCode.UNSUPPORTED_VERSION,
-      `unsupported protocol version ${typeof version === 'number' || typeof version === 'bigint' ? version : describe(version)}; this side speaks ${PROTOCOL_VERSION}`,
+      `unsupported protocol version ${typeof version === 'number' || typeof version === 'bigint' ? version : describe(version)}; this side speaks ${SPOKEN}`,
     );
   }
   const f = new FieldReader('HELLO', frame, ['version', 'edge', 'token', 'externalLabels', 'resume']);
@@ -104,8 +136,8 @@ export function parseHello(frame: readonly unknown[]): Hello {
 
 function parseWelcome(frame: readonly unknown[]): Welcome {
   const version = frame[1];
-  if (version !== PROTOCOL_VERSION) {
-    throw new ProtocolError(CloseCode.UNSUPPORTED_VERSION, `hub answered with protocol version ${String(version)}; this side speaks ${PROTOCOL_VERSION}`);
+  if (!isSpokenVersion(version)) {
+    throw new ProtocolError(CloseCode.UNSUPPORTED_VERSION, `hub answered with protocol version ${String(version)}; this side speaks ${SPOKEN}`);
   }
   const f = new FieldReader('WELCOME', frame, ['version', 'hub', 'acked', 'limits']);
   const hub = f.str(2, 'hub', MAX_NAME_CHARS);
@@ -159,6 +191,58 @@ export function parseMetadata(frame: readonly unknown[]): MetricMetadata[] {
     if (!(METRIC_TYPES as readonly string[]).includes(type)) throw ef.fail(`entries[${i}].type`, `is not a metric type: ${JSON.stringify(type)}`);
     return { family, type: type as MetricType, help: ef.str(3, `entries[${i}].help`, MAX_HELP_CHARS), unit: ef.str(4, `entries[${i}].unit`, MAX_NAME_CHARS) };
   });
+}
+
+/**
+ * parseTargets reads a TARGETS frame: every field is checked, target labels as storage checks a
+ * label set (sorted, unique, non-empty values, no reserved "__" names; an empty set is allowed).
+ */
+export function parseTargets(frame: readonly unknown[]): TargetReport[] {
+  const f = new FieldReader('TARGETS', frame, ['targets']);
+  const list = f.array(1, 'targets');
+  if (list.length > MAX_TARGETS_PER_FRAME) throw f.fail('targets', `lists ${list.length} targets, more than ${MAX_TARGETS_PER_FRAME}`);
+  const out: TargetReport[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    const at = `targets[${i}]`;
+    if (!Array.isArray(e)) throw f.fail(at, `must be an array, got ${describe(e)}`);
+    const tf = new FieldReader('TARGETS', [0, ...e], ['scrapePool', 'scrapeUrl', 'labels', 'health', 'lastError', 'lastScrape', 'lastScrapeDurationUs', 'scrapeIntervalMs', 'scrapeTimeoutMs']);
+    const scrapePool = tf.str(1, `${at}.scrapePool`, MAX_POOL_CHARS);
+    if (scrapePool === '' || !isWellFormed(scrapePool)) throw tf.fail(`${at}.scrapePool`, 'must be a non-empty, valid UTF-8 name');
+    const scrapeUrl = tf.str(2, `${at}.scrapeUrl`, MAX_URL_CHARS);
+    if (!isWellFormed(scrapeUrl)) throw tf.fail(`${at}.scrapeUrl`, 'is not valid UTF-8');
+    const labels = tf.strings(3, `${at}.labels`);
+    if (labels.length % 2 !== 0) throw tf.fail(`${at}.labels`, `has an odd number of strings (${labels.length})`);
+    if (labels.length > 2 * MAX_LABELS_PER_SERIES) throw tf.fail(`${at}.labels`, `has more than ${MAX_LABELS_PER_SERIES} labels`);
+    try {
+      validateLabels(Labels.fromSortedFlat(labels), { allowEmpty: true });
+    } catch (err) {
+      if (err instanceof InvalidLabelError) throw tf.fail(`${at}.labels`, `are invalid: ${err.message}`);
+      throw err;
+    }
+    const health = TARGET_HEALTH[tf.uint(4, `${at}.health`, TARGET_HEALTH.length - 1)];
+    const lastError = tf.str(5, `${at}.lastError`, MAX_TARGET_ERROR_CHARS);
+    if (!isWellFormed(lastError)) throw tf.fail(`${at}.lastError`, 'is not valid UTF-8');
+    out[i] = {
+      scrapePool,
+      scrapeUrl,
+      labels,
+      health,
+      lastError,
+      lastScrape: tf.uint(6, `${at}.lastScrape`, MAX_TIMESTAMP_MS),
+      lastScrapeDurationUs: tf.uint(7, `${at}.lastScrapeDurationUs`, MAX_DURATION),
+      scrapeIntervalMs: tf.uint(8, `${at}.scrapeIntervalMs`, MAX_DURATION),
+      scrapeTimeoutMs: tf.uint(9, `${at}.scrapeTimeoutMs`, MAX_DURATION),
+    };
+  }
+  return out;
+}
+
+const SPOKEN = `${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}`;
+
+/** isSpokenVersion: whether `v` is a protocol version this side speaks. */
+function isSpokenVersion(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= MIN_PROTOCOL_VERSION && v <= PROTOCOL_VERSION;
 }
 
 /** HubFrame: a decoded frame that a hub sends to an edge. */

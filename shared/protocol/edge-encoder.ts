@@ -79,8 +79,11 @@ export class EdgeEncoder {
     this.#resume = 0;
   }
 
-  /** hello resets the encoder for a new connection and returns the HELLO frame. */
-  hello(h: Omit<Hello, 'version'>): Uint8Array {
+  /**
+   * hello resets the encoder for a new connection and returns the HELLO frame; `version` defaults
+   * to PROTOCOL_VERSION (an edge falls back to an older one for a hub that refuses it).
+   */
+  hello(h: Omit<Hello, 'version'> & { version?: number }): Uint8Array {
     const frame = encodeHello(h);
     this.reset();
     this.#resume = h.resume;

@@ -1,13 +1,23 @@
 /**
- * The frames of the edge ↔ hub protocol, version 1: their type codes, their decoded shapes, and the
+ * The frames of the edge ↔ hub protocol, version 2 (a hub also speaks version 1): their type codes, their decoded shapes, and the
  * limits the two sides agree on. Every frame is one msgpack array whose first element is the frame
  * type; the rest is positional and specified field by field in docs/protocol.md. Pure data: the
  * codecs live in control.ts (stateless frames), edge-encoder.ts and hub-decoder.ts (the stateful
  * series, list and sample coding).
  */
 
-/** PROTOCOL_VERSION: the version this code speaks; carried by HELLO and WELCOME. */
-export const PROTOCOL_VERSION = 1;
+/** PROTOCOL_VERSION: the newest version this code speaks; carried by HELLO and WELCOME. */
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * MIN_PROTOCOL_VERSION: the oldest version this code still speaks. A hub accepts a HELLO of any
+ * version in [MIN_PROTOCOL_VERSION, PROTOCOL_VERSION] and answers WELCOME with that version; the
+ * connection then uses only the frames of that version (docs/protocol.md, "Versions").
+ */
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** TARGETS_SINCE_VERSION: the first version with the TARGETS frame. */
+export const TARGETS_SINCE_VERSION = 2;
 
 /** FrameType: the first element of every frame. */
 export const FrameType = {
@@ -21,6 +31,7 @@ export const FrameType = {
   PONG: 8,
   CLOSE: 9,
   METADATA: 10,
+  TARGETS: 11,
 } as const;
 
 export type FrameTypeValue = (typeof FrameType)[keyof typeof FrameType];
@@ -126,4 +137,30 @@ export interface MetricMetadata {
   type: MetricType;
   help: string;
   unit: string;
+}
+
+/** TARGET_HEALTH: a target's health as TARGETS codes it (the index is the wire value). */
+export const TARGET_HEALTH = ['unknown', 'up', 'down'] as const;
+export type TargetHealth = (typeof TARGET_HEALTH)[number];
+
+/** MAX_TARGETS_PER_FRAME: a TARGETS frame listing more targets than this is refused. */
+export const MAX_TARGETS_PER_FRAME = 65_536;
+
+/**
+ * TargetReport: one active target of an edge as TARGETS carries it. `labels` are the target's
+ * labels after relabeling (without the edge's external labels: the hub adds those), as flat
+ * sorted name, value pairs.
+ */
+export interface TargetReport {
+  scrapePool: string;
+  scrapeUrl: string;
+  labels: readonly string[];
+  health: TargetHealth;
+  lastError: string;
+  /** Unix ms of the last scrape; 0 before the first. */
+  lastScrape: number;
+  /** Microseconds the last scrape took. */
+  lastScrapeDurationUs: number;
+  scrapeIntervalMs: number;
+  scrapeTimeoutMs: number;
 }

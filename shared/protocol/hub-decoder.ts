@@ -8,7 +8,7 @@
 import { Labels } from '../model/labels.ts';
 import { InvalidLabelError, validateLabels } from '../model/validate.ts';
 import { BitReader } from './bits.ts';
-import { parseClose, parseHello, parseMetadata, parsePing } from './control.ts';
+import { parseClose, parseHello, parseMetadata, parsePing, parseTargets } from './control.ts';
 import { CloseCode, ProtocolError, malformed } from './errors.ts';
 import {
   BatchKind,
@@ -17,12 +17,14 @@ import {
   MAX_LABELS_PER_SERIES,
   MAX_SEQUENCE,
   MAX_TIMESTAMP_MS,
+  TARGETS_SINCE_VERSION,
   type BatchKindValue,
   type Close,
   type Hello,
   type Limits,
   type MetricMetadata,
   type Ping,
+  type TargetReport,
 } from './frames.ts';
 import { FieldReader, describe, unpackFrame } from './msgpack.ts';
 import { SeriesState } from './series-state.ts';
@@ -53,7 +55,8 @@ export type EdgeFrame =
   | { type: 'ping'; ping: Ping }
   | { type: 'pong'; pong: Ping }
   | { type: 'close'; close: Close }
-  | { type: 'metadata'; metadata: MetricMetadata[] };
+  | { type: 'metadata'; metadata: MetricMetadata[] }
+  | { type: 'targets'; targets: TargetReport[] };
 
 /**
  * SeriesResolver maps a newly defined series to the hub's own ref for it (e.g. the TSDB's series
@@ -151,6 +154,9 @@ export class HubDecoder {
         return { type: 'close', close: parseClose(frame) };
       case FrameType.METADATA:
         return { type: 'metadata', metadata: parseMetadata(frame) };
+      case FrameType.TARGETS:
+        if (this.#hello.version < TARGETS_SINCE_VERSION) throw malformed(`TARGETS frame on a version ${this.#hello.version} connection (TARGETS needs version ${TARGETS_SINCE_VERSION})`);
+        return { type: 'targets', targets: parseTargets(frame) };
       default:
         throw malformed(`unexpected ${name} frame from an edge`);
     }
@@ -338,6 +344,7 @@ const NAMES: Record<number, string> = {
   [FrameType.PONG]: 'PONG',
   [FrameType.CLOSE]: 'CLOSE',
   [FrameType.METADATA]: 'METADATA',
+  [FrameType.TARGETS]: 'TARGETS',
 };
 
 function frameName(type: unknown): string {

@@ -13,6 +13,7 @@ export {
   encodePong,
   encodeClose,
   encodeMetadata,
+  encodeTargets,
   decodeHubFrame,
   type HubFrame,
 } from './control.ts';

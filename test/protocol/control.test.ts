@@ -8,10 +8,11 @@ import {
   encodePing,
   encodePong,
   encodeRefuse,
+  encodeTargets,
   encodeWelcome,
 } from '../../shared/protocol/control.ts';
 import { CloseCode, ProtocolError, truncateUtf8 } from '../../shared/protocol/errors.ts';
-import { DEFAULT_LIMITS, FrameType, PROTOCOL_VERSION, type MetricMetadata } from '../../shared/protocol/frames.ts';
+import { DEFAULT_LIMITS, FrameType, PROTOCOL_VERSION, type MetricMetadata, type TargetReport } from '../../shared/protocol/frames.ts';
 import { HubDecoder } from '../../shared/protocol/hub-decoder.ts';
 import { packFrame } from '../../shared/protocol/msgpack.ts';
 
@@ -67,6 +68,32 @@ describe('frames from an edge round-trip through HubDecoder', () => {
     expect(dec.decode(encodePing({ id: 1 }))).toEqual({ type: 'ping', ping: { id: 1 } });
     expect(dec.decode(encodePong({ id: 2 }))).toEqual({ type: 'pong', pong: { id: 2 } });
     expect(dec.decode(encodeClose({ code: 1000, reason: 'bye' }))).toEqual({ type: 'close', close: { code: 1000, reason: 'bye' } });
+  });
+
+  it('targets: every field, an empty label set, and an empty list', () => {
+    const targets: TargetReport[] = [
+      { scrapePool: 'node', scrapeUrl: 'http://10.0.0.1:9100/metrics', labels: ['instance', '10.0.0.1:9100', 'job', 'node'], health: 'up', lastError: '', lastScrape: 1_700_000_000_123, lastScrapeDurationUs: 2345, scrapeIntervalMs: 15_000, scrapeTimeoutMs: 10_000 },
+      { scrapePool: 'ä-pool', scrapeUrl: 'https://x/m', labels: [], health: 'down', lastError: 'connection refused', lastScrape: 0, lastScrapeDurationUs: 0, scrapeIntervalMs: 60_000, scrapeTimeoutMs: 60_000 },
+      { scrapePool: 'p', scrapeUrl: '', labels: ['a', 'b'], health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationUs: 0, scrapeIntervalMs: 0, scrapeTimeoutMs: 0 },
+    ];
+    const dec = new HubDecoder();
+    dec.decode(encodeHello(hello));
+    expect(dec.decode(encodeTargets(targets))).toEqual({ type: 'targets', targets });
+    expect(dec.decode(encodeTargets([]))).toEqual({ type: 'targets', targets: [] });
+  });
+
+  it('targets: a long lastError is cut to 1024 characters', () => {
+    const dec = new HubDecoder();
+    dec.decode(encodeHello(hello));
+    const t: TargetReport = { scrapePool: 'p', scrapeUrl: 'u', labels: [], health: 'down', lastError: 'x'.repeat(5000), lastScrape: 1, lastScrapeDurationUs: 1, scrapeIntervalMs: 1, scrapeTimeoutMs: 1 };
+    const got = dec.decode(encodeTargets([t]));
+    expect(got.type === 'targets' && got.targets[0].lastError).toBe('x'.repeat(1021) + '...');
+  });
+
+  it('a version 1 hello is accepted (older edges); WELCOME of version 1 is read by the edge', () => {
+    const dec = new HubDecoder();
+    expect(dec.decode(encodeHello({ ...hello, version: 1 }))).toEqual({ type: 'hello', hello: { version: 1, ...hello } });
+    expect(decodeHubFrame(encodeWelcome({ version: 1, hub: 'h', acked: 0, limits: DEFAULT_LIMITS }), MAX)).toMatchObject({ type: 'welcome', welcome: { version: 1 } });
   });
 
   it('reset allows a new hello', () => {

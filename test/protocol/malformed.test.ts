@@ -6,7 +6,7 @@ import { HubDecoder } from '../../shared/protocol/hub-decoder.ts';
 import { packFrame } from '../../shared/protocol/msgpack.ts';
 import { Pair, series } from './helpers.ts';
 
-const { HELLO, WELCOME, SERIES, BATCH, PING, CLOSE, METADATA } = FrameType;
+const { HELLO, WELCOME, SERIES, BATCH, PING, CLOSE, METADATA, TARGETS } = FrameType;
 const HELLO_OK = [HELLO, 1, 'edge-1', 'secret', [], 0];
 
 /** bits composes a sample bit stream from [value, width] fields. */
@@ -45,7 +45,8 @@ const cases: Case[] = [
   ['BATCH before HELLO', [BATCH, 1, 0, 0, 0, 1, new Uint8Array(1)], P, /BATCH frame before HELLO/, freshDecoderPair],
   ['second HELLO', HELLO_OK, P, /second HELLO frame/],
   // HELLO fields
-  ['HELLO version 2', [HELLO, 2, 'e', 't', [], 0], CloseCode.UNSUPPORTED_VERSION, /unsupported protocol version 2; this side speaks 1/, freshDecoderPair],
+  ['HELLO version 3', [HELLO, 3, 'e', 't', [], 0], CloseCode.UNSUPPORTED_VERSION, /unsupported protocol version 3; this side speaks 1 to 2/, freshDecoderPair],
+  ['HELLO version 0', [HELLO, 0, 'e', 't', [], 0], CloseCode.UNSUPPORTED_VERSION, /unsupported protocol version 0/, freshDecoderPair],
   ['HELLO version missing', [HELLO], CloseCode.UNSUPPORTED_VERSION, /HELLO frame carries no protocol version/, freshDecoderPair],
   ['HELLO field count', [HELLO, 1, 'e', 't', []], P, /HELLO frame has 4 fields, want 5/, freshDecoderPair],
   ['HELLO empty edge', [HELLO, 1, '', 't', [], 0], P, /HELLO frame: edge must be a non-empty/, freshDecoderPair],
@@ -105,7 +106,37 @@ const cases: Case[] = [
   ['METADATA unknown type', [METADATA, [['m', 'countr', 'help', '']]], P, /entries\[0\].type is not a metric type: "countr"/],
   ['METADATA entry not array', [METADATA, ['m']], P, /entries\[0\] must be an array, got a string/],
   ['METADATA empty family', [METADATA, [['', 'gauge', '', '']]], P, /entries\[0\].family is empty/],
+  // TARGETS: [pool, url, labels, health, lastError, lastScrape, durationUs, intervalMs, timeoutMs]
+  ['TARGETS on a version 1 connection', [TARGETS, []], P, /TARGETS frame on a version 1 connection/, helloV1],
+  ['TARGETS before HELLO', [TARGETS, []], P, /TARGETS frame before HELLO/, freshDecoderPair],
+  ['TARGETS not an array', [TARGETS, 5], P, /TARGETS frame: targets must be an array, got the integer 5/],
+  ['TARGETS field count', [TARGETS, [], []], P, /TARGETS frame has 2 fields, want 1/],
+  ['TARGETS entry not an array', [TARGETS, ['x']], P, /targets\[0\] must be an array, got a string/],
+  ['TARGETS entry short', [TARGETS, [['job', 'http://a/metrics', [], 1, '', 0, 0, 15000]]], P, /TARGETS frame has 8 fields, want 9/],
+  ['TARGETS empty pool', [TARGETS, [target({ 0: '' })]], P, /targets\[0\].scrapePool must be a non-empty/],
+  ['TARGETS odd labels', [TARGETS, [target(), target({ 2: ['job'] })]], P, /targets\[1\].labels has an odd number of strings/],
+  ['TARGETS unsorted labels', [TARGETS, [target({ 2: ['job', 'a', 'instance', 'b'] })]], P, /targets\[0\].labels are invalid.*not sorted/],
+  ['TARGETS reserved label', [TARGETS, [target({ 2: ['__address__', 'a:1'] })]], P, /targets\[0\].labels are invalid.*reserved/],
+  ['TARGETS unknown health', [TARGETS, [target({ 3: 3 })]], P, /targets\[0\].health is out of range: 3 not in \[0, 2\]/],
+  ['TARGETS error too long', [TARGETS, [target({ 4: 'e'.repeat(1025) })]], P, /targets\[0\].lastError is longer than 1024 characters/],
+  ['TARGETS float lastScrape', [TARGETS, [target({ 5: 1.5 })]], P, /targets\[0\].lastScrape must be an unsigned integer, got the float 1.5/],
+  ['TARGETS negative duration', [TARGETS, [target({ 6: -1 })]], P, /targets\[0\].lastScrapeDurationUs is out of range/],
+  ['TARGETS NaN interval', [TARGETS, [target({ 7: NaN })]], P, /targets\[0\].scrapeIntervalMs is not finite/],
+  ['TARGETS too many', [TARGETS, new Array(65_537).fill(0)], P, /lists 65537 targets, more than 65536/],
 ];
+
+/** target: a well-formed TARGETS entry with the fields at the given positions replaced. */
+function target(replace: Record<number, unknown> = {}): unknown[] {
+  const t: unknown[] = ['node', 'http://10.0.0.1:9100/metrics', ['instance', '10.0.0.1:9100', 'job', 'node'], 1, '', 1_700_000_000_000, 2500, 15_000, 10_000];
+  for (const [i, v] of Object.entries(replace)) t[Number(i)] = v;
+  return t;
+}
+
+function helloV1(): Pair {
+  const p = freshDecoderPair();
+  p.dec.decode(packFrame([HELLO, 1, 'e', 't', [], 0]));
+  return p;
+}
 
 function freshDecoderPair(): Pair {
   const p = Object.create(Pair.prototype) as Pair;
