@@ -31,7 +31,7 @@ import { hubApp } from './app.ts';
 import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
 import { startRules } from '../shared/rules/runtime.ts';
-import { attachIngest, ingestFromConfig, ingestWindowMs, type IngestServer, type WsIngest } from './ingest/index.ts';
+import { attachIngest, hubTargets, ingestFromConfig, ingestWindowMs, type IngestServer, type WsIngest } from './ingest/index.ts';
 
 export { DEFAULT_INGEST_OOO_WINDOW_MS } from './ingest/index.ts';
 
@@ -183,7 +183,8 @@ export async function startHub(o: HubOptions): Promise<Hub> {
   };
   const app = hubApp({
     storage, registry, version, status, engine, rules,
-    targets: manager,
+    // The hub's own targets, then every edge's with the edge's external labels (hub/ingest/targets.ts).
+    targets: ingest ? hubTargets(manager, ingest.targets) : manager,
     externalLabels: () => config.global.externalLabels,
     reload,
     walReplay: () => {

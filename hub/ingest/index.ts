@@ -11,3 +11,4 @@ export { DEFAULT_INGEST_LIMITS, RateLimiter, resolveLimits, type IngestLimits } 
 export { IngestMetrics } from './metrics.ts';
 export { isLoopback, type IngestSocket, type SessionHandlers } from './socket.ts';
 export { DEFAULT_INGEST_OOO_WINDOW_MS, ingestFromConfig, ingestWindowMs, type IngestWiring } from './from-config.ts';
+export { EdgeTargets, hubTargets, DISCONNECTED_TARGETS_RETENTION_MS, EDGE_DISCONNECTED, type EdgeTargetsOptions } from './targets.ts';

@@ -6,7 +6,7 @@
  * ws-server.ts attaches it to an HTTP server; tests drive it with in-memory sockets.
  */
 import type { Registry } from 'prom-client';
-import { CloseCode } from '../../shared/protocol/index.ts';
+import { CloseCode, type TargetReport } from '../../shared/protocol/index.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
 import type { Dedup } from '../dedup/index.ts';
 import { MemAckStore, type AckStore } from './acks.ts';
@@ -15,6 +15,7 @@ import { resolveLimits, type IngestLimits } from './limits.ts';
 import { IngestMetrics } from './metrics.ts';
 import { IngestSession, type EdgeStatus, type SessionHost } from './session.ts';
 import type { IngestSocket, SessionHandlers } from './socket.ts';
+import { EdgeTargets } from './targets.ts';
 
 /** IngestServerOptions: what the hub wires in. */
 export interface IngestServerOptions {
@@ -31,6 +32,8 @@ export interface IngestServerOptions {
   dedup?: Dedup;
   /** Accept plain ws:// from non-loopback peers: only behind a proxy that terminates TLS. */
   allowInsecure?: boolean;
+  /** How long a disconnected edge's targets stay in `targets` (default 1 h). */
+  targetsRetentionMs?: number;
   /** Default console.warn. */
   log?: (message: string) => void;
   /** Clock in Unix ms (default Date.now), for tests. */
@@ -51,6 +54,8 @@ export class IngestServer implements SessionHost {
   readonly allowInsecure: boolean;
   readonly log: (message: string) => void;
   readonly now: () => number;
+  /** targets: every edge's latest reported targets (hubTargets lists them beside the hub's own). */
+  readonly targets: EdgeTargets;
   readonly #sessions = new Set<IngestSession>();
   readonly #byEdge = new Map<string, IngestSession>();
   readonly #gone = new Map<string, EdgeStatus>();
@@ -68,6 +73,7 @@ export class IngestServer implements SessionHost {
     this.allowInsecure = o.allowInsecure ?? false;
     this.log = o.log ?? ((m) => console.warn(m));
     this.now = o.now ?? Date.now;
+    this.targets = new EdgeTargets({ retentionMs: o.targetsRetentionMs, now: this.now });
   }
 
   /**
@@ -96,12 +102,19 @@ export class IngestServer implements SessionHost {
     if (old && old !== session) old.fail(CloseCode.DUPLICATE, `replaced by a newer connection of edge ${session.edge} from ${session.status().remoteAddress}`);
   }
 
+  targetsReported(session: IngestSession, targets: TargetReport[]): void {
+    // Only the edge's current session speaks for it (a replaced one may still drain frames).
+    if (this.#byEdge.get(session.edge) !== session) return;
+    this.targets.report(session.edge, session.storedExternalLabels, targets);
+  }
+
   ended(session: IngestSession): void {
     this.#sessions.delete(session);
     this.#handshakes.delete(session);
     if (this.#byEdge.get(session.edge) !== session) return;
     this.#byEdge.delete(session.edge);
     this.#gone.set(session.edge, session.status());
+    this.targets.disconnected(session.edge);
   }
 
   /** edges lists every edge seen since start: streaming ones first, then disconnected, by name. */

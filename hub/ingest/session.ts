@@ -4,10 +4,11 @@
  * sequence the hub holds durably for it (or refuses with a reason), then decodes SERIES and
  * BATCH frames with a HubDecoder, appends each batch to storage with the edge's external labels,
  * and acknowledges a batch only once its commit is durable and the new position is persisted.
+ * TARGETS frames go to the host, which keeps the edge's latest target list.
  * A bad frame, a wrong token or a limit ends this session alone, with the ProtocolError's code
  * and reason; nothing of a refused frame reaches storage.
  */
-import { HubDecoder, encodeAck, encodeClose, encodePong, encodeRefuse, encodeWelcome, CloseCode, ProtocolError, DEFAULT_LIMITS, type DecodedBatch, type Hello } from '../../shared/protocol/index.ts';
+import { HubDecoder, encodeAck, encodeClose, encodePong, encodeRefuse, encodeWelcome, CloseCode, ProtocolError, DEFAULT_LIMITS, type DecodedBatch, type Hello, type TargetReport } from '../../shared/protocol/index.ts';
 import { truncateUtf8 } from '../../shared/protocol/errors.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
 import type { Dedup, ReplicaMember } from '../dedup/index.ts';
@@ -37,6 +38,8 @@ export interface SessionHost {
   log(message: string): void;
   /** welcomed: the session finished its handshake as `edge`; the host replaces an older session of that edge. */
   welcomed(session: IngestSession): void;
+  /** targetsReported: the streaming session reported its edge's active targets (TARGETS). */
+  targetsReported(session: IngestSession, targets: TargetReport[]): void;
   /** ended: the session is over (handshake or not); called once. */
   ended(session: IngestSession): void;
 }
@@ -97,6 +100,14 @@ export class IngestSession implements SessionHandlers {
   /** edge: the edge's name once HELLO arrived, else ''. */
   get edge(): string {
     return this.#hello?.edge ?? '';
+  }
+
+  /**
+   * storedExternalLabels: the labels added to this edge's series (flat, sorted): its external
+   * labels, without the replica label for an HA replica. Empty before HELLO.
+   */
+  get storedExternalLabels(): readonly string[] {
+    return this.#member ? this.#member.external : (this.#hello?.externalLabels ?? []);
   }
 
   get state(): SessionState {
@@ -218,6 +229,9 @@ export class IngestSession implements SessionHandlers {
       case 'close':
         this.#socket.close(CloseCode.NORMAL, '');
         this.#end(CloseCode.NORMAL, `edge closed: ${f.close.reason}`);
+        return;
+      case 'targets':
+        this.#host.targetsReported(this, f.targets);
         return;
       case 'pong':
       case 'metadata':
