@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { SecureVersion } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { HTTPClientConfig, TLSConfig } from '../../shared/config/http-client.ts';
+import type { BodyBuffer } from './body-buffer.ts';
 
 /** HttpError: a request that failed; `kind` tells timeouts and size limits from the rest. */
 export class HttpError extends Error {
@@ -37,6 +38,11 @@ export interface GetOptions {
   maxBytes?: number;
   /** Accept gzip and decode it (default true). */
   gzip?: boolean;
+  /**
+   * A buffer to receive the body into; the result's body is then a view of it, valid until its
+   * next use. Without one, the body is a Buffer of its own.
+   */
+  into?: BodyBuffer;
 }
 
 /** GetResult: a 2xx response's status, headers and whole body. */
@@ -128,9 +134,14 @@ export class HttpClient {
             finish(new HttpError('decode', `unsupported Content-Encoding ${JSON.stringify(encoding)} from ${target}`));
             return;
           }
+          const into = opts.into;
           const chunks: Buffer[] = [];
           let size = 0;
           const limit = opts.maxBytes ?? 0;
+          if (into) {
+            const declared = encoding === 'gzip' ? 0 : Number(res.headers['content-length'] ?? 0);
+            into.reset(Number.isSafeInteger(declared) && declared > 0 && (limit === 0 || declared <= limit) ? declared : 0);
+          }
           stream.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (limit > 0 && size > limit) {
@@ -139,9 +150,15 @@ export class HttpClient {
               res.destroy();
               return;
             }
-            chunks.push(chunk);
+            // Fast path: copied into the caller's buffer. Slow path: kept for one concat at the end.
+            if (into) into.append(chunk);
+            else chunks.push(chunk);
           });
-          stream.on('end', () => finish(null, { status, contentType: res.headers['content-type'] ?? null, body: Buffer.concat(chunks, size) }));
+          stream.on('end', () => {
+            if (settled) return;
+            const body = into ? into.finish() : Buffer.concat(chunks, size);
+            finish(null, { status, contentType: res.headers['content-type'] ?? null, body });
+          });
           res.on('error', (err) => finish(new HttpError('network', `read the body of ${target}: ${describe(err)}`, { cause: err })));
           res.on('aborted', () => finish(new HttpError('network', `read the body of ${target}: connection reset by peer`)));
         });

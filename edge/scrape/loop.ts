@@ -14,6 +14,7 @@ import { hashLabels } from '../../shared/model/hash.ts';
 import { STALE_NAN } from '../../shared/model/stale.ts';
 import { acceptHeader, parserForContentType, type ExpositionFormat } from '../../shared/exposition/content-type.ts';
 import type { Appendable } from '../../shared/storage/interface.ts';
+import { BodyBuffer } from '../http/body-buffer.ts';
 import { HttpClient } from '../http/client.ts';
 import { ScrapeCache, countRefusals, type PageOptions, type PageReport } from './page.ts';
 import type { MetricMetadata } from './metadata.ts';
@@ -66,6 +67,8 @@ export class ScrapeLoop {
   readonly #synthetic: Labels[];
   readonly #syntheticRefs = new Array<number>(SYNTHETIC.length).fill(0);
   readonly #accept: string;
+  /** Every page of this target is received into this buffer, unless a scrape still holds it. */
+  readonly #body = new BodyBuffer();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -160,16 +163,25 @@ export class ScrapeLoop {
     let error = '';
     try {
       if (this.forcedError) throw new Error(this.forcedError);
-      const { body, contentType } = await this.#fetch();
-      const app = this.#storage.appender();
+      // Fast path: the loop's own buffer. Slow path: a scrape overlapping the previous one (it
+      // outlived its interval) gets a buffer of its own.
+      const into = this.#body.busy ? new BodyBuffer() : this.#body;
+      into.busy = true;
       try {
-        const parser = parserForContentType(contentType, body, { fallback: this.target.fallbackFormat });
-        report = this.#cache.appendPage(app, parser, t, this.target);
-      } catch (err) {
-        app.rollback();
-        throw err;
+        const { body, contentType } = await this.#fetch(into);
+        const app = this.#storage.appender();
+        try {
+          // The parser decodes the bytes piece by piece: no page-sized string (see PagePieces).
+          const parser = parserForContentType(contentType, body, { fallback: this.target.fallbackFormat });
+          report = this.#cache.appendPage(app, parser, t, this.target);
+        } catch (err) {
+          app.rollback();
+          throw err;
+        }
+        report = countRefusals(report, app.commit());
+      } finally {
+        into.busy = false;
       }
-      report = countRefusals(report, app.commit());
     } catch (err) {
       error = (err as Error).message;
       const app = this.#storage.appender();
@@ -184,7 +196,7 @@ export class ScrapeLoop {
     app.commit();
   }
 
-  async #fetch(): Promise<{ body: string; contentType: string | null }> {
+  async #fetch(into: BodyBuffer): Promise<{ body: Buffer; contentType: string | null }> {
     const { url, timeoutMs, bodySizeLimit, headers, gzip } = this.target;
     const client = this.target.client ?? (plainClient ??= new HttpClient());
     const res = await client.get(url, {
@@ -197,7 +209,8 @@ export class ScrapeLoop {
       timeoutMs,
       maxBytes: bodySizeLimit,
       gzip: gzip ?? true,
+      into,
     });
-    return { body: res.body.toString('utf8'), contentType: res.contentType };
+    return { body: res.body, contentType: res.contentType };
   }
 }

@@ -2,6 +2,8 @@
  * Scrape pages: turns one scraped page into appended samples, as Prometheus' scrape loop does. A
  * per-target cache maps each series' text as written (`name{labels}`) to its storage ref and final
  * labels, so a series seen before costs a map look-up: no label parsing, relabeling or hashing.
+ * Pages rarely change their order, so the series at the same position on the previous page is
+ * tried first, compared in place on the page, which needs neither a slice nor a hash.
  * Series that were in the previous page and are missing from this one get a staleness marker
  * (series with their own timestamps only under track_timestamps_staleness, as in Prometheus). New
  * series are checked against the label limits, and the page's TYPE/HELP/UNIT lines are kept as the
@@ -53,6 +55,8 @@ export interface PageReport {
 }
 
 interface Entry {
+  /** The series text (a flat string, not a slice of a page). */
+  readonly key: string;
   ref: SeriesRef;
   /** Final labels, or null when metric relabeling drops the series. */
   labels: Labels | null;
@@ -69,6 +73,10 @@ export class ScrapeCache {
   #iteration = 0;
   /** Series kept by the previous successful page: candidates for staleness markers. */
   #previous: Entry[] = [];
+  /** The array #previous held before, reused for the next page's list. */
+  #spare: Entry[] = [];
+  /** Every series line of the previous page in page order (repeats included), for the fast path. */
+  readonly #order: Entry[] = [];
   /** metadata: the TYPE, HELP and UNIT of the metric families on the last good page. */
   readonly metadata = new MetadataCache();
 
@@ -79,7 +87,10 @@ export class ScrapeCache {
    */
   appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
     const iteration = ++this.#iteration;
-    const current: Entry[] = [];
+    const current = this.#spare;
+    current.length = 0;
+    const order = this.#order;
+    let at = 0; // index of this series line among the page's series lines
     const trackAll = opts.trackTimestampsStaleness === true || !opts.honorTimestamps;
     let scraped = 0, kept = 0, added = 0, live = 0;
     const meta = this.metadata.begin();
@@ -92,18 +103,23 @@ export class ScrapeCache {
       }
       if (parser.isCreatedSeries()) continue;
       scraped++;
-      const key = parser.series();
-      let entry = this.#entries.get(key);
-      if (entry === undefined) {
-        const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
-        // Slow path: a series not seen before. It is checked before it is cached, so a series
-        // over a limit fails every scrape it appears in.
-        if (labels !== null) checkLabelLimits(labels, opts);
-        entry = { ref: 0, labels, seen: 0 };
-        // The page's text is a slice of the page; a flat copy lets the page be collected.
-        this.#entries.set(flatCopy(key), entry);
-        if (labels !== null) added++;
+      // Fast path: the same series as at this position on the previous page.
+      let entry: Entry | undefined = order[at];
+      if (entry === undefined || !parser.seriesIs(entry.key)) {
+        const key = parser.series();
+        entry = this.#entries.get(key);
+        if (entry === undefined) {
+          const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
+          // Slow path: a series not seen before. It is checked before it is cached, so a series
+          // over a limit fails every scrape it appears in.
+          if (labels !== null) checkLabelLimits(labels, opts);
+          // The page's text is a slice of the page; a flat copy lets the page be collected.
+          entry = { key: flatCopy(key), ref: 0, labels, seen: 0 };
+          this.#entries.set(entry.key, entry);
+          if (labels !== null) added++;
+        }
       }
+      order[at++] = entry;
       if (entry.seen === iteration) continue; // repeated on the page
       entry.seen = iteration;
       live++;
@@ -115,12 +131,14 @@ export class ScrapeCache {
       if (trackAll || !explicit) current.push(entry);
       entry.ref = app.append(entry.ref, entry.labels, explicit ? parser.timestamp : t, parser.value);
     }
+    order.length = at;
     if (opts.sampleLimit > 0 && kept > opts.sampleLimit) throw new SampleLimitError(opts.sampleLimit, kept);
     meta.commit();
     // Series that vanished since the previous page go stale now.
     for (const e of this.#previous) {
       if (e.seen !== iteration && e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
     }
+    this.#spare = this.#previous;
     this.#previous = current;
     // Churned series (and other spellings of a series) would grow the cache for ever: once it
     // holds far more than this page, forget what this page did not show (Prometheus' iterDone).
@@ -133,7 +151,7 @@ export class ScrapeCache {
   /** markAllStale writes staleness markers for every series of the last page (target failed or gone). */
   markAllStale(app: Appender, t: number): void {
     for (const e of this.#previous) if (e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
-    this.#previous = [];
+    this.#previous.length = 0;
   }
 
   /** size is the number of cached series texts. */

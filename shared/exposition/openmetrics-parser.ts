@@ -8,6 +8,7 @@
  */
 import type { Labels } from '../model/labels.ts';
 import { ParserBase } from './parser-base.ts';
+import type { PieceSource } from './pieces.ts';
 import { countCodePoints, decodeLabels, LabelScan, scanLabels, scanMetricName, scanQuoted, unescape } from './scan.ts';
 import { parseOpenMetricsNumber, parseRealNumber } from './numbers.ts';
 import { OpenMetricsValidator } from './openmetrics-validator.ts';
@@ -30,18 +31,18 @@ export class OpenMetricsParser extends ParserBase {
   private sawEof = false;
   private cachedLabels: Labels | null = null;
 
-  /** new OpenMetricsParser reads `text`, one whole exposition; see ExpositionParser. */
-  constructor(text: string, opts: OpenMetricsParserOptions = {}) {
+  /** new OpenMetricsParser reads `text`, one whole exposition or its pieces (PagePieces); see ExpositionParser. */
+  constructor(text: string | PieceSource, opts: OpenMetricsParserOptions = {}) {
     super(text);
     this.validator = opts.strict ? new OpenMetricsValidator() : null;
   }
 
   next(): EntryKind {
     if (this.sawEof) return 'eof';
+    this.line++;
+    if (this.pos >= this.s.length && !this.nextPiece()) this.fail('missing "# EOF" at the end of the exposition');
     const s = this.s;
     const len = s.length;
-    this.line++;
-    if (this.pos >= len) this.fail('missing "# EOF" at the end of the exposition');
     const start = this.pos;
     // Fast path: a sample line in the common shape (see SeriesFastPath); strict mode checks
     // every sample against its family, so it always takes the slow path.
@@ -100,7 +101,7 @@ export class OpenMetricsParser extends ParserBase {
   private metadataLine(start: number, end: number): EntryKind {
     const s = this.s;
     if (end - start === 5 && s.startsWith('# EOF', start)) {
-      if (end + 1 < s.length) this.fail('text after "# EOF"');
+      if (end + 1 < s.length || this.morePieces()) this.fail('text after "# EOF"');
       this.validator?.end(this.line);
       this.sawEof = true;
       return 'eof';

@@ -7,6 +7,7 @@
 import type { Labels } from '../model/labels.ts';
 import { decodePlainLabels, SeriesFastPath } from './fast-path.ts';
 import { decodeLabels, LabelScan, unescape, type PairBuffer } from './scan.ts';
+import type { PieceSource } from './pieces.ts';
 import type { EntryKind, Exemplar, ExpositionParser, MetricType } from './types.ts';
 import { ExpositionParseError } from './types.ts';
 
@@ -24,8 +25,10 @@ export const TYPE_SUFFIXES: Readonly<Record<MetricType, readonly string[]>> = {
 };
 
 export abstract class ParserBase implements ExpositionParser {
-  protected readonly s: string;
+  /** The text being read: the whole page, or the current piece of it (see PagePieces). */
+  protected s: string;
   protected pos = 0;
+  readonly #pieces: PieceSource | null;
   line = 0;
   value = NaN;
   timestamp = NaN;
@@ -56,8 +59,43 @@ export abstract class ParserBase implements ExpositionParser {
 
   private readonly pairs: PairBuffer = [];
 
-  constructor(text: string) {
-    this.s = text;
+  /** A parser reads one whole page, or a page handed over in pieces that end at line ends. */
+  constructor(text: string | PieceSource) {
+    if (typeof text === 'string') {
+      this.s = text;
+      this.#pieces = null;
+    } else {
+      this.#pieces = text;
+      this.s = text.next() ?? '';
+    }
+  }
+
+  /**
+   * nextPiece moves on to the page's next piece once the current one is read (pos at its end),
+   * and returns false when there is none. Spans of the current entry refer to `s`, so it is
+   * called only between entries.
+   */
+  protected nextPiece(): boolean {
+    const p = this.#pieces;
+    if (p === null) return false;
+    const s = p.next();
+    if (s === undefined) return false;
+    this.s = s;
+    this.pos = 0;
+    return true;
+  }
+
+  /** morePieces: text follows the current piece. */
+  protected morePieces(): boolean {
+    return this.#pieces !== null && !this.#pieces.done;
+  }
+
+  /**
+   * seriesIs reports whether the current sample's series text is exactly `key`, without
+   * slicing it out of the page (see ExpositionParser.seriesIs).
+   */
+  seriesIs(key: string): boolean {
+    return this.seriesEnd - this.seriesStart === key.length && this.s.startsWith(key, this.seriesStart);
   }
 
   abstract next(): EntryKind;

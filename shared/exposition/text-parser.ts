@@ -6,6 +6,7 @@
  * Exemplars do not exist in this format and are rejected.
  */
 import { ParserBase } from './parser-base.ts';
+import type { PieceSource } from './pieces.ts';
 import { parseGoFloat, parseIntegerMs } from './numbers.ts';
 import { isMetricNameChar, isMetricNameStart, scanLabels, scanMetricName, scanQuoted, unescape } from './scan.ts';
 import type { EntryKind, MetricType } from './types.ts';
@@ -18,16 +19,20 @@ function isBlank(c: number): boolean {
 }
 
 export class TextParser extends ParserBase {
-  /** new TextParser reads `text`, one whole page; see ExpositionParser. */
-  constructor(text: string) {
+  /** new TextParser reads `text`, one whole page or its pieces (PagePieces); see ExpositionParser. */
+  constructor(text: string | PieceSource) {
     super(text);
   }
 
   next(): EntryKind {
-    const s = this.s;
-    const len = s.length;
+    let s = this.s;
+    let len = s.length;
     for (;;) {
-      if (this.pos >= len) return 'eof';
+      if (this.pos >= len) {
+        if (!this.nextPiece()) return 'eof';
+        s = this.s;
+        len = s.length;
+      }
       this.line++;
       const start = this.pos;
       // Fast path: a sample line in the common shape (see SeriesFastPath).

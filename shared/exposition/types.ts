@@ -55,6 +55,11 @@ export interface ExpositionParser {
    * page: a cache that keeps it beyond the page's life should store a flat copy.
    */
   series(): string;
+  /**
+   * seriesIs reports whether series() would equal `key`, comparing in place: the scrape cache's
+   * fast path, which allocates nothing.
+   */
+  seriesIs(key: string): boolean;
   /** labels parses the current sample's labels (with `__name__`); throws on duplicate names. */
   labels(): Labels;
   /** exemplar parses the current sample's exemplar, or returns undefined when it has none. */
