@@ -3,7 +3,8 @@
  * durable TSDB in --storage.tsdb.path, runs the scrape manager into it and serves the edge's
  * local API (targets, series, PromQL queries, /metrics). When the config has a `hub` section the
  * edge also opens its uplink (backlog in <path>/uplink) and streams every committed scrape to the
- * hub through streamingStorage, with the config's `global.external_labels` sent in HELLO. SIGHUP
+ * hub through streamingStorage, with the config's `global.external_labels` sent in HELLO, and
+ * reports its scrape targets to the hub (TARGETS frames). SIGHUP
  * and `POST /-/reload` re-read the configuration: a new one that does not parse is refused with
  * its file:line message and the running one stays (the `hub` section is read at start only).
  * SIGINT/SIGTERM stop scraping (staleness markers written), flush the storage, close the uplink
@@ -107,6 +108,8 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   }
   const storage = uplink ? streamingStorage(db, uplink) : db;
   const manager = new ScrapeManager(storage, { ...opts.scrape, log });
+  // The hub lists the edge's targets beside its own (TARGETS frames, docs/protocol.md).
+  uplink?.setTargets(() => manager.targets());
   // Rules run on the edge's own data, so they keep working while the hub is unreachable; their
   // outputs (recorded series, ALERTS) are stored and streamed like scraped samples.
   const engine = new Engine();

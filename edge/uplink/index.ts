@@ -6,3 +6,4 @@ export { Uplink, MAX_OFFER_SAMPLES, type UplinkOptions, type UplinkStatus } from
 export { Backlog, type BacklogOptions, type StoredBatch } from './backlog.ts';
 export { Backoff, dialWebSocket, type Dialer, type TLSOptions, type UplinkSocket } from './socket.ts';
 export { streamingStorage, MAX_GROUPS, type UplinkSink } from './streaming-storage.ts';
+export { TargetsReporter, targetReports, TARGETS_CHECK_MS, TARGETS_INTERVAL_MS, type TargetsSource } from './targets-report.ts';

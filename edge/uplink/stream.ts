@@ -7,9 +7,10 @@
  * whatever was not acknowledged stays in the backlog for the next connection.
  */
 import type { Labels } from '../../shared/model/labels.ts';
-import { CloseCode, EdgeEncoder, ProtocolError, decodeHubFrame, encodePong, type Limits, type Refuse } from '../../shared/protocol/index.ts';
+import { CloseCode, EdgeEncoder, PROTOCOL_VERSION, ProtocolError, TARGETS_SINCE_VERSION, decodeHubFrame, encodePong, encodeTargets, type Limits, type Refuse } from '../../shared/protocol/index.ts';
 import type { Backlog, StoredBatch } from './backlog.ts';
 import type { UplinkSocket } from './socket.ts';
+import { TARGETS_CHECK_MS, TargetsReporter, targetReports, type TargetsSource } from './targets-report.ts';
 
 /** LiveBatch: a batch offered while connected, kept in memory for its first send. */
 export interface LiveBatch {
@@ -28,6 +29,13 @@ export interface StreamOptions {
   backfillSamples: number;
   ackTimeoutMs: number;
   handshakeTimeoutMs: number;
+  /** The HELLO's protocol version (default PROTOCOL_VERSION). */
+  version?: number;
+  /** The edge's targets, reported in TARGETS frames when the connection's version has them. */
+  targets?: TargetsSource;
+  /** Report at least this often (default 15 s), and on a health change, checked every targetsCheckMs (default 1 s). */
+  targetsIntervalMs?: number;
+  targetsCheckMs?: number;
   log: (message: string) => void;
   /** Called with each frame's bytes and each batch's samples as sent, for metrics. */
   sent?: (bytes: number, samples: number) => void;
@@ -62,6 +70,8 @@ export class Stream {
   #welcomeResolve!: () => void;
   #welcomed = false;
   #timer: NodeJS.Timeout | undefined;
+  #targetsTimer: NodeJS.Timeout | undefined;
+  #skippedLogged = '';
 
   constructor(socket: UplinkSocket, backlog: Backlog, o: StreamOptions) {
     this.#socket = socket;
@@ -71,7 +81,7 @@ export class Stream {
     this.welcome = new Promise((resolve) => (this.#welcomeResolve = resolve));
     socket.onMessage = (bytes) => this.#onMessage(bytes);
     socket.onClose = (code, reason) => this.#finish({ welcomed: this.#welcomed, code, reason });
-    socket.send(this.#enc.hello({ edge: o.edge, token: o.token, externalLabels: o.externalLabels, resume: backlog.hubSeq }));
+    socket.send(this.#enc.hello({ version: o.version ?? PROTOCOL_VERSION, edge: o.edge, token: o.token, externalLabels: o.externalLabels, resume: backlog.hubSeq }));
     this.#timer = setTimeout(() => this.close(CloseCode.PROTOCOL, `no WELCOME within ${o.handshakeTimeoutMs} ms`), o.handshakeTimeoutMs);
   }
 
@@ -104,6 +114,7 @@ export class Stream {
     this.#open = false;
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
+    clearInterval(this.#targetsTimer);
     this.#poke();
     this.#ended(e);
   }
@@ -126,7 +137,14 @@ export class Stream {
       return;
     }
     if (!this.#welcomed) {
-      if (f.type === 'welcome') return this.#welcome(f.welcome.acked, f.welcome.limits);
+      if (f.type === 'welcome') {
+        const asked = this.#o.version ?? PROTOCOL_VERSION;
+        if (f.welcome.version > asked) {
+          this.close(CloseCode.UNSUPPORTED_VERSION, `hub answered version ${f.welcome.version} to a version ${asked} HELLO`);
+          return;
+        }
+        return this.#welcome(f.welcome.acked, f.welcome.limits, f.welcome.version);
+      }
       if (f.type === 'refuse') {
         this.#socket.close(f.refuse.code, '');
         this.#finish({ welcomed: false, code: f.refuse.code, reason: f.refuse.reason, refuse: f.refuse });
@@ -153,7 +171,7 @@ export class Stream {
     }
   }
 
-  #welcome(acked: number, limits: Limits): void {
+  #welcome(acked: number, limits: Limits, version: number): void {
     clearTimeout(this.#timer);
     this.#welcomed = true;
     this.#limits = limits;
@@ -169,10 +187,40 @@ export class Stream {
       }
     }, Math.max(10, Math.min(1000, this.#o.ackTimeoutMs / 4)));
     this.#timer.unref?.();
+    if (this.#o.targets && version >= TARGETS_SINCE_VERSION) this.#startTargets(this.#o.targets);
     void this.#pump().catch((err: Error) => {
       this.#o.log(`uplink: ${err.stack ?? err}`);
       this.close(CloseCode.GOING_AWAY, `edge failed: ${err.message}`);
     });
+  }
+
+  /** #startTargets reports the edge's targets now, then on health changes and every interval. */
+  #startTargets(source: TargetsSource): void {
+    const reporter = new TargetsReporter(this.#o.targetsIntervalMs);
+    const tick = () => {
+      if (!this.#open) return;
+      try {
+        const { reports, skipped } = targetReports(source());
+        const now = Date.now();
+        if (!reporter.due(reports, now)) return;
+        const note = skipped.join('; ');
+        if (note !== '' && note !== this.#skippedLogged) this.#o.log(`uplink: targets not reported to the hub: ${note}`);
+        this.#skippedLogged = note;
+        let frame = encodeTargets(reports);
+        let n = reports.length;
+        // A list too large for one frame is cut (and said so): the hub refuses oversized frames.
+        while (frame.length > this.#limits!.maxFrameBytes && n > 0) frame = encodeTargets(reports.slice(0, (n = Math.floor(n / 2))));
+        if (n < reports.length) this.#o.log(`uplink: ${reports.length} targets exceed the hub's frame limit; reporting the first ${n}`);
+        this.#socket.send(frame);
+        reporter.sent(reports, now);
+        this.#o.sent?.(frame.length, 0);
+      } catch (err) {
+        this.#o.log(`uplink: reporting targets: ${(err as Error).message}`);
+      }
+    };
+    tick();
+    this.#targetsTimer = setInterval(tick, this.#o.targetsCheckMs ?? TARGETS_CHECK_MS);
+    this.#targetsTimer.unref?.();
   }
 
   #ack(seq: number): void {

@@ -11,11 +11,12 @@ import { readFile } from 'node:fs/promises';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HubConfig } from '../../shared/config/outpost.ts';
 import type { Labels } from '../../shared/model/labels.ts';
-import { CloseCode } from '../../shared/protocol/index.ts';
+import { CloseCode, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type { SyncPolicy } from '../../shared/tsdb/wal/index.ts';
 import { Backlog } from './backlog.ts';
 import { Backoff, dialWebSocket, type Dialer, type TLSOptions } from './socket.ts';
 import { Stream } from './stream.ts';
+import type { TargetsSource } from './targets-report.ts';
 
 /** MAX_OFFER_SAMPLES: an offer larger than this is split into several batches. */
 export const MAX_OFFER_SAMPLES = 65536;
@@ -46,6 +47,14 @@ export interface UplinkOptions {
   /** Give up on a connection whose hub acknowledges nothing for this long (default 60 s). */
   ackTimeoutMs?: number;
   backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * The edge's scrape targets, reported to the hub (TARGETS) after WELCOME, on every health change
+   * and at least every `targetsIntervalMs` (default 15 s). None: nothing is reported.
+   */
+  targets?: TargetsSource;
+  targetsIntervalMs?: number;
+  /** How often target health is checked for changes (default 1 s). */
+  targetsCheckMs?: number;
   registry?: Registry;
   log?: (message: string) => void;
 }
@@ -77,9 +86,11 @@ export class Uplink {
   #reconnects = 0;
   #refusedSeries = 0;
   #lastFailure = '';
+  /** The HELLO's version: the newest, until a hub refuses it as unsupported. */
+  #version: number = PROTOCOL_VERSION;
 
   private constructor(o: UplinkOptions, backlog: Backlog, dial: Dialer) {
-    this.#o = o;
+    this.#o = { ...o };
     this.#backlog = backlog;
     this.#dial = dial;
     this.#backoff = new Backoff(o.backoff?.initialMs, o.backoff?.maxMs);
@@ -123,6 +134,14 @@ export class Uplink {
     const ca = t.caFile !== '' ? await read('tls_config.ca_file', t.caFile) : t.ca || undefined;
     const bound = hub.maxBacklogBytes !== undefined && rest.maxBacklogBytes === undefined ? { maxBacklogBytes: hub.maxBacklogBytes } : {};
     return { ...rest, ...bound, url: hub.url, token, tls: { ca, serverName: t.serverName, insecureSkipVerify: t.insecureSkipVerify } };
+  }
+
+  /**
+   * setTargets sets where target reports come from (the scrape manager, built after the uplink);
+   * connections made afterwards report them.
+   */
+  setTargets(source: TargetsSource): void {
+    this.#o.targets = source;
   }
 
   /** url: the hub's ingest URL ('' with a custom dialer). */
@@ -244,6 +263,10 @@ export class Uplink {
           backfillSamples: this.#o.backfillSamples ?? 65536,
           ackTimeoutMs: this.#o.ackTimeoutMs ?? 60_000,
           handshakeTimeoutMs: 10_000,
+          version: this.#version,
+          targets: this.#o.targets,
+          targetsIntervalMs: this.#o.targetsIntervalMs,
+          targetsCheckMs: this.#o.targetsCheckMs,
           log: this.#log,
           sent: (bytes, samples) => {
             this.#metrics?.bytes.inc(bytes);
@@ -259,7 +282,12 @@ export class Uplink {
         }
         const e = end ?? (await stream.ended);
         this.#stream = null;
-        if (e.refuse) {
+        if (e.refuse?.code === CloseCode.UNSUPPORTED_VERSION && this.#version > MIN_PROTOCOL_VERSION) {
+          // An older hub: speak its version (without target reports) from now on.
+          this.#version--;
+          this.#log(`uplink: hub refused protocol version ${this.#version + 1} (${e.refuse.reason}); retrying with version ${this.#version}, targets are not reported`);
+          this.#backoff.reset();
+        } else if (e.refuse) {
           retryAfter = e.refuse.retryAfterMs;
           const msg = `uplink: hub refused edge ${this.#o.edge}: ${e.refuse.code} ${e.refuse.reason}`;
           if (e.refuse.code !== CloseCode.TRY_LATER && msg !== this.#lastFailure) this.#log(msg);
