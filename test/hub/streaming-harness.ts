@@ -125,6 +125,8 @@ export interface HubSetup {
   /** name → token */
   edges: Record<string, string>;
   dedup?: string;
+  /** Scrape the hub's own /metrics (job `hub`). */
+  scrapeSelf?: boolean;
 }
 
 /** writeHubConfig writes the hub's config (edges and optional dedup section), returning its path. */
@@ -132,7 +134,8 @@ export function writeHubConfig(h: HubSetup): string {
   mkdirSync(h.dir, { recursive: true });
   const file = join(h.dir, 'hub.yml');
   const tokens = Object.entries(h.edges).map(([name, token]) => `    - {name: ${name}, token: ${token}}`);
-  writeFileSync(file, ['global: {scrape_interval: 1s}', 'edges:', '  tokens:', ...tokens, h.dedup ? `dedup: ${h.dedup}` : '', ''].join('\n'));
+  const self = h.scrapeSelf ? ['scrape_configs:', '  - job_name: hub', `    static_configs: [{targets: ['127.0.0.1:${h.port}']}]`] : [];
+  writeFileSync(file, ['global: {scrape_interval: 1s}', 'edges:', '  tokens:', ...tokens, h.dedup ? `dedup: ${h.dedup}` : '', ...self, ''].join('\n'));
   return file;
 }
 
@@ -148,6 +151,8 @@ export interface EdgeSetup {
   hubPort: number;
   target: string;
   externalLabels: Record<string, string>;
+  /** More addresses in the `app` job (e.g. one where nothing listens, for a target that is down). */
+  extraTargets?: string[];
 }
 
 /** writeEdgeConfig writes an edge's config: one job scraping `target` every 1 s, streaming to the hub. */
@@ -161,7 +166,7 @@ export function writeEdgeConfig(e: EdgeSetup): string {
       `global: {scrape_interval: 1s, external_labels: {${ext}}}`,
       'scrape_configs:',
       '  - job_name: app',
-      `    static_configs: [{targets: ['${e.target}']}]`,
+      `    static_configs: [{targets: [${[e.target, ...(e.extraTargets ?? [])].map((t) => `'${t}'`).join(', ')}]}]`,
       `hub: {url: 'ws://127.0.0.1:${e.hubPort}', token: ${e.token}, edge_name: ${e.name}, min_backoff: 100ms, max_backoff: 500ms}`,
       '',
     ].join('\n'),
