@@ -45,7 +45,9 @@ describe('edge → hub streaming across a hub outage', () => {
       const up = Date.now();
       h = procs.start('hub-restarted', hubArgs(hub, hubConfig));
       await waitFor(async () => (await api<unknown>(hub.port, '/api/v1/status/buildinfo')) !== undefined, 20_000, 'the hub restarted');
-      await sleep(2000);
+      // t, the end of every window below, must fall well after the restart (up) for the check
+      // that the series continues past the outage to mean anything.
+      await sleep(4000);
       const t = Date.now() - 2000;
       await drained(edge.port, 20_000);
 
