@@ -12,16 +12,41 @@ import type { MemStorage } from './mem-storage.ts';
 /** Runs of at least this many samples with one timestamp go through appendScrape. */
 const MIN_SCRAPE_RUN = 8;
 
+/**
+ * Released sample buffers, reused by the next appender: a scrape's appender would otherwise grow
+ * fresh typed arrays from 64 entries on every commit. A few sets are kept; more are dropped.
+ */
+interface SampleBuffers {
+  refs: Uint32Array;
+  ts: Float64Array;
+  vs: Float64Array;
+}
+const spareBuffers: SampleBuffers[] = [];
+const MAX_SPARE_BUFFERS = 4;
+
+function takeBuffers(): SampleBuffers {
+  // Fast path: a set released by an earlier appender. Slow path: a new small one.
+  return spareBuffers.pop() ?? { refs: new Uint32Array(64), ts: new Float64Array(64), vs: new Float64Array(64) };
+}
+
+function giveBuffers(b: SampleBuffers): void {
+  if (b.refs.length > 0 && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(b);
+}
+
 export class MemAppender implements Appender {
   readonly #storage: MemStorage;
-  #refs = new Uint32Array(64);
-  #ts = new Float64Array(64);
-  #vs = new Float64Array(64);
+  #refs: Uint32Array;
+  #ts: Float64Array;
+  #vs: Float64Array;
   #n = 0;
   #spent = false;
 
   constructor(storage: MemStorage) {
     this.#storage = storage;
+    const b = takeBuffers();
+    this.#refs = b.refs;
+    this.#ts = b.ts;
+    this.#vs = b.vs;
   }
 
   /**
@@ -97,6 +122,7 @@ export class MemAppender implements Appender {
   }
 
   #release(): void {
+    giveBuffers({ refs: this.#refs, ts: this.#ts, vs: this.#vs });
     this.#refs = new Uint32Array(0);
     this.#ts = this.#vs = new Float64Array(0);
     this.#n = 0;

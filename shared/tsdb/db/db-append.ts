@@ -53,17 +53,42 @@ export interface CommitSink {
   afterCommit(): void;
 }
 
+/**
+ * Released sample buffers, reused by the next appender: a scrape's appender would otherwise grow
+ * fresh typed arrays from 64 entries on every commit. A few sets are kept; more are dropped.
+ */
+interface SampleBuffers {
+  refs: Uint32Array;
+  ts: Float64Array;
+  vs: Float64Array;
+}
+const spareBuffers: SampleBuffers[] = [];
+const MAX_SPARE_BUFFERS = 4;
+
+function takeBuffers(): SampleBuffers {
+  // Fast path: a set released by an earlier appender. Slow path: a new small one.
+  return spareBuffers.pop() ?? { refs: new Uint32Array(64), ts: new Float64Array(64), vs: new Float64Array(64) };
+}
+
+function giveBuffers(b: SampleBuffers): void {
+  if (b.refs.length > 0 && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(b);
+}
+
 export class DBAppender implements Appender {
   readonly #db: CommitSink;
-  #refs = new Uint32Array(64);
-  #ts = new Float64Array(64);
-  #vs = new Float64Array(64);
+  #refs: Uint32Array;
+  #ts: Float64Array;
+  #vs: Float64Array;
   #labels: Labels[] = [];
   #n = 0;
   #spent = false;
 
   constructor(db: CommitSink) {
     this.#db = db;
+    const b = takeBuffers();
+    this.#refs = b.refs;
+    this.#ts = b.ts;
+    this.#vs = b.vs;
   }
 
   /** append: see Appender.append; throws like the in-memory appender (RangeError, InvalidLabelError, StorageClosedError). */
@@ -132,26 +157,32 @@ export class DBAppender implements Appender {
   /** #samplesRecord builds the WAL record of the kept samples (WAL refs) and widens the head's span. */
   #samplesRecord(keep: Uint8Array): WALRecord | undefined {
     const head = this.#db.head;
-    let k = 0;
-    for (let i = 0; i < keep.length; i++) k += keep[i];
-    if (k === 0) return undefined;
-    const refs = new Float64Array(k), ts = new Float64Array(k), vs = new Float64Array(k);
-    let t0 = Infinity, t1 = -Infinity, j = 0;
+    const times = this.#ts;
+    let k = 0, t0 = Infinity, t1 = -Infinity;
     for (let i = 0; i < keep.length; i++) {
       if (!keep[i]) continue;
-      const t = this.#ts[i];
-      refs[j] = head.walRef(this.#refs[i]);
-      ts[j] = t;
-      vs[j] = this.#vs[i];
+      k++;
+      const t = times[i];
       if (t < t0) t0 = t;
       if (t > t1) t1 = t;
+    }
+    if (k === 0) return undefined;
+    // Fast path: one timestamp for the whole batch (a scrape) needs no per-sample column.
+    const refs = new Float64Array(k), vs = new Float64Array(k), ts = t0 === t1 ? null : new Float64Array(k);
+    let j = 0;
+    for (let i = 0; i < keep.length; i++) {
+      if (!keep[i]) continue;
+      refs[j] = head.walRef(this.#refs[i]);
+      if (ts !== null) ts[j] = times[i];
+      vs[j] = this.#vs[i];
       j++;
     }
     head.noteSpan(t0, t1);
-    return { type: 'samples', t: t0 === t1 ? t0 : ts, refs, values: vs };
+    return { type: 'samples', t: ts ?? t0, refs, values: vs };
   }
 
   #release(): void {
+    giveBuffers({ refs: this.#refs, ts: this.#ts, vs: this.#vs });
     this.#refs = new Uint32Array(0);
     this.#ts = this.#vs = new Float64Array(0);
     this.#labels = [];
