@@ -39,8 +39,6 @@ const UNSERVED: Record<string, string> = {
   'POST /admin/tsdb/delete_series': 'admin API (off by default in Prometheus: --web.enable-admin-api); no deletion in storage yet',
   'PUT /admin/tsdb/clean_tombstones': 'admin API (off by default in Prometheus); no tombstones in storage',
   'POST /admin/tsdb/clean_tombstones': 'admin API (off by default in Prometheus); no tombstones in storage',
-  'PUT /admin/tsdb/snapshot': 'admin API (off by default in Prometheus); snapshots belong to the durable TSDB wiring',
-  'POST /admin/tsdb/snapshot': 'admin API (off by default in Prometheus); snapshots belong to the durable TSDB wiring',
   'POST /read': 'remote read (protobuf + snappy) not implemented',
   'POST /write': 'remote write receiver (off by default in Prometheus) not implemented',
   'POST /otlp/v1/metrics': 'OTLP receiver (off by default in Prometheus) not implemented',
@@ -111,6 +109,8 @@ const CASES: Record<string, Case[]> = {
   '/status/flags': [{}],
   '/status/tsdb': [{}, { params: { limit: '2' } }],
   '/status/walreplay': [{}],
+  // The admin API as `--web.enable-admin-api` serves it; disabled, it answers 503 (test/api/admin-routes.test.ts).
+  '/admin/tsdb/snapshot': [{ params: {} }, { params: { skip_head: 'true' } }],
   '/notifications': [{}],
   '/features': [{}],
 };
@@ -168,6 +168,8 @@ beforeAll(async () => {
     storage, registry, version: 'test', engine, rules, targets,
     status: hubStatus({ storage, flags: new Map([['web.listen-address', '127.0.0.1:9090']]), config: () => ({ yaml: 'rule_files: [rules.yml]\n', loadedAt: new Date(), lastReloadOk: true }) }),
     reload: async () => {},
+    // The snapshot's shape is what this file checks; writing one is test/hub/command.test.ts's job.
+    admin: { enabled: true, snapshot: async () => '20261121T000000Z-0123456789abcdef' },
   });
   // Wait (bounded) for the first evaluation, so that rules and alerts carry state.
   for (let i = 0; i < 40 && rules.alerts().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
