@@ -56,8 +56,8 @@ export interface ExpositionParser {
    */
   series(): string;
   /**
-   * seriesIs reports whether series() would equal `key`, comparing in place: the scrape cache's
-   * fast path, which allocates nothing.
+   * seriesIs reports whether series() would equal `key`: the scrape cache's fast path, cheaper
+   * than a look-up of series() in a map.
    */
   seriesIs(key: string): boolean;
   /** labels parses the current sample's labels (with `__name__`); throws on duplicate names. */

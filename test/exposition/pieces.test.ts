@@ -85,7 +85,7 @@ describe('PagePieces', () => {
     }
   });
 
-  it('compares series in place with seriesIs', () => {
+  it('compares the current series with seriesIs', () => {
     const p = new TextParser(pieces('a{x="1"} 1\nb 2\n', 4));
     expect(p.next()).toBe('series');
     expect(p.seriesIs('a{x="1"}')).toBe(true);
