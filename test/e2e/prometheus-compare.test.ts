@@ -1,8 +1,9 @@
-// Against real software: Debian's node_exporter is scraped every second by an `outpost hub`
-// process and by a Prometheus 2.42 process with the same configuration (both also scrape the
-// hub's own /metrics, for a histogram). promtool then asks both the same questions — instant,
-// range, series and label queries — and the answers must agree: the same series sets, and values
-// within what the two scrapers' different scrape times can explain.
+// Against real software, the way users deploy Outpost: an `outpost edge` process scrapes Debian's
+// node_exporter and its own /metrics every second and streams what it stores to an `outpost hub`
+// process; a Prometheus 2.42 process scrapes the same two targets with the same configuration.
+// promtool then asks the hub and Prometheus the same questions — instant, range, series and label
+// queries — and the answers must agree: the same series sets, and values within what the two
+// scrapers' different scrape times can explain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,11 +69,11 @@ async function upCount(base: string): Promise<number> {
 
 beforeAll(async () => {
   if (missing.length) return;
-  const [nePort, hubPort, promPort] = [await freePort(), await freePort(), await freePort()];
+  const [nePort, hubPort, edgePort, promPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   hub = `http://127.0.0.1:${hubPort}`;
   prom = `http://127.0.0.1:${promPort}`;
   const config = join(dir, 'scrape.yml');
-  writeFileSync(config, [
+  const scrape = [
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
@@ -80,11 +81,19 @@ beforeAll(async () => {
     '  - job_name: node',
     `    static_configs: [{targets: ['127.0.0.1:${nePort}']}]`,
     '  - job_name: outpost',
-    `    static_configs: [{targets: ['127.0.0.1:${hubPort}']}]`,
+    `    static_configs: [{targets: ['127.0.0.1:${edgePort}']}]`,
     '',
-  ].join('\n'));
+  ].join('\n');
+  writeFileSync(config, scrape);
+  // The edge: the same scrape config, plus where to stream. No external labels, so the hub's
+  // series are labelled exactly as Prometheus' are.
+  const edgeConfig = join(dir, 'edge.yml');
+  writeFileSync(edgeConfig, `${scrape}hub: {url: "ws://127.0.0.1:${hubPort}", edge_name: e2e, token: e2e-secret}\n`);
+  const hubConfig = join(dir, 'hub.yml');
+  writeFileSync(hubConfig, 'edges: {tokens: [{name: e2e, token: e2e-secret}]}\n');
   start('node_exporter', 'prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`]);
-  start('hub', process.execPath, ['bin/outpost.js', 'hub', `--config.file=${config}`, `--web.listen-address=127.0.0.1:${hubPort}`, `--storage.tsdb.path=${join(dir, 'hub-data')}`]);
+  start('hub', process.execPath, ['bin/outpost.js', 'hub', `--config.file=${hubConfig}`, `--web.listen-address=127.0.0.1:${hubPort}`, `--storage.tsdb.path=${join(dir, 'hub-data')}`]);
+  start('edge', process.execPath, ['bin/outpost.js', 'edge', `--config.file=${edgeConfig}`, `--web.listen-address=127.0.0.1:${edgePort}`, `--storage.tsdb.path=${join(dir, 'edge-data')}`]);
   start('prometheus', 'prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
   // Both up on both targets, then enough scrapes for a 1m rate to have several points.
   const deadline = Date.now() + 30_000;
@@ -94,7 +103,7 @@ beforeAll(async () => {
     await sleep(250);
   }
   // The servers answering are the ones started here (a port taken meanwhile would show here).
-  for (const [base, file] of [[hub, config], [prom, config]]) {
+  for (const [base, file] of [[hub, hubConfig], [prom, config]]) {
     const flags = (await (await fetch(`${base}/api/v1/status/flags`)).json()) as { data: Record<string, string> };
     expect(flags.data['config.file']).toBe(file);
   }
@@ -128,7 +137,7 @@ function compare(name: string, ours: Vec, theirs: Vec, tolerance: (a: number, b:
 
 const cpus = async () => Object.keys(Object.fromEntries((await promtool('instant', prom, 'node_cpu_seconds_total') as Vec).map((s) => [s.metric.cpu, 1]))).length;
 
-describe(`outpost hub beside Prometheus 2.42 on node_exporter${skipReason}`, () => {
+describe(`an outpost edge streaming to a hub, beside Prometheus 2.42, on node_exporter${skipReason}`, () => {
   const t = () => String(Date.now() / 1000 - 0.5);
 
   it.skipIf(missing.length > 0)('instant: up', async () => {
@@ -147,9 +156,9 @@ describe(`outpost hub beside Prometheus 2.42 on node_exporter${skipReason}`, () 
     compare(sum, await promtool('instant', hub, sum, `--time=${at}`), await promtool('instant', prom, sum, `--time=${at}`), near(0.3 * (await cpus())));
   });
 
-  it.skipIf(missing.length > 0)('instant: histogram_quantile over the hub\'s own GC histogram', async () => {
+  it.skipIf(missing.length > 0)('instant: histogram_quantile over the edge\'s own GC histogram', async () => {
     const q = 'histogram_quantile(0.9, sum by (le) (rate(nodejs_gc_duration_seconds_bucket[1m])))';
-    // prom-client creates the GC histogram's series at the hub's first collection, and the two
+    // prom-client creates the GC histogram's series at the edge's first collection, and the two
     // scrapers read /metrics at different offsets: for a few seconds after it appears one of them
     // may hold one point (no rate) where the other holds two. Wait until both have a rate.
     let ours: Vec = [], theirs: Vec = [], at = t();
