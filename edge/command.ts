@@ -18,6 +18,7 @@ import { ConfigError, loadConfigFile, parseDuration, type Config } from '../shar
 import { openDB, type DB } from '../shared/tsdb/db/index.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
 import { startRules, type RulesRuntime } from '../shared/rules/runtime.ts';
+import { reofferRecent } from './uplink/reoffer.ts';
 import { RuleFileError } from '../shared/rules/index.ts';
 import type { SyncPolicy } from '../shared/tsdb/wal/index.ts';
 import { parseListenAddress, serve, type ListenAddress } from '../shared/api/serve.ts';
@@ -143,7 +144,13 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     await db.close();
     throw err;
   }
-  uplink?.start();
+  if (uplink) {
+    // A scrape stored just before a kill may have missed the backlog: offer the newest stored
+    // samples again before scraping resumes (the hub stores exact repeats as no-ops).
+    const n = await reofferRecent(db, db.stats().headMaxT, uplink);
+    if (n > 0) log(`re-offered the ${n} newest stored samples to the hub`);
+    uplink.start();
+  }
   await manager.applyConfig(config);
   let closing: Promise<void> | undefined;
   return {
