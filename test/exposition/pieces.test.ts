@@ -8,6 +8,9 @@ import { PagePieces } from '../../shared/exposition/pieces.ts';
 import { OpenMetricsParser } from '../../shared/exposition/openmetrics-parser.ts';
 import { TextParser } from '../../shared/exposition/text-parser.ts';
 import { newParser } from '../../shared/exposition/content-type.ts';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_SUITE_DIR } from '../conformance/openmetrics.ts';
 import { drain, errorOf } from './helpers.ts';
 
 const TEXT = [
@@ -94,5 +97,32 @@ describe('PagePieces', () => {
     expect(p.next()).toBe('series');
     expect(p.seriesIs('b')).toBe(true);
     expect(p.seriesIs('a{x="1"}')).toBe(false);
+  });
+
+  it('reads every OpenMetrics conformance case as the whole text does', () => {
+    let cases = 0;
+    for (const name of readdirSync(DEFAULT_SUITE_DIR).sort()) {
+      const specPath = join(DEFAULT_SUITE_DIR, name, 'test.json');
+      if (!existsSync(specPath)) continue;
+      const spec = JSON.parse(readFileSync(specPath, 'utf8')) as { file?: string };
+      const bytes = readFileSync(join(DEFAULT_SUITE_DIR, name, spec.file ?? 'metrics'));
+      const text = bytes.toString('utf8');
+      for (const strict of [false, true]) {
+        // The entries as JSON, or the error: the two ways must agree on both.
+        const outcome = (src: string | PagePieces): string => {
+          try {
+            return JSON.stringify(drain(new OpenMetricsParser(src, { strict })));
+          } catch (err) {
+            return (err as Error).message;
+          }
+        };
+        const whole = outcome(text);
+        for (const size of [3, 64]) {
+          expect(outcome(new PagePieces(bytes, size)), `${name} strict=${strict} pieces of ${size}`).toBe(whole);
+        }
+      }
+      cases++;
+    }
+    expect(cases).toBe(211);
   });
 });
