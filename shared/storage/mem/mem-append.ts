@@ -8,45 +8,18 @@ import { AppendStatus } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import { AppendError, type AppendResult, type Appender, type SeriesRef } from '../interface.ts';
 import type { MemStorage } from './mem-storage.ts';
+import { SampleColumns } from '../sample-columns.ts';
 
 /** Runs of at least this many samples with one timestamp go through appendScrape. */
 const MIN_SCRAPE_RUN = 8;
 
-/**
- * Released sample buffers, reused by the next appender: a scrape's appender would otherwise grow
- * fresh typed arrays from 64 entries on every commit. A few sets are kept; more are dropped.
- */
-interface SampleBuffers {
-  refs: Uint32Array;
-  ts: Float64Array;
-  vs: Float64Array;
-}
-const spareBuffers: SampleBuffers[] = [];
-const MAX_SPARE_BUFFERS = 4;
-
-function takeBuffers(): SampleBuffers {
-  // Fast path: a set released by an earlier appender. Slow path: a new small one.
-  return spareBuffers.pop() ?? { refs: new Uint32Array(64), ts: new Float64Array(64), vs: new Float64Array(64) };
-}
-
-function giveBuffers(b: SampleBuffers): void {
-  if (b.refs.length > 0 && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(b);
-}
-
 export class MemAppender implements Appender {
   readonly #storage: MemStorage;
-  #refs: Uint32Array;
-  #ts: Float64Array;
-  #vs: Float64Array;
-  #n = 0;
+  readonly #cols = new SampleColumns();
   #spent = false;
 
   constructor(storage: MemStorage) {
     this.#storage = storage;
-    const b = takeBuffers();
-    this.#refs = b.refs;
-    this.#ts = b.ts;
-    this.#vs = b.vs;
   }
 
   /**
@@ -59,19 +32,14 @@ export class MemAppender implements Appender {
     this.#storage.checkOpen('append');
     if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels}: timestamp ${t} is not an integer of ms`);
     const r = this.#storage.resolveRef(ref, labels);
-    const n = this.#n;
-    if (n === this.#refs.length) this.#grow();
-    this.#refs[n] = r;
-    this.#ts[n] = t;
-    this.#vs[n] = v;
-    this.#n = n + 1;
+    this.#cols.push(r, t, v);
     return r;
   }
 
   commit(): AppendResult {
     this.#spend('commit');
     this.#storage.checkOpen('commit');
-    const refs = this.#refs, ts = this.#ts, vs = this.#vs, n = this.#n;
+    const { refs, ts, vs, n } = this.#cols;
     const core = this.#storage.core;
     const result: AppendResult = { appended: 0, errors: [] };
     let pending = 0; // start of samples not yet sent
@@ -108,10 +76,11 @@ export class MemAppender implements Appender {
         continue;
       }
       const i = from + k;
-      const labels = this.#storage.index.labels(this.#refs[i]);
-      if (labels === undefined) throw new Error(`BUG: committed ref ${this.#refs[i]} is not indexed`);
-      if (s === AppendStatus.OUT_OF_BOUNDS) result.errors.push(new AppendError('out_of_bounds', labels, this.#ts[i], this.#vs[i]));
-      else if (s === AppendStatus.CONFLICT) result.errors.push(new AppendError('duplicate_timestamp', labels, this.#ts[i], this.#vs[i]));
+      const { refs, ts, vs } = this.#cols;
+      const labels = this.#storage.index.labels(refs[i]);
+      if (labels === undefined) throw new Error(`BUG: committed ref ${refs[i]} is not indexed`);
+      if (s === AppendStatus.OUT_OF_BOUNDS) result.errors.push(new AppendError('out_of_bounds', labels, ts[i], vs[i]));
+      else if (s === AppendStatus.CONFLICT) result.errors.push(new AppendError('duplicate_timestamp', labels, ts[i], vs[i]));
       else throw new Error(`BUG: unknown append status ${s}`);
     }
   }
@@ -122,20 +91,6 @@ export class MemAppender implements Appender {
   }
 
   #release(): void {
-    giveBuffers({ refs: this.#refs, ts: this.#ts, vs: this.#vs });
-    this.#refs = new Uint32Array(0);
-    this.#ts = this.#vs = new Float64Array(0);
-    this.#n = 0;
-  }
-
-  #grow(): void {
-    const cap = this.#refs.length * 2;
-    const refs = new Uint32Array(cap), ts = new Float64Array(cap), vs = new Float64Array(cap);
-    refs.set(this.#refs);
-    ts.set(this.#ts);
-    vs.set(this.#vs);
-    this.#refs = refs;
-    this.#ts = ts;
-    this.#vs = vs;
+    this.#cols.release();
   }
 }

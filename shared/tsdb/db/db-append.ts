@@ -10,6 +10,7 @@ import type { Labels } from '../../model/labels.ts';
 import { AppendError, type AppendResult, type Appender, type SeriesRef } from '../../storage/interface.ts';
 import type { SeriesRecord, WALRecord } from '../wal/index.ts';
 import type { Head } from './head.ts';
+import { SampleColumns } from '../../storage/sample-columns.ts';
 
 /** DurableAppendResult: a commit's verdict, and a promise of its durability. */
 export interface DurableAppendResult extends AppendResult {
@@ -53,42 +54,14 @@ export interface CommitSink {
   afterCommit(): void;
 }
 
-/**
- * Released sample buffers, reused by the next appender: a scrape's appender would otherwise grow
- * fresh typed arrays from 64 entries on every commit. A few sets are kept; more are dropped.
- */
-interface SampleBuffers {
-  refs: Uint32Array;
-  ts: Float64Array;
-  vs: Float64Array;
-}
-const spareBuffers: SampleBuffers[] = [];
-const MAX_SPARE_BUFFERS = 4;
-
-function takeBuffers(): SampleBuffers {
-  // Fast path: a set released by an earlier appender. Slow path: a new small one.
-  return spareBuffers.pop() ?? { refs: new Uint32Array(64), ts: new Float64Array(64), vs: new Float64Array(64) };
-}
-
-function giveBuffers(b: SampleBuffers): void {
-  if (b.refs.length > 0 && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(b);
-}
-
 export class DBAppender implements Appender {
   readonly #db: CommitSink;
-  #refs: Uint32Array;
-  #ts: Float64Array;
-  #vs: Float64Array;
+  readonly #cols = new SampleColumns();
   #labels: Labels[] = [];
-  #n = 0;
   #spent = false;
 
   constructor(db: CommitSink) {
     this.#db = db;
-    const b = takeBuffers();
-    this.#refs = b.refs;
-    this.#ts = b.ts;
-    this.#vs = b.vs;
   }
 
   /** append: see Appender.append; throws like the in-memory appender (RangeError, InvalidLabelError, StorageClosedError). */
@@ -97,13 +70,8 @@ export class DBAppender implements Appender {
     this.#db.checkOpen('append');
     if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels}: timestamp ${t} is not an integer of ms`);
     const r = this.#db.head.mem.resolveRef(ref, labels);
-    const n = this.#n;
-    if (n === this.#refs.length) this.#grow();
-    this.#refs[n] = r;
-    this.#ts[n] = t;
-    this.#vs[n] = v;
-    this.#labels[n] = labels;
-    this.#n = n + 1;
+    this.#labels[this.#cols.n] = labels;
+    this.#cols.push(r, t, v);
     return r;
   }
 
@@ -118,7 +86,7 @@ export class DBAppender implements Appender {
     const db = this.#db;
     db.checkOpen('commit');
     const head = db.head;
-    const n = this.#n, refs = this.#refs, ts = this.#ts, vs = this.#vs;
+    const { refs, ts, vs, n } = this.#cols;
     const errors: AppendError[] = [];
     const keep = new Uint8Array(n); // 1: handed to the head
     const inner = head.mem.appender();
@@ -157,7 +125,7 @@ export class DBAppender implements Appender {
   /** #samplesRecord builds the WAL record of the kept samples (WAL refs) and widens the head's span. */
   #samplesRecord(keep: Uint8Array): WALRecord | undefined {
     const head = this.#db.head;
-    const times = this.#ts;
+    const { refs: headRefs, ts: times, vs: values } = this.#cols;
     let k = 0, t0 = Infinity, t1 = -Infinity;
     for (let i = 0; i < keep.length; i++) {
       if (!keep[i]) continue;
@@ -172,9 +140,9 @@ export class DBAppender implements Appender {
     let j = 0;
     for (let i = 0; i < keep.length; i++) {
       if (!keep[i]) continue;
-      refs[j] = head.walRef(this.#refs[i]);
+      refs[j] = head.walRef(headRefs[i]);
       if (ts !== null) ts[j] = times[i];
-      vs[j] = this.#vs[i];
+      vs[j] = values[i];
       j++;
     }
     head.noteSpan(t0, t1);
@@ -182,22 +150,8 @@ export class DBAppender implements Appender {
   }
 
   #release(): void {
-    giveBuffers({ refs: this.#refs, ts: this.#ts, vs: this.#vs });
-    this.#refs = new Uint32Array(0);
-    this.#ts = this.#vs = new Float64Array(0);
+    this.#cols.release();
     this.#labels = [];
-    this.#n = 0;
-  }
-
-  #grow(): void {
-    const cap = this.#refs.length * 2;
-    const refs = new Uint32Array(cap), ts = new Float64Array(cap), vs = new Float64Array(cap);
-    refs.set(this.#refs);
-    ts.set(this.#ts);
-    vs.set(this.#vs);
-    this.#refs = refs;
-    this.#ts = ts;
-    this.#vs = vs;
   }
 }
 
