@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runUntilKilled } from '../../support/kill-child.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import { read } from '../../storage/suite.ts';
@@ -10,33 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 6;
 const BLOCK_RANGE_MS = 60_000; // a block per 60 batches: cuts happen while the child runs
 
-/** runChild starts the writer, SIGKILLs it at a random moment and returns the batches it acknowledged. */
+/** runChild runs the writer until a random SIGKILL and returns the batches it acknowledged. */
 function runChild(dir: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crash-child.ts'), dir, String(BLOCK_RANGE_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked: number[] = [];
-    let out = '';
-    let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const line of lines) {
-        if (line === 'ready') timer = setTimeout(() => child.kill('SIGKILL'), 100 + Math.random() * 700);
-        else acked.push(Number(line));
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(guard);
-      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code ?? signal} before the kill: ${err}`));
-      else resolve(acked);
-    });
-  });
+  return runUntilKilled(join(here, 'crash-child.ts'), [dir, String(BLOCK_RANGE_MS)], { minMs: 100, windowMs: 700, guardMs: 20_000 });
 }
 
 describe('crash safety of the durable TSDB', () => {

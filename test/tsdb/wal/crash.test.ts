@@ -1,39 +1,15 @@
-import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runUntilKilled } from '../../support/kill-child.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openReplay, tempDir } from './helpers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 8;
 
-/** runChild starts the writer, kills it with SIGKILL at a random moment and returns the acked batches. */
+/** runChild runs the writer until a random SIGKILL and returns the batches it acknowledged. */
 function runChild(dir: string): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crash-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked: number[] = [];
-    let out = '';
-    let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const line of lines) {
-        if (line === 'ready') timer = setTimeout(() => child.kill('SIGKILL'), 50 + Math.random() * 600);
-        else acked.push(Number(line));
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(guard);
-      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code ?? signal} before the kill: ${err}`));
-      else resolve(acked);
-    });
-  });
+  return runUntilKilled(join(here, 'crash-child.ts'), [dir], { minMs: 50, windowMs: 600, guardMs: 15_000 });
 }
 
 describe('crash safety', () => {
