@@ -105,6 +105,8 @@ function toActive(t: TargetReport, external: Labels): ActiveTargetInfo {
     labels,
     scrapePool: t.scrapePool,
     scrapeUrl: t.scrapeUrl,
+    // The edge's view: the hub cannot tell how an edge's host is reached (it may be behind NAT).
+    globalUrl: t.scrapeUrl,
     lastError: t.lastError,
     lastScrape: t.lastScrape,
     lastScrapeDuration: t.lastScrapeDurationUs / 1e6,

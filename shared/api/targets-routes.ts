@@ -28,6 +28,11 @@ export interface ActiveTargetInfo {
   /** Prometheus durations, such as `15s`. */
   scrapeInterval: string;
   scrapeTimeout: string;
+  /**
+   * globalUrl, when set, is reported as it is: the target is scraped elsewhere (by an edge), so
+   * rewriting its loopback host to this server's would point at the wrong machine.
+   */
+  globalUrl?: string;
 }
 
 /** DroppedTargetInfo: a target that relabeling dropped. */
@@ -90,7 +95,7 @@ export function targetsRoutes(app: Hono, provider: TargetsProvider, options: Tar
           labels: t.labels.toObject(),
           scrapePool: t.scrapePool,
           scrapeUrl: t.scrapeUrl,
-          globalUrl: globalUrl(t.scrapeUrl, external, ownPort),
+          globalUrl: t.globalUrl ?? globalUrl(t.scrapeUrl, external, ownPort),
           lastError: t.lastError,
           lastScrape: t.lastScrape > 0 ? new Date(t.lastScrape).toISOString() : ZERO_TIME,
           lastScrapeDuration: t.lastScrapeDuration,
