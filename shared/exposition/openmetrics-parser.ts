@@ -75,15 +75,8 @@ export class OpenMetricsParser extends ParserBase {
     const value = fp.value(s, sp + 1, true);
     const e = fp.valueEnd;
     if (e < 0) return false;
-    this.seriesStart = start;
-    this.nameEnd = fp.nameEnd;
-    this.labelsOpen = fp.labelsOpen;
-    this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
-    this.seriesEnd = sp;
-    this.exOpen = -1;
-    this.plain = true;
+    this.acceptFastSeries(start, sp);
     this.cachedLabels = null;
-    if (this.scan.quotedNameStart >= 0) this.scan.reset('');
     if (s.charCodeAt(e) === 32) {
       // Slow path for the rest of the line: a timestamp, an exemplar, or an error.
       let end = s.indexOf('\n', e);

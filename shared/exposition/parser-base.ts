@@ -57,6 +57,22 @@ export abstract class ParserBase implements ExpositionParser {
   protected typedName = '';
   protected typedType: MetricType = 'unknown';
 
+  /**
+   * acceptFastSeries records the series the fast path just scanned (from `start` to the space at
+   * `sp`) as the current one, in the common shape: the state labels() and series() read.
+   */
+  protected acceptFastSeries(start: number, sp: number): void {
+    const fp = this.fast;
+    this.seriesStart = start;
+    this.nameEnd = fp.nameEnd;
+    this.labelsOpen = fp.labelsOpen;
+    this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
+    this.seriesEnd = sp;
+    this.exOpen = -1;
+    this.plain = true;
+    if (this.scan.quotedNameStart >= 0) this.scan.reset('');
+  }
+
   private readonly pairs: PairBuffer = [];
 
   /** A parser reads one whole page, or a page handed over in pieces that end at line ends. */

@@ -63,14 +63,7 @@ export class TextParser extends ParserBase {
     const value = fp.value(s, sp + 1, false);
     let e = fp.valueEnd;
     if (e < 0) return false;
-    this.seriesStart = start;
-    this.nameEnd = fp.nameEnd;
-    this.labelsOpen = fp.labelsOpen;
-    this.labelsClose = fp.labelsOpen < 0 ? -1 : sp;
-    this.seriesEnd = sp;
-    this.exOpen = -1;
-    this.plain = true;
-    if (this.scan.quotedNameStart >= 0) this.scan.reset('');
+    this.acceptFastSeries(start, sp);
     this.value = value;
     this.timestamp = NaN;
     if (s.charCodeAt(e) === 32) {
