@@ -115,28 +115,7 @@ function decimalScale(v: number, min: number): number {
 
 /** writeTimestamps: t0 zig-zag, then the deltas of deltas (the first against a delta of 0). */
 function writeTimestamps(w: ByteWriter, ts: Float64Array, from: number, to: number): void {
-  w.varint(ts[from]);
-  let pd = 0;
-  let zeros = 0;
-  for (let i = from + 1; i < to; i++) {
-    const d = ts[i] - ts[i - 1];
-    const dod = d - pd;
-    pd = d;
-    if (dod === 0) {
-      zeros++;
-      continue;
-    }
-    if (zeros > 0) {
-      w.u8(0);
-      w.uvarint(zeros - 1);
-      zeros = 0;
-    }
-    w.varint(dod);
-  }
-  if (zeros > 0) {
-    w.u8(0);
-    w.uvarint(zeros - 1);
-  }
+  writeIntDeltas(w, ts.subarray(from, to), to - from, true);
 }
 
 /** writeIntDeltas: v0 zig-zag, then deltas (or deltas of deltas), zero runs collapsed. */
