@@ -3,21 +3,11 @@
 import { describe, expect, test } from 'vitest';
 import { loadCore, ChunkCorruptionError, CoreInputError } from '../../core-wasm/host/index.ts';
 import { encodeXorReference, decodeXorReference } from '../support/xor-reference.ts';
-import { bitsOf, decodeOne, f64FromBits } from './helpers.ts';
+import { bitsOf, decodeOne, f64FromBits, mulberryRng as rng } from './helpers.ts';
 
 const core = loadCore();
 const T0 = 1_700_000_000_000;
 const STALE_NAN = 0x7ff0000000000002n;
-
-/** Random numbers from a fixed seed (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function range(n: number, f: (i: number) => number): number[] {
   return Array.from({ length: n }, (_, i) => f(i));

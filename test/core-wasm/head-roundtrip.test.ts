@@ -3,18 +3,7 @@
 // markers and extreme timestamps survive appends; repeated decode/release cycles do not leak.
 import { describe, expect, test } from 'vitest';
 import { loadCore, type CoreBatch } from '../../core-wasm/host/index.ts';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+import { xorshiftRng as rng } from './helpers.ts';
 
 /** contents copies a batch out as one [t, bits-hex] list per series, then releases it. */
 function contents(batch: CoreBatch): [number, string][][] {

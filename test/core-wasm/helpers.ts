@@ -37,3 +37,26 @@ export function decodeOne(core: Core, chunk: Uint8Array): { ts: number[]; bits: 
 export function chunkCounts(chunks: Uint8Array, offsets: Uint32Array): number[] {
   return Array.from(offsets, (o) => (chunks[o + 1] << 8) | chunks[o + 2]);
 }
+
+/** xorshiftRng: a seeded xorshift32 generator of numbers in [0, 1), for reproducible random test data. */
+export function xorshiftRng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+/** mulberryRng: a seeded mulberry32 generator of numbers in [0, 1), for reproducible random test data. */
+export function mulberryRng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}

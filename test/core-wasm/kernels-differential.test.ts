@@ -7,15 +7,7 @@ import { loadCore, KernelParamError, RANGE_FUNCTIONS, type Core } from '../../co
 import { STALE_NAN } from '../../shared/model/stale.ts';
 import type { RangeFunction, SampleBatch, StepGrid, StepMatrix } from '../../shared/storage/interface.ts';
 import { refInstant, refRange, RefParamError, type RefSeries } from './kernels-reference.ts';
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberryRng as rng } from './helpers.ts';
 
 /** randomSeries: `count` series of up to `maxLen` samples starting near t0, of mixed shapes. */
 function randomSeries(rand: () => number, count: number, maxLen: number, t0: number): RefSeries[] {

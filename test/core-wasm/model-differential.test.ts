@@ -4,18 +4,7 @@
 // every status, every decode (sorted, duplicate-free, bit-exact) and every overlap query must match.
 import { describe, expect, test } from 'vitest';
 import { loadCore, AppendStatus } from '../../core-wasm/host/index.ts';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+import { xorshiftRng as rng } from './helpers.ts';
 
 /** ModelSeries: what a series must hold after the appends so far. */
 class ModelSeries {

@@ -5,19 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadCore } from '../../core-wasm/host/index.ts';
 import { encodeXor, decodeXor, bitsOf, floatOf, type OracleSample } from './oracle/xor-oracle.ts';
-
-/** rng: xorshift32 from a fixed seed, so a failure names a reproducible stream. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+import { xorshiftRng as rng } from './helpers.ts';
 
 // Delta-of-delta values on both sides of every bucket edge (Prometheus: -(2^(n-1)-1)..2^(n-1)).
 const EDGE_DODS = [0, 1, -1, 8191, 8192, 8193, -8191, -8192, -8193, 65535, 65536, 65537, -65535, -65536, -65537,

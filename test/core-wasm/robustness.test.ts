@@ -5,18 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadCore, ChunkCorruptionError, CoreInputError, AppendStatus } from '../../core-wasm/host/index.ts';
 import { encodeXor, bitsOf } from './oracle/xor-oracle.ts';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+import { xorshiftRng as rng } from './helpers.ts';
 
 function framed(chunk: Uint8Array): Uint8Array {
   const out = new Uint8Array(chunk.length + 1);
