@@ -19,6 +19,8 @@
 @inline export const ERR_TOO_LARGE: i32 = 7;
 /** More samples than a chunk can count (65535); index unused. */
 @inline export const ERR_TOO_MANY_SAMPLES: i32 = 8;
+/** A merge part naming a batch or a series that does not exist; index of the part. */
+@inline export const ERR_BAD_PART: i32 = 9;
 
 let code: i32 = ERR_NONE;
 let index: u32 = 0;

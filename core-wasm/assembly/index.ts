@@ -15,6 +15,7 @@ import { ENC_XOR } from './head-read';
 export { appendScrape, appendSamples } from './head-append';
 export { decodeHead, overlapping, exportChunks } from './head-read';
 export { decodeChunks } from './chunks-read';
+export { mergeBatches } from './merge';
 export { truncateBefore } from './head-truncate';
 export { freeBatch, allocColumns } from './batch';
 export { instantKernel } from './kernels/instant';

@@ -60,6 +60,13 @@ export class CoreBatch {
     return new Float64Array(this.#views.refresh().f64.buffer, this.valuesPtr, this.sampleCount);
   }
 
+  /** addressIn: the batch's address for a call into `raw`, which must be the core that made it. */
+  addressIn(raw: RawCore): number {
+    this.#live();
+    if (raw !== this.#raw) throw new Error('BUG: a batch of one core passed to another');
+    return this.#ptr;
+  }
+
   /** release frees the columns; later calls of release do nothing, of the getters throw. */
   release(): void {
     if (this.#ptr === 0) return;

@@ -214,6 +214,45 @@ export class Core {
     return batch;
   }
 
+  /**
+   * mergeBatches builds one batch from series of other batches of this core, all in WebAssembly
+   * memory. Output series s is the union of parts [partStarts[s], partStarts[s+1]); part p is
+   * series parts[2p+1] of batches[parts[2p]]. Parts are in priority order: of two samples with
+   * the same timestamp, the earlier part's is kept. The inputs stay valid; release them and the
+   * result. Throws CoreInputError for a part or a start that names nothing.
+   */
+  mergeBatches(batches: readonly CoreBatch[], parts: Uint32Array, partStarts: Uint32Array): CoreBatch {
+    if (partStarts.length < 1) throw new CoreInputError('mergeBatches: partStarts needs at least one element (series count + 1)', 'partStarts', -1);
+    const series = partStarts.length - 1;
+    if (parts.length % 2 !== 0 || partStarts[series] !== parts.length / 2) {
+      throw new CoreInputError(`mergeBatches: partStarts ends at ${partStarts[series]} but parts holds ${parts.length / 2} pairs`, 'partStarts', series);
+    }
+    const batchesPtr = this.#refs.ptr(batches.length * 4);
+    const partsPtr = this.#ts.ptr(parts.length * 4);
+    const startsPtr = this.#data.ptr(partStarts.length * 4);
+    const v = this.#views.refresh();
+    batches.forEach((b, i) => {
+      v.u32[(batchesPtr >>> 2) + i] = b.addressIn(this.#raw);
+    });
+    v.u32.set(parts, partsPtr >>> 2);
+    v.u32.set(partStarts, startsPtr >>> 2);
+    const r = this.#raw;
+    const ptr = r.mergeBatches(batchesPtr, batches.length, partsPtr, startsPtr, series);
+    if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0);
+    const code = r.lastErrorCode();
+    const i = r.lastErrorIndex();
+    switch (code) {
+      case ErrorCode.BAD_PART:
+        throw new CoreInputError(`mergeBatches: part ${i} (batch ${parts[2 * i]}, series ${parts[2 * i + 1]}) names no series of the ${batches.length} batches`, 'parts', i);
+      case ErrorCode.BAD_SERIES_START:
+        throw new CoreInputError(`mergeBatches: partStarts[${i}] = ${partStarts[i]} is out of order or past the parts`, 'partStarts', i);
+      case ErrorCode.TOO_LARGE:
+        throw new CoreInputError('mergeBatches: the parts hold too many samples for one batch (1 GiB); split the call', 'parts', -1);
+      default:
+        throw new Error(`BUG: mergeBatches failed with unknown code ${code}`);
+    }
+  }
+
   /** overlapping returns, in order, the refs whose series hold a sample in [mint, maxt]. */
   overlapping(refs: Uint32Array, mint: number, maxt: number): Uint32Array {
     checkRange('overlapping', mint, maxt);

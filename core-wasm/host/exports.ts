@@ -18,6 +18,7 @@ export interface RawCore {
   appendSamples(refs: number, ts: number, vals: number, n: number, status: number): number;
   decodeHead(refs: number, n: number, mint: number, maxt: number): number;
   decodeChunks(data: number, dataLen: number, offsets: number, chunkCount: number, starts: number, seriesCount: number, mint: number, maxt: number): number;
+  mergeBatches(batches: number, batchCount: number, parts: number, partStarts: number, seriesCount: number): number;
   overlapping(refs: number, n: number, mint: number, maxt: number, out: number): number;
   exportChunks(refs: number, n: number, flags: number): number;
   truncateBefore(t: number): number;
@@ -42,6 +43,7 @@ export const ErrorCode = {
   BAD_SERIES_START: 6,
   TOO_LARGE: 7,
   TOO_MANY_SAMPLES: 8,
+  BAD_PART: 9,
 } as const;
 
 const wasmPath = fileURLToPath(new URL('../build/outpost.wasm', import.meta.url));

@@ -4,30 +4,37 @@
  * labels; their samples by timestamp, the earliest source winning when two hold the same
  * timestamp (a block holds what was accepted first). When one source holds every selected
  * series (the common case: a recent range only the head covers), select and load go straight
- * to it; otherwise each source's batch is copied out, merged in TypeScript, and copied into the
- * head's WebAssembly memory once (Querier.fromColumns), where the kernels read it.
+ * to it; otherwise each source decodes its part into a batch in the head's core, and the core
+ * merges them into the one batch the kernels read, without the samples leaving its memory.
  */
+import { CoreBatch, type Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { compareStrings } from '../../storage/index/label-index.ts';
 import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
 
-/** MergeQuerier: see the module comment. `sources` are in priority order; `primary` makes batches. */
+/**
+ * MergeQuerier: see the module comment. `sources` are in priority order and load into `core`;
+ * `primary` makes batches from columns and gives series their refs.
+ */
 export class MergeQuerier implements Querier {
   readonly #sources: readonly Querier[];
   readonly #primary: Querier;
+  readonly #core: Core;
   #closed = false;
 
   readonly #onClose: (() => void) | undefined;
 
   /**
-   * The MergeQuerier owns `sources` (closing it closes them); `primary` is one of them. onClose
+   * The MergeQuerier owns `sources` (closing it closes them); `primary` is one of them; every
+   * source's batches live in `core`. onClose
    * runs once, when the querier is closed.
    */
-  constructor(sources: readonly Querier[], primary: Querier, onClose?: () => void) {
+  constructor(sources: readonly Querier[], primary: Querier, core: Core, onClose?: () => void) {
     if (!sources.includes(primary)) throw new Error('BUG: the primary querier is not among the sources');
     this.#sources = sources;
     this.#primary = primary;
+    this.#core = core;
     this.#onClose = onClose;
   }
 
@@ -45,7 +52,7 @@ export class MergeQuerier implements Querier {
     });
     const limit = hints.limit ?? 0;
     if (limit > 0 && merged.length > limit) merged = merged.slice(0, limit);
-    return new MergedSeriesSet(merged, sets, this.#primary);
+    return new MergedSeriesSet(merged, sets, this.#core);
   }
 
   labelNames(matchers?: readonly Matcher[]): string[] {
@@ -150,27 +157,23 @@ function unionSorted(lists: string[][]): string[] {
   return [...new Set(nonEmpty.flat())].sort(compareStrings);
 }
 
-/** Columns: one source batch copied out of WebAssembly memory. */
-interface Columns {
-  offsets: Int32Array;
-  ts: Float64Array;
-  vs: Float64Array;
-  /** The set index of the batch's first series. */
-  first: number;
-}
-
-/** MergedSeriesSet: series from several sources; load() merges their samples by timestamp. */
+/** MergedSeriesSet: series from several sources; load() merges their samples in the core. */
 class MergedSeriesSet implements SeriesSet {
   readonly series: readonly MergedSeries[];
   readonly #sets: readonly SeriesSet[];
-  readonly #primary: Querier;
+  readonly #core: Core;
 
-  constructor(series: MergedSeries[], sets: readonly SeriesSet[], primary: Querier) {
+  constructor(series: MergedSeries[], sets: readonly SeriesSet[], core: Core) {
     this.series = series;
     this.#sets = sets;
-    this.#primary = primary;
+    this.#core = core;
   }
 
+  /**
+   * load: each source decodes the series of the slice it holds into a batch of its own, and one
+   * Core.mergeBatches call joins them per series (a copy when they follow each other in time, a
+   * sort when they overlap), without the samples leaving WebAssembly memory.
+   */
   load(mint?: number, maxt?: number, from = 0, to = this.series.length): SampleBatch {
     if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.series.length)) {
       throw new RangeError(`load: slice [${from}, ${to}) is not within the ${this.series.length} series of the set`);
@@ -180,33 +183,44 @@ class MergedSeriesSet implements SeriesSet {
     const slice = this.series.slice(from, to);
     // The series of one source that fall in the slice are contiguous in that source's set.
     const lo = this.#sets.map(() => Infinity), hi = this.#sets.map(() => -Infinity);
+    let partCount = 0;
     for (const s of slice) {
+      partCount += s.parts.length;
       for (const [k, i] of s.parts) {
         if (i < lo[k]) lo[k] = i;
         if (i + 1 > hi[k]) hi[k] = i + 1;
       }
     }
-    const cols: (Columns | undefined)[] = this.#sets.map((set, k) => {
-      if (lo[k] === Infinity) return undefined;
-      const b = set.load(mint, maxt, lo[k], hi[k]);
-      try {
+    const batches: CoreBatch[] = [];
+    const batchOf = this.#sets.map(() => -1);
+    try {
+      this.#sets.forEach((set, k) => {
+        if (lo[k] === Infinity) return;
+        const b = set.load(mint, maxt, lo[k], hi[k]);
+        if (!(b instanceof CoreBatch)) {
+          b.release();
+          throw new Error(`BUG: source ${k} loaded a batch outside the core`);
+        }
+        batchOf[k] = batches.length;
+        batches.push(b);
         if (b.seriesCount !== hi[k] - lo[k]) throw new Error(`BUG: source ${k} loaded ${b.seriesCount} series for the slice [${lo[k]}, ${hi[k]})`);
-        return { offsets: b.offsets().slice(), ts: b.timestamps().slice(), vs: b.values().slice(), first: lo[k] };
-      } finally {
-        b.release();
-      }
-    });
-    let total = 0;
-    for (const c of cols) if (c) total += c.ts.length;
-    const offsets = new Int32Array(slice.length + 1);
-    const ts = new Float64Array(total), vs = new Float64Array(total);
-    let n = 0;
-    for (let s = 0; s < slice.length; s++) {
-      offsets[s] = n;
-      n = mergeSeries(slice[s].parts, cols, ts, vs, n);
+      });
+      const parts = new Uint32Array(2 * partCount);
+      const partStarts = new Uint32Array(slice.length + 1);
+      let p = 0;
+      slice.forEach((s, j) => {
+        partStarts[j] = p;
+        for (const [k, i] of s.parts) {
+          parts[2 * p] = batchOf[k];
+          parts[2 * p + 1] = i - lo[k];
+          p++;
+        }
+      });
+      partStarts[slice.length] = p;
+      return this.#core.mergeBatches(batches, parts, partStarts);
+    } finally {
+      for (const b of batches) b.release();
     }
-    offsets[slice.length] = n;
-    return this.#primary.fromColumns(offsets, ts.subarray(0, n), vs.subarray(0, n));
   }
 
   /** #wholeSet returns the set whose series are exactly this set's, when only one source has any. */
@@ -215,43 +229,5 @@ class MergedSeriesSet implements SeriesSet {
     if (used.length !== 1 || used[0].series.length !== this.series.length) return undefined;
     const k = this.#sets.indexOf(used[0]);
     return this.series.every((x) => x.parts.length === 1 && x.parts[0][0] === k) ? used[0] : undefined;
-  }
-}
-
-/**
- * mergeSeries writes the union of one series' samples from its parts into ts/vs from index n,
- * in time order, the earlier part winning on equal timestamps, and returns the new end.
- */
-function mergeSeries(parts: [number, number][], cols: (Columns | undefined)[], ts: Float64Array, vs: Float64Array, n: number): number {
-  const pos: number[] = [], end: number[] = [], src: Columns[] = [];
-  for (const [k, idx] of parts) {
-    const c = cols[k]!;
-    const i = idx - c.first;
-    if (c.offsets[i] < c.offsets[i + 1]) {
-      src.push(c);
-      pos.push(c.offsets[i]);
-      end.push(c.offsets[i + 1]);
-    }
-  }
-  if (src.length === 1) {
-    // Fast path: one part has samples.
-    const c = src[0];
-    ts.set(c.ts.subarray(pos[0], end[0]), n);
-    vs.set(c.vs.subarray(pos[0], end[0]), n);
-    return n + end[0] - pos[0];
-  }
-  for (;;) {
-    let best = -1, bt = Infinity;
-    for (let p = 0; p < src.length; p++) {
-      if (pos[p] < end[p] && src[p].ts[pos[p]] < bt) {
-        bt = src[p].ts[pos[p]];
-        best = p;
-      }
-    }
-    if (best < 0) return n;
-    ts[n] = bt;
-    vs[n] = src[best].vs[pos[best]];
-    n++;
-    for (let p = 0; p < src.length; p++) if (pos[p] < end[p] && src[p].ts[pos[p]] === bt) pos[p]++;
   }
 }

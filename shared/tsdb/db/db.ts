@@ -124,7 +124,7 @@ export class DB implements Storage, CommitSink {
     let done!: () => void;
     const reader = new Promise<void>((resolve) => (done = resolve));
     this.#readers.add(reader);
-    return new MergeQuerier([...this.#blocks.queriers(mint, maxt), head], head, () => {
+    return new MergeQuerier([...this.#blocks.queriers(mint, maxt), head], head, this.head.mem.core, () => {
       this.#readers.delete(reader);
       done();
     });
