@@ -3,7 +3,8 @@
  * WebAssembly call per selector or function for every series and step (docs/kernels.md). It
  * satisfies BatchKernels of shared/storage/interface.ts structurally (this folder imports nothing
  * of ours), so the types below repeat that contract. Results are copied out of WebAssembly
- * memory once per call, into arrays the caller owns that outlive the batch.
+ * memory once per call, into arrays the caller owns that outlive the batch (new ones, or rows of
+ * a matrix the caller passes, so that the slices of a selection fill one result).
  */
 import type { RawCore } from './exports.ts';
 import type { MemoryViews } from './memory.ts';
@@ -45,6 +46,15 @@ export interface StepMatrix {
   values: Float64Array;
   present: Uint8Array;
   timestamps?: Float64Array;
+}
+
+/**
+ * MatrixSlot: where a kernel writes its result instead of new arrays — rows [row, row + series)
+ * of `matrix`, which has the call's steps. Instant writes timestamps only if the matrix has them.
+ */
+export interface MatrixSlot {
+  matrix: StepMatrix;
+  row: number;
 }
 
 /** The columns a kernel call reads; `check` throws when the batch was released. */
@@ -97,27 +107,25 @@ export class CoreKernels {
    * instant: for each series and step t, the newest sample in (t - lookbackMs, t], absent when
    * there is none or it is a staleness marker; `timestamps` holds that sample's time.
    */
-  instant(grid: StepGrid, lookbackMs: number): StepMatrix {
+  instant(grid: StepGrid, lookbackMs: number, into?: MatrixSlot): StepMatrix {
     this.#cols.check();
     checkGrid('instant', grid);
     checkWidth('instant', 'lookbackMs', lookbackMs);
     const series = this.#cols.seriesCount;
     const cells = series * grid.steps;
-    if (cells === 0) return { series, steps: grid.steps, values: new Float64Array(0), present: new Uint8Array(0), timestamps: new Float64Array(0) };
+    const m = into ? checkSlot('instant', into, series, grid.steps) : newMatrix(series, grid.steps, true);
+    if (cells === 0) return m;
     checkSize('instant', cells * 17);
     const c = this.#cols;
     const out = this.#raw.alloc(cells * 17);
     try {
       this.#raw.instantKernel(c.offsetsPtr, c.timestampsPtr, c.valuesPtr, series, grid.start, grid.step, grid.steps, lookbackMs, out);
       const v = this.#views.refresh();
-      const at = out >>> 3;
-      return {
-        series,
-        steps: grid.steps,
-        values: v.f64.slice(at, at + cells),
-        timestamps: v.f64.slice(at + cells, at + 2 * cells),
-        present: v.u8.slice(out + cells * 16, out + cells * 17),
-      };
+      const at = out >>> 3, to = (into?.row ?? 0) * grid.steps;
+      m.values.set(v.f64.subarray(at, at + cells), to);
+      m.timestamps?.set(v.f64.subarray(at + cells, at + 2 * cells), to);
+      m.present.set(v.u8.subarray(out + cells * 16, out + cells * 17), to);
+      return m;
     } finally {
       this.#raw.free(out);
     }
@@ -129,7 +137,7 @@ export class CoreKernels {
    * least `steps` values per scalar argument, in PromQL order. Bad arguments throw
    * CoreInputError; a parameter PromQL refuses at evaluation throws KernelParamError.
    */
-  range(fn: RangeFunction, grid: StepGrid, rangeMs: number, params: readonly Float64Array[] = []): StepMatrix {
+  range(fn: RangeFunction, grid: StepGrid, rangeMs: number, params: readonly Float64Array[] = [], into?: MatrixSlot): StepMatrix {
     this.#cols.check();
     const id = RANGE_FUNCTIONS.indexOf(fn);
     if (id < 0) throw new CoreInputError(`range: unknown function ${JSON.stringify(fn)}`, 'fn', -1);
@@ -144,7 +152,8 @@ export class CoreKernels {
     });
     const series = this.#cols.seriesCount;
     const cells = series * grid.steps;
-    if (cells === 0) return { series, steps: grid.steps, values: new Float64Array(0), present: new Uint8Array(0) };
+    const m = into ? checkSlot(fn, into, series, grid.steps) : newMatrix(series, grid.steps, false);
+    if (cells === 0) return m;
     const outBytes = cells * 9;
     const paramBytes = names.length * grid.steps * 8;
     checkSize(fn, outBytes + paramBytes);
@@ -158,12 +167,10 @@ export class CoreKernels {
       const status = this.#raw.rangeKernel(id, c.offsetsPtr, c.timestampsPtr, c.valuesPtr, series, grid.start, grid.step, grid.steps, rangeMs, paramsPtr, out);
       if (status !== 0) throw this.#paramError(fn, params);
       const w = this.#views.refresh();
-      return {
-        series,
-        steps: grid.steps,
-        values: w.f64.slice(out >>> 3, (out >>> 3) + cells),
-        present: w.u8.slice(out + cells * 8, out + cells * 9),
-      };
+      const to = (into?.row ?? 0) * grid.steps;
+      m.values.set(w.f64.subarray(out >>> 3, (out >>> 3) + cells), to);
+      m.present.set(w.u8.subarray(out + cells * 8, out + cells * 9), to);
+      return m;
     } finally {
       this.#raw.free(block);
     }
@@ -182,6 +189,23 @@ export class CoreKernels {
     }
     return new Error(`BUG: rangeKernel(${fn}) failed with code ${code} at ${step}`);
   }
+}
+
+/** newMatrix: a zeroed result of series × steps cells, with a timestamp column if asked. */
+function newMatrix(series: number, steps: number, withTimestamps: boolean): StepMatrix {
+  const cells = series * steps;
+  const m: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
+  if (withTimestamps) m.timestamps = new Float64Array(cells);
+  return m;
+}
+
+/** checkSlot returns the slot's matrix once it is sure `series` rows of `steps` fit at its row. */
+function checkSlot(call: string, into: MatrixSlot, series: number, steps: number): StepMatrix {
+  const m = into.matrix;
+  if (m.steps !== steps || !Number.isInteger(into.row) || into.row < 0 || into.row + series > m.series) {
+    throw new CoreInputError(`${call}: ${series} series × ${steps} steps do not fit at row ${into.row} of a ${m.series} × ${m.steps} matrix`, 'into', -1);
+  }
+  return m;
 }
 
 function checkGrid(call: string, grid: StepGrid): void {

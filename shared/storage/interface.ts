@@ -186,6 +186,15 @@ export interface StepMatrix {
   timestamps?: Float64Array;
 }
 
+/**
+ * MatrixSlot: where a kernel writes its result instead of new arrays: rows [row, row + series)
+ * of `matrix`, whose steps are the call's. `instant` fills timestamps only if the matrix has them.
+ */
+export interface MatrixSlot {
+  matrix: StepMatrix;
+  row: number;
+}
+
 /** RangeFunction: the PromQL functions over range vectors that run as kernels. */
 export type RangeFunction =
   | 'rate' | 'increase' | 'delta' | 'irate' | 'idelta' | 'resets' | 'changes' | 'deriv' | 'predict_linear'
@@ -204,13 +213,13 @@ export interface BatchKernels {
    * instant: for each series and step t, the newest sample in (t - lookbackMs, t], absent when
    * there is none or it is a staleness marker; `timestamps` gives that sample's time.
    */
-  instant(grid: StepGrid, lookbackMs: number): StepMatrix;
+  instant(grid: StepGrid, lookbackMs: number, into?: MatrixSlot): StepMatrix;
   /**
    * range: `fn` over the samples in (t - rangeMs, t] of each series at each step, staleness
    * markers excluded; absent where the function has no value (e.g. rate with fewer than two
    * samples). `params` holds the function's scalar arguments, one array of `steps` values per
    * argument in PromQL order (quantile_over_time's q, predict_linear's t,
-   * double_exponential_smoothing's sf and tf).
+   * double_exponential_smoothing's sf and tf). With `into`, both write there and return its matrix.
    */
-  range(fn: RangeFunction, grid: StepGrid, rangeMs: number, params?: readonly Float64Array[]): StepMatrix;
+  range(fn: RangeFunction, grid: StepGrid, rangeMs: number, params?: readonly Float64Array[], into?: MatrixSlot): StepMatrix;
 }

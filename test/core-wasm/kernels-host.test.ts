@@ -157,3 +157,31 @@ describe('MemQuerier', () => {
     await storage.close();
   });
 });
+
+describe('writing into a caller matrix (MatrixSlot)', () => {
+  const grid: StepGrid = { start: T0 + 60_000, step: 60_000, steps: 2 };
+  test('slices fill their rows of one matrix; instant fills timestamps only when the matrix has them', () => {
+    const a = batchOf([[T0, 1], [T0 + 60_000, 2]]);
+    const b = batchOf([[T0 + 60_000, 10]], [[T0 + 120_000, 20]]);
+    const withTs = { series: 3, steps: 2, values: new Float64Array(6), present: new Uint8Array(6), timestamps: new Float64Array(6) };
+    expect(a.kernels.instant(grid, 300_000, { matrix: withTs, row: 0 })).toBe(withTs);
+    b.kernels.instant(grid, 300_000, { matrix: withTs, row: 1 });
+    expect(Array.from(withTs.values)).toEqual([2, 2, 10, 10, NaN, 20]); // absent cells hold NaN
+    expect(Array.from(withTs.present)).toEqual([1, 1, 1, 1, 0, 1]);
+    expect(Array.from(withTs.timestamps)).toEqual([T0 + 60_000, T0 + 60_000, T0 + 60_000, T0 + 60_000, NaN, T0 + 120_000]);
+    const bare = { series: 3, steps: 2, values: new Float64Array(6), present: new Uint8Array(6) };
+    b.kernels.range('count_over_time', grid, 120_001, [], { matrix: bare, row: 1 });
+    expect(Array.from(bare.values)).toEqual([0, 0, 1, 1, NaN, 1]); // row 0 untouched
+    expect(bare).not.toHaveProperty('timestamps');
+    a.release();
+    b.release();
+  });
+
+  test('a slot that does not fit is refused', () => {
+    const b = batchOf([[T0, 1]], [[T0, 2]]);
+    const m = { series: 2, steps: 2, values: new Float64Array(4), present: new Uint8Array(4) };
+    expect(() => b.kernels.instant(grid, 300_000, { matrix: m, row: 1 })).toThrow(/2 series × 2 steps do not fit at row 1 of a 2 × 2 matrix/);
+    expect(() => b.kernels.range('rate', { ...grid, steps: 3 }, 300_000, [], { matrix: m, row: 0 })).toThrow(CoreInputError);
+    b.release();
+  });
+});

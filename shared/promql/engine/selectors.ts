@@ -9,7 +9,7 @@
  */
 import type { AtModifier, DurationNode, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.ts';
 import type { Labels } from '../../model/labels.ts';
-import type { SampleBatch, StepMatrix } from '../../storage/interface.ts';
+import type { MatrixSlot, SampleBatch, StepMatrix } from '../../storage/interface.ts';
 import { isStaleNaN } from '../../model/stale.ts';
 import type { EvalContext } from './context.ts';
 import { QueryExecutionError } from './errors.ts';
@@ -82,14 +82,26 @@ function spread(m: StepMatrix, labels: Labels[], dropName: Uint8Array, steps: nu
   return new Rows(steps, labels, dropName, values, present, ts);
 }
 
+/**
+ * The vector selectors whose sample times a caller reads (the argument of `timestamp()`): only
+ * they keep Rows.sampleTs, a column as large as the values that other queries never look at.
+ */
+const sampleTimesWanted = new WeakSet<VectorSelector>();
+
+/** keepSampleTimes asks that `vs`, when evaluated, keep the time of each value's sample. */
+export function keepSampleTimes(vs: VectorSelector): void {
+  sampleTimesWanted.add(vs);
+}
+
 /** evalVectorSelector: the newest sample within the lookback delta of each step, per series. */
 export function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): Rows {
   const offset = durationMs(ctx, vs.offset, vs.offsetExpr);
   const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
   const src = selectSource(ctx, vs, kg.start - ctx.lookbackMs + 1, gridEnd(kg));
   if (!src) return Rows.empty(g.steps);
-  const m = runKernel(src, (batch) => batch.kernels.instant(kg, ctx.lookbackMs));
-  return spread(m, src.labels, new Uint8Array(src.labels.length), g.steps, true).compact();
+  const keepTs = sampleTimesWanted.has(vs);
+  const m = runKernel(src, kg.steps, keepTs, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into));
+  return spread(m, src.labels, new Uint8Array(src.labels.length), g.steps, keepTs).compact();
 }
 
 /**
@@ -110,11 +122,16 @@ export interface SeriesSource {
   each(visit: (batch: SampleBatch, first: number) => void): void;
 }
 
-/** runKernel runs `kernel` on every slice of `src` and joins the results, series in order. */
-export function runKernel(src: SeriesSource, kernel: (batch: SampleBatch) => StepMatrix): StepMatrix {
-  const parts: StepMatrix[] = [];
-  src.each((batch) => parts.push(kernel(batch)));
-  return concatRows(parts);
+/**
+ * runKernel runs `kernel` on every slice of `src`, each writing its series' rows into one result
+ * of `steps` steps (with a timestamp column if asked), series in order.
+ */
+export function runKernel(src: SeriesSource, steps: number, withTimestamps: boolean, kernel: (batch: SampleBatch, into: MatrixSlot) => void): StepMatrix {
+  const series = src.labels.length, cells = series * steps;
+  const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
+  if (withTimestamps) matrix.timestamps = new Float64Array(cells);
+  src.each((batch, first) => kernel(batch, { matrix, row: first }));
+  return matrix;
 }
 
 /** selectSource selects the series of `vs` with samples in [mint, maxt]; null when none. */
@@ -162,28 +179,6 @@ function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): Se
       }
     },
   };
-}
-
-/** concatRows joins step matrices of consecutive series slices into one. */
-function concatRows(parts: StepMatrix[]): StepMatrix {
-  if (parts.length === 1) return parts[0];
-  const steps = parts[0].steps;
-  let series = 0;
-  for (const p of parts) {
-    if (p.steps !== steps) throw new Error(`BUG: slices with ${p.steps} and ${steps} steps`);
-    series += p.series;
-  }
-  const values = new Float64Array(series * steps), present = new Uint8Array(series * steps);
-  const withTs = parts.every((p) => p.timestamps !== undefined);
-  const timestamps = withTs ? new Float64Array(series * steps) : undefined;
-  let at = 0;
-  for (const p of parts) {
-    values.set(p.values, at);
-    present.set(p.present, at);
-    if (timestamps) timestamps.set(p.timestamps!, at);
-    at += p.series * steps;
-  }
-  return { series, steps, values, present, timestamps };
 }
 
 /** RangeInput: the samples a range function runs over, with the grid to run it on. */

@@ -8,6 +8,7 @@ import type { Evaluator } from '../evaluator.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
 import { mapCells, vectorOf } from './helpers.ts';
 import { absentLabels, absentRows, unwrapParens } from './range.ts';
+import { keepSampleTimes } from '../selectors.ts';
 
 type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
 
@@ -22,8 +23,10 @@ const time: Impl = (_ev, _call, g) => {
 };
 
 const timestamp: Impl = (ev, call, g) => {
+  const arg = unwrapParens(call.args[0]);
+  if (arg.kind === 'VectorSelector') keepSampleTimes(arg);
   const rows = ev.vector(call.args[0], g);
-  const ts = unwrapParens(call.args[0]).kind === 'VectorSelector' ? rows.sampleTs : null;
+  const ts = arg.kind === 'VectorSelector' ? rows.sampleTs : null;
   return vectorOf(mapCells(rows, (_v, j, i) => (ts ? ts[i * rows.steps + j] : g.start + j * g.step) / 1000));
 };
 

@@ -34,7 +34,7 @@ function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | Subq
   const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
   if (!input.source) return null;
   const p = input.grid.steps === g.steps ? params : params.map((a) => a.subarray(0, input.grid.steps));
-  return { m: runSlices(input.source, (batch) => batch.kernels.range(fn, input.grid, input.rangeMs, p)), input };
+  return { m: runSlices(input.source, input.grid.steps, false, (batch, into) => batch.kernels.range(fn, input.grid, input.rangeMs, p, into)), input };
 }
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
@@ -123,20 +123,18 @@ const predictLinear: Impl = (ev, call, g) => {
   if (kg.steps === s) {
     const shift = (g.start - kg.start) / 1000; // offset: the same at every step
     const p = [horizon.map((h) => h + shift)];
-    m = runSlices(input.source, (batch) => batch.kernels.range('predict_linear', kg, input.rangeMs, p));
+    m = runSlices(input.source, kg.steps, false, (batch, into) => batch.kernels.range('predict_linear', kg, input.rangeMs, p, into));
   } else {
     const zero = [new Float64Array(1)];
-    const at = runSlices(input.source, (batch) => {
+    // Two one-step columns side by side: the line's value at the `@` time, and its slope.
+    const at = runSlices(input.source, 2, false, (batch, { matrix, row }) => {
       const line = batch.kernels.range('predict_linear', kg, input.rangeMs, zero);
       const slope = batch.kernels.range('deriv', kg, input.rangeMs);
-      // Two one-step columns side by side: the line's value at the `@` time, and its slope.
-      const values = new Float64Array(line.series * 2), present = new Uint8Array(line.series * 2);
       for (let i = 0; i < line.series; i++) {
-        values[2 * i] = line.values[i];
-        values[2 * i + 1] = slope.values[i];
-        present[2 * i] = present[2 * i + 1] = line.present[i];
+        matrix.values[2 * (row + i)] = line.values[i];
+        matrix.values[2 * (row + i) + 1] = slope.values[i];
+        matrix.present[2 * (row + i)] = matrix.present[2 * (row + i) + 1] = line.present[i];
       }
-      return { series: line.series, steps: 2, values, present };
     });
     const values = new Float64Array(at.series * s), present = new Uint8Array(at.series * s);
     for (let i = 0; i < at.series; i++) {
