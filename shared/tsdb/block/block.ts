@@ -95,6 +95,8 @@ export class Block {
   readonly #labels: Labels[];
   readonly #chunks: ChunkTable;
   readonly #pages: PageTable;
+  /** Per page, 1 once its checksum was verified (see readPage). */
+  readonly #checked: Uint8Array;
   readonly #file: string;
   readonly #core: Core | undefined;
   #fd: number;
@@ -108,6 +110,7 @@ export class Block {
     this.#labels = labels;
     this.#chunks = chunks;
     this.#pages = pages;
+    this.#checked = new Uint8Array(pages.stored.length);
     this.#fd = fd;
     this.#file = join(dir, CHUNKS_FILE);
     this.#core = o.core;
@@ -278,7 +281,7 @@ export class Block {
       return hit;
     }
     if (this.#fd < 0) throw new Error(`BUG: block ${this.id} used after close()`);
-    const raw = readPage(this.#fd, this.#file, this.#pages, p);
+    const raw = readPage(this.#fd, this.#file, this.#pages, p, this.#checked);
     this.#cache.set(p, raw);
     this.#cacheBytes += raw.length;
     for (const [k, v] of this.#cache) {

@@ -93,8 +93,11 @@ export class PageWriter {
  * readPage reads page `p` of the chunks file open as `fd` and returns its raw bytes. Anything
  * that does not match (short file, header unlike the index's page table, checksum, a stream that
  * does not decompress to the raw length) is a CorruptionError naming `file` and the page offset.
+ * The checksum is computed the first time a page is read and marked in `checked` (one byte per
+ * page); a block's files never change, so later reads of the page (a query that outgrows the
+ * page cache reads every page again) check the header and lengths only.
  */
-export function readPage(fd: number, file: string, pages: PageTable, p: number): Uint8Array {
+export function readPage(fd: number, file: string, pages: PageTable, p: number, checked: Uint8Array): Uint8Array {
   const off = pages.fileOffset[p];
   const stored = pages.stored[p];
   const buf = new Uint8Array(PAGE_HEADER_BYTES + stored);
@@ -116,7 +119,10 @@ export function readPage(fd: number, file: string, pages: PageTable, p: number):
     throw new CorruptionError(file, off, `page ${p} header says ${sLen}/${rLen} bytes stored/raw, the index ${stored}/${pages.raw[p]}`);
   }
   const body = buf.subarray(PAGE_HEADER_BYTES);
-  if (crc32c(body) !== crc) throw new CorruptionError(file, off, `page ${p} checksum mismatch`);
+  if (!checked[p]) {
+    if (crc32c(body) !== crc) throw new CorruptionError(file, off, `page ${p} checksum mismatch`);
+    checked[p] = 1;
+  }
   if (compression === COMPRESS_NONE) {
     if (rLen !== sLen) throw new CorruptionError(file, off, `uncompressed page ${p} with different stored and raw lengths`);
     return body;
