@@ -54,11 +54,19 @@ export function resultJSON(v: QueryValue, extra = ''): string {
       return `{"resultType":"vector","result":[${parts.join(',')}]${tail}`;
     }
     case 'matrix': {
-      const parts: string[] = [];
-      for (const s of v.series) {
-        const points = s.floats.map((p) => `[${formatTime(p.t)},"${formatValue(p.f)}"]`);
-        parts.push(`{"metric":${metricJSON(s.metric)},"values":[${points.join(',')}]}`);
-      }
+      // A range query's series share their step times: each is formatted once.
+      const times = new Map<number, string>();
+      const parts: string[] = new Array(v.series.length);
+      v.series.forEach((s, i) => {
+        const points: string[] = new Array(s.floats.length);
+        for (let k = 0; k < s.floats.length; k++) {
+          const p = s.floats[k];
+          let t = times.get(p.t);
+          if (t === undefined) times.set(p.t, (t = `[${formatTime(p.t)},"`));
+          points[k] = `${t}${formatValue(p.f)}"]`;
+        }
+        parts[i] = `{"metric":${metricJSON(s.metric)},"values":[${points.join(',')}]}`;
+      });
       return `{"resultType":"matrix","result":[${parts.join(',')}]${tail}`;
     }
   }
