@@ -54,7 +54,8 @@ function matchingText(m: VectorMatching | null): string {
   if (m.labels.length > 0 || m.on || grouped) out += ` ${m.on ? 'on' : 'ignoring'} (${labelList(m.labels)})`;
   if (grouped) out += ` group_${m.card === 'many-to-one' ? 'left' : 'right'} (${labelList(m.include)})`;
   const { lhs, rhs } = m.fill;
-  if (lhs !== null && rhs !== null && (lhs === rhs || (Number.isNaN(lhs) && Number.isNaN(rhs)))) {
+  // Go's `==`, as Prometheus' printer compares: fill(NaN) prints as fill_left (NaN) fill_right (NaN).
+  if (lhs !== null && rhs !== null && lhs === rhs) {
     out += ` fill (${goValue(lhs)})`;
   } else {
     if (lhs !== null) out += ` fill_left (${goValue(lhs)})`;
@@ -63,16 +64,17 @@ function matchingText(m: VectorMatching | null): string {
   return out;
 }
 
-/** goValue prints a float as Go's `%v` does (shortest form, exponent for large magnitudes). */
+/**
+ * goValue prints a float as Go's `%v` does: strconv's shortest 'g' form, which switches to an
+ * exponent (two digits at least) below 1e-4 and from 1e6 up: 0.0001, 1e-05, 123456, 1e+06.
+ */
 function goValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e21)) {
-    const [mant, exp] = v.toExponential().split('e');
-    const e = Number(exp);
-    return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, exp] = v.toExponential().split('e');
+  const e = Number(exp);
+  if (e < -4 || e >= 6) return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   return String(v);
 }
 

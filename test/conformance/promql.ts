@@ -6,7 +6,8 @@
  * selector at five other times and once as a range query around t, annotation expectations,
  * ordered results, and expected failure messages. Cases that need native histograms or
  * experimental features the engine lacks are skipped, and counted by reason.
- * `npm run conformance -- promql [DIR]` prints per-file results and `N passed, N failed, N skipped`.
+ * `npm run conformance -- promql [DIR] [-v]` prints per-file results, the skip reasons and
+ * `N passed, N failed, N skipped`; `-v` also lists every failed and skipped case with its line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -35,6 +36,8 @@ export interface FileResult {
   failed: number;
   skipped: number;
   failures: string[];
+  /** skips: `line N: expr (reason)` for every skipped case. */
+  skips: string[];
 }
 
 export interface ConformanceResult {
@@ -112,7 +115,13 @@ class State {
   }
 }
 
-/** skipReason: why a case cannot run on this engine, or null. */
+/**
+ * skipReason: why a case cannot run on this engine, or null. Every reason found in the query is
+ * collected and the most fundamental one is named: native histograms in the expected output or
+ * in the selected data first, then experimental features (with their Prometheus feature flag),
+ * and only then a function the engine lacks, so "unsupported function" never hides a case that
+ * needs native histograms or an experimental feature anyway.
+ */
 function skipReason(cmd: EvalCommand, state: State): string | null {
   if (cmd.nativeInExpectedOutput) return 'native histograms (expected output)';
   let expr: Expr;
@@ -121,19 +130,32 @@ function skipReason(cmd: EvalCommand, state: State): string | null {
   } catch {
     return null;
   }
-  let reason: string | null = null;
+  const found = new Set<string>();
   walk(expr, (n) => {
-    if (reason) return false;
     if (n.kind === 'VectorSelector') {
-      if (state.native.some((l) => n.matchers.every((m) => m.matches(l.get(m.name))))) reason = 'native histograms (selected data)';
-      else if (state.typeAndUnit.some((l) => n.matchers.every((m) => m.matches(l.get(m.name))))) reason = 'experimental: type and unit labels';
-      else if (n.anchored || n.smoothed) reason = 'experimental: anchored/smoothed range selectors';
+      if (state.native.some((l) => n.matchers.every((m) => m.matches(l.get(m.name))))) found.add(SKIP.native);
+      if (state.typeAndUnit.some((l) => n.matchers.every((m) => m.matches(l.get(m.name))))) found.add(SKIP.typeAndUnit);
+      if (n.anchored || n.smoothed) found.add(SKIP.extendedRange);
     }
-    if (n.kind === 'Call' && !FUNCTION_IMPLS.has(n.func.name)) reason = `unsupported function ${n.func.name}()`;
-    if (n.kind === 'Call' && state.startTimestamps && ['rate', 'irate', 'increase', 'resets'].includes(n.func.name)) reason = 'start timestamps';
+    if (n.kind === 'Call') {
+      if (state.startTimestamps && ['rate', 'irate', 'increase', 'resets'].includes(n.func.name)) found.add(SKIP.startTimestamps);
+      if (!FUNCTION_IMPLS.has(n.func.name)) {
+        found.add(n.func.experimental ? `experimental function ${n.func.name}() (promql-experimental-functions)` : `unsupported function ${n.func.name}()`);
+      }
+    }
   });
-  return reason;
+  for (const r of [SKIP.native, SKIP.typeAndUnit, SKIP.extendedRange, SKIP.startTimestamps]) if (found.has(r)) return r;
+  const rest = [...found].sort();
+  return rest.find((r) => r.startsWith('experimental')) ?? rest[0] ?? null;
 }
+
+/** SKIP: the skip reasons other than missing functions, with the Prometheus feature flag each needs. */
+const SKIP = {
+  native: 'native histograms (selected data)',
+  typeAndUnit: 'experimental: type and unit labels (type-and-unit-labels)',
+  extendedRange: 'experimental: anchored/smoothed range selectors (promql-extended-range-selectors)',
+  startTimestamps: 'experimental: start timestamps in rate/irate/increase/resets (use-start-timestamps)',
+};
 
 function checkAnnotationList(kind: string, expected: AnnotationExpectation[], actual: string[]): void {
   if (expected.length === 0) return;
@@ -238,8 +260,12 @@ function compare(cmd: EvalCommand, v: QueryValue): void {
   }
 }
 
-/** withAt: the query with `@ t` on every selector and subquery lacking one, or null if unsafe. */
-function withAt(query: string, t: number): string | null {
+/**
+ * withAt: the query with `@ t` on every selector and subquery lacking one, or null if it calls a
+ * function that is not safe for `@`. As in Prometheus' harness, nothing inside a subquery that
+ * has (or is given) an `@` is touched: its selectors keep following the subquery's own steps.
+ */
+export function withAt(query: string, t: number): string | null {
   const expr = parseExpr(query);
   let unsafe = false;
   const visit = (n: Expr, underAt: boolean): void => {
@@ -248,8 +274,9 @@ function withAt(query: string, t: number): string | null {
     if (n.kind === 'MatrixSelector' && !underAt && n.vector.at === null) n.vector.at = t;
     let below = underAt;
     if (n.kind === 'SubqueryExpr') {
-      if (n.at !== null) below = true;
-      else if (!underAt) n.at = t;
+      // Prometheus' harness leaves everything inside a subquery that has (or is given) an `@` alone.
+      if (n.at === null && !underAt) n.at = t;
+      below = true;
     }
     if (n.kind === 'MatrixSelector') return;
     for (const c of childrenOf(n)) visit(c, below);
@@ -331,8 +358,8 @@ async function runEval(engine: Engine, state: State, cmd: EvalCommand): Promise<
 }
 
 /** runFile runs one script. */
-export async function runFile(path: string, engine = new Engine({ maxSamples: 10_000, timeoutMs: 100_000 })): Promise<FileResult & { skips: string[] }> {
-  const res = { file: path, passed: 0, failed: 0, skipped: 0, failures: [] as string[], skips: [] as string[] };
+export async function runFile(path: string, engine = new Engine({ maxSamples: 10_000, timeoutMs: 100_000 })): Promise<FileResult & { reasons: string[] }> {
+  const res = { file: path, passed: 0, failed: 0, skipped: 0, failures: [] as string[], skips: [] as string[], reasons: [] as string[] };
   const cmds = parseScript(readFileSync(path, 'utf8'));
   const state = new State();
   await state.reset();
@@ -344,7 +371,8 @@ export async function runFile(path: string, engine = new Engine({ maxSamples: 10
         const reason = skipReason(cmd, state);
         if (reason) {
           res.skipped++;
-          res.skips.push(reason);
+          res.reasons.push(reason);
+          res.skips.push(`line ${cmd.line}: ${cmd.expr} (${reason})`);
           continue;
         }
         try {
@@ -373,7 +401,7 @@ export async function runConformance(dir = DEFAULT_DIR): Promise<ConformanceResu
     out.passed += r.passed;
     out.failed += r.failed;
     out.skipped += r.skipped;
-    for (const s of r.skips) out.skipReasons.set(s, (out.skipReasons.get(s) ?? 0) + 1);
+    for (const s of r.reasons) out.skipReasons.set(s, (out.skipReasons.get(s) ?? 0) + 1);
   }
   return out;
 }
@@ -385,6 +413,7 @@ export default async function run(args: string[]): Promise<number> {
   for (const f of r.files) {
     console.log(`${f.file}: ${f.passed} passed, ${f.failed} failed, ${f.skipped} skipped`);
     if (verbose) for (const x of f.failures) console.log(`  FAIL ${x}`);
+    if (verbose) for (const x of f.skips) console.log(`  SKIP ${x}`);
   }
   console.log('skipped by reason:');
   for (const [reason, n] of [...r.skipReasons].sort((a, b) => b[1] - a[1])) console.log(`  ${n} ${reason}`);

@@ -179,8 +179,11 @@ function vectorBinop(e: BinaryExpr, lhs0: Rows, rhs0: Rows, m: VectorMatching): 
   const swap = m.card === 'one-to-many';
   const lhs = swap ? rhs0 : lhs0;
   const rhs = swap ? lhs0 : rhs0;
-  const fillR = swap ? m.fill.lhs : m.fill.rhs;
-  const fillL = swap ? m.fill.rhs : m.fill.lhs;
+  // As in Prometheus, the fill values are NOT swapped with the sides: after the swap for
+  // group_right, `fill_right` still fills a missing match on the (swapped) right, the "one"
+  // side here, and `fill_left` one on the left. fill-modifier.test pins this behaviour.
+  const fillR = m.fill.rhs;
+  const fillL = m.fill.lhs;
   const s = lhs.steps;
   const ords = new Map<string, number>();
   const ls = signatures(lhs, m, ords);

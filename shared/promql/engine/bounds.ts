@@ -3,9 +3,29 @@
  * offsets and `@`, widened by ranges and the lookback delta, through nested subqueries), so that
  * one querier covering it can be opened for the whole evaluation.
  */
-import type { Expr } from '../ast.ts';
+import type { DurationNode, Expr } from '../ast.ts';
 import { children } from '../ast.ts';
-import { atTime, durationMs, type QueryTimes } from './selectors.ts';
+import { durationValue } from './evaluator.ts';
+import { atTime, type QueryTimes } from './selectors.ts';
+
+/**
+ * durationMs: a duration in ms as evaluation uses it (resolveDurations in evaluator.ts: seconds
+ * truncated to whole ms), or 0 for one that is not finite or divides by zero (such as
+ * `1h / step()` in an instant query): evaluation refuses those with a DurationError, so the
+ * bounds need not cover them.
+ */
+function durationMs(q: QueryTimes, fixed: number, expr: DurationNode | null): number {
+  if (!expr) return fixed;
+  let v = 0;
+  try {
+    v = Math.trunc(durationValue(expr, q, () => {
+      throw new RangeError('division by zero');
+    }) * 1000);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  return Number.isFinite(v) ? v : 0;
+}
 
 /** timeBounds returns [mint, maxt] for evaluating `e` at times in [start, end]. */
 export function timeBounds(e: Expr, q: QueryTimes, start: number, end: number, lookbackMs: number): [number, number] {

@@ -1,6 +1,6 @@
 /**
  * EvalContext: what one query's evaluation shares across its nodes: the querier, the query's
- * own time range (for `@ start()`, `@ end()`, `step()`, `range()`), the lookback delta, the
+ * text, its own time range (for `@ start()`, `@ end()`, `step()`, `range()`), the lookback delta, the
  * default subquery step, the annotations, and the limits (samples held, deadline, AbortSignal).
  * One context per query; not safe to share.
  */
@@ -26,6 +26,8 @@ export interface ContextOptions {
 
 export class EvalContext {
   readonly querier: Querier;
+  /** query: the query text ('' when an AST was given), for positions in error messages. */
+  readonly query: string;
   readonly start: number;
   readonly end: number;
   readonly step: number;
@@ -43,6 +45,7 @@ export class EvalContext {
 
   constructor(o: ContextOptions) {
     this.querier = o.querier;
+    this.query = o.query;
     this.start = o.start;
     this.end = o.end;
     this.step = o.step;

@@ -46,3 +46,19 @@ export class ParseError extends Error {
     return this.problems[0].message;
   }
 }
+
+/**
+ * DurationError: a duration expression (`foo[5m + step()]`, `offset (1h * 2)`) whose value for
+ * one query, worked out from the query's step and range before evaluation as Prometheus does, is
+ * not a usable duration: NaN or infinite, zero or negative for a range or a subquery step,
+ * outside Go's time.Duration, or a division or modulo by zero. It is a ParseError (the query is
+ * bad for these parameters, so the HTTP API answers bad_data, as Prometheus does) whose message
+ * is `line:col: problem` without the "parse error" of syntax errors.
+ */
+export class DurationError extends ParseError {
+  constructor(query: string, problem: ParseProblem) {
+    super(query, [problem]);
+    this.name = 'DurationError';
+    this.message = `${positionText(query, problem.pos.start)}: ${problem.message}`;
+  }
+}

@@ -4,6 +4,6 @@
  * Outpost reuse (durations as Prometheus writes them, Go-style quoting).
  */
 export { parseExpr, parseMetricSelector, type ParseOptions } from './parser.ts';
-export { ParseError, positionText, type ParseProblem } from './errors.ts';
+export { DurationError, ParseError, positionText, type ParseProblem } from './errors.ts';
 export { parseDuration, formatDuration, parseNumber, formatFloat, DurationSyntaxError, NumberSyntaxError } from './numbers.ts';
 export { goQuote, isValidUtf8, unquote, UnquoteError } from './gostr.ts';

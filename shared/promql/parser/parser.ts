@@ -418,7 +418,7 @@ class ExprParser extends DurationParser {
   }
 
   durationFields(d: DurationNode): { range: number; rangeExpr: MatrixSelector['rangeExpr'] } {
-    return d.kind === 'NumberLiteral' ? { range: Math.round(d.value * 1000), rangeExpr: null } : { range: 0, rangeExpr: d };
+    return d.kind === 'NumberLiteral' ? { range: literalMs(d.value), rangeExpr: null } : { range: 0, rangeExpr: d };
   }
 
   applyOffset(e: Expr, d: DurationNode): void {
@@ -432,7 +432,7 @@ class ExprParser extends DurationParser {
     if (target.offset !== 0 || target.offsetExpr) {
       this.problem(e.pos, 'offset may not be set multiple times');
     } else if (d.kind === 'NumberLiteral') {
-      target.offset = Math.round(d.value * 1000);
+      target.offset = literalMs(d.value);
     } else {
       target.offsetExpr = d;
     }
@@ -454,7 +454,7 @@ class ExprParser extends DurationParser {
       this.problem(e.pos, '@ <timestamp> may not be set multiple times');
       return;
     }
-    target.at = typeof at === 'number' ? Math.round(at * 1000) : at;
+    target.at = typeof at === 'number' ? goRound(at * 1000) + 0 : at;
     e.pos.end = this.lastClosing;
   }
 
@@ -473,6 +473,20 @@ class ExprParser extends DurationParser {
     vs[which] = true;
     if (vs.anchored && vs.smoothed) this.problem(e.pos, 'anchored and smoothed modifiers cannot be used together');
   }
+}
+
+/** goRound: Go's math.Round (halves away from zero; JavaScript's Math.round rounds them up). */
+function goRound(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/**
+ * literalMs: a literal range, step or offset in seconds as the engine uses it, in whole ms.
+ * Prometheus rounds the literal to nanoseconds (time.Duration) and the engine truncates that to
+ * milliseconds, so `foo[1.0006]` is 1000ms and `offset 0.0015` 1ms, not 1001ms and 2ms.
+ */
+function literalMs(seconds: number): number {
+  return Math.trunc(goRound(seconds * 1e9) / 1e6) + 0;
 }
 
 /** goFloatF prints a number as Go's `%f` does (NaN, +Inf, -Inf, or six decimals). */

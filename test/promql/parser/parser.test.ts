@@ -57,6 +57,19 @@ describe('parseExpr formats back as Prometheus prints', () => {
     ['histogram_quantile(0.9, rate(h[5m]))', 'histogram_quantile(0.9, rate(h[5m]))'], ['step()', 'step()'], ['start()', 'start()'],
     ['info(foo, {k="v"})', 'info(foo, {k="v"})'], ['-foo', '-foo'], ['- - 1', '1'], ['foo # comment\n + bar', 'foo + bar'],
     ['foo offset 100 + 2', 'foo offset 1m40s + 2'], ['foo offset -2 ^ 2', 'foo offset -2s ^ 2'],
+    // Duration expressions: in ranges, subquery ranges and steps, and offsets.
+    ['foo[5m+1m]', 'foo[5m + 1m]'], ['foo offset (1h*2)', 'foo offset (1h * 2)'], ['foo[1h:step()]', 'foo[1h:step()]'],
+    ['foo[29s+1s:((((8 - 2) / 3) * 7s) % 4) + 8000ms]', 'foo[29s + 1s:((((8 - 2) / 3) * 7s) % 4) + 8s]'],
+    ['foo[1m:5s] offset -(20*(1s+2s))', 'foo[1m:5s] offset -(20 * (1s + 2s))'], ['foo offset -min_of(step(), 1s)+8000', 'foo offset -min_of(step(), 1s) + 8000'],
+    ['foo[max_of(min_of(step()+1,1h),1ms)]', 'foo[max_of(min_of(step() + 1, 1h), 1ms)]'], ['foo[1+(STep()-5)*2]', 'foo[1 + (step() - 5) * 2]'],
+    ['foo[(5s)]', 'foo[(5s)]'], ['foo offset +(5)', 'foo offset (5)'], ['foo offset -(5)', 'foo offset -(5)'], ['foo[-10s+15s]', 'foo[-10s + 15s]'],
+    // Fill values print as Go's %v does; fill(NaN) is two values to Go's == and prints as such.
+    ['a + fill(NaN) b', 'a + fill_left (NaN) fill_right (NaN) b'], ['a + fill(1e6) b', 'a + fill (1e+06) b'], ['a + fill(123456) b', 'a + fill (123456) b'],
+    ['a + fill(0.00001) b', 'a + fill (1e-05) b'], ['a + fill(-1.5e-7) b', 'a + fill (-1.5e-07) b'], ['a + fill(-0) b', 'a + fill (-0) b'],
+    ['a + fill(+Inf) b', 'a + fill (+Inf) b'], ['a + fill_left(-5m) b', 'a + fill_left (-300) b'], ['a + fill_left(1) fill_right(1) b', 'a + fill (1) b'],
+    ['a + fill_right(-2) fill_left(1) b', 'a + fill_left (1) fill_right (-2) b'], ['a > bool fill (0) b', 'a > bool fill (0) b'],
+    ['a * on(x) group_right(y) fill_left(2) b', 'a * on (x) group_right (y) fill_left (2) b'], ['a + ignoring(x) group_left fill(0) b', 'a + ignoring (x) group_left () fill (0) b'],
+    ['fill_left + fill_right', 'fill_left + fill_right'], ['other + fill(0) fill', 'other + fill (0) fill'],
   ];
   for (const [q, f] of cases) it(`${JSON.stringify(q)} → ${f}`, () => check(q, f));
 });
@@ -88,6 +101,18 @@ describe('AST shape', () => {
     ['"a\\xc5z"', (e) => e.kind === 'StringLiteral' && isValidUtf8(e.value), false],
     ['sum(foo) by (x)', (e) => e.pos, { start: 0, end: 15 }],
     ['info(foo, {k="v"})', (e) => e.kind === 'Call' && e.args[1].kind === 'VectorSelector' && e.args[1].bypassEmptyMatcherCheck, true],
+    // Literal durations: rounded to nanoseconds, then truncated to ms (Prometheus' time.Duration).
+    ['foo[1.0006]', (e) => e.kind === 'MatrixSelector' && e.range, 1000],
+    ['foo[1.001]', (e) => e.kind === 'MatrixSelector' && e.range, 1001],
+    ['foo offset 0.0015', (e) => e.kind === 'VectorSelector' && e.offset, 1],
+    ['foo offset -0.0015', (e) => e.kind === 'VectorSelector' && e.offset, -1],
+    ['foo @ -1.0005', (e) => e.kind === 'VectorSelector' && e.at, -1001],
+    ['foo[1h:step()]', (e) => e.kind === 'SubqueryExpr' && [e.range, e.step, e.stepExpr?.op], [3600000, 0, 'step']],
+    ['foo[5m:1m] offset (1h*2)', (e) => e.kind === 'SubqueryExpr' && [e.offset, e.offsetExpr?.op, e.offsetExpr?.wrapped], [0, '*', true]],
+    ['foo[-2^2]', (e) => e.kind === 'MatrixSelector' && e.rangeExpr && [e.rangeExpr.op, e.rangeExpr.lhs, e.rangeExpr.rhs?.kind], ['-', null, 'DurationExpr']],
+    ['a + fill(NaN) b', (e) => e.kind === 'BinaryExpr' && e.matching?.fill, { lhs: NaN, rhs: NaN }],
+    ['a + fill_right(1) fill_left(2) b', (e) => e.kind === 'BinaryExpr' && e.matching?.fill, { lhs: 2, rhs: 1 }],
+    ['a * on(x) group_right fill(0) b', (e) => e.kind === 'BinaryExpr' && [e.matching?.card, e.matching?.fill], ['one-to-many', { lhs: 0, rhs: 0 }]],
   ];
   for (const [q, get, want] of facts) it(q, () => expect(get(parseExpr(q))).toEqual(want));
 });
@@ -165,6 +190,24 @@ describe('parse errors carry Prometheus messages and positions', () => {
     ['foo[1m:] anchored', 'anchored modifier is not supported for subqueries', 0],
     ['foo anchored smoothed', 'anchored and smoothed modifiers cannot be used together', 0],
     ['1e400', 'error parsing number: strconv.ParseFloat: parsing "1e400": value out of range', 0],
+    ['foo[step()/0d]', 'division by zero', 10],
+    ['foo offset (4d/0)', 'division by zero', 14],
+    ['foo[-5m]', 'duration must be greater than 0', 4],
+    // As in Prometheus' lexer, `[` starts a duration expression and the first number ends that mode.
+    ['foo[', 'unexpected end of input in duration expression', 4],
+    ['foo[x]', "unexpected character in duration expression: 'x'", 4],
+    ['foo[5m+1m', 'unclosed left bracket', 9],
+    ['foo[5m:1m:]', "unexpected colon ':'", 9],
+    // Prometheus (3.14) wants a number before the colon of a subquery: `[step():]` is refused.
+    ['foo[step():]', 'unexpected colon before duration in duration expression', 11],
+    ['foo offset 5m @ (1+2)', 'unexpected "(" in @, expected timestamp', 16],
+    ['foo offset 5m[1m+2m]', 'no offset modifiers allowed before range', 13],
+    ['foo offset (1m+2m)[5m]', 'no offset modifiers allowed before range', 18],
+    ['a + fill(foo) b', 'unexpected identifier "foo"', 9],
+    ['a + fill() b', 'unexpected ")"', 9],
+    ['a + fill(0) group_left b', 'unexpected <group_left>', 12],
+    ['1 + fill(0) 1', 'filling in missing series only allowed between instant vectors', 0],
+    ['a or fill_right(0) b', 'filling in missing series not allowed for set operators', 0],
   ];
   for (const [q, msg, start] of cases) it(JSON.stringify(q), () => checkError(q, msg, start));
 
