@@ -19,7 +19,6 @@ import { LabelIndex, selectRefs } from '../../storage/index/index.ts';
 import type { Querier, SampleBatch } from '../../storage/interface.ts';
 import { ByteReader } from './bytes.ts';
 import { decodeDense } from './dense-decode.ts';
-import { ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
 import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, PAGE_HEADER_BYTES } from './format.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
@@ -225,6 +224,11 @@ export class Block {
     return at === total ? { offsets, timestamps: ts, values: vals } : { offsets, timestamps: ts.slice(0, at), values: vals.slice(0, at) };
   }
 
+  /**
+   * #loadXor gathers the chunks of `ids` overlapping [mint, maxt] and decodes them in one call.
+   * A block stores series in id order, so the chunks of consecutive ids lie back to back in a
+   * page: they are copied as whole runs, not one by one.
+   */
   #loadXor(core: Core, ids: ArrayLike<number>, mint: number, maxt: number): SampleBatch {
     const t = this.#chunks;
     const n = ids.length;
@@ -241,20 +245,30 @@ export class Block {
     const offsets = new Uint32Array(count);
     const starts = new Uint32Array(n);
     const chunkIds = new Uint32Array(count);
+    // The run being gathered: bytes [runFrom, runTo) of page runPage, to be copied to runAt.
+    let runPage = -1, runFrom = 0, runTo = 0, runAt = 0;
+    const flush = (): void => {
+      if (runPage >= 0) data.set(this.#page(runPage).subarray(runFrom, runTo), runAt);
+    };
     let at = 0, k = 0;
     for (let i = 0; i < n; i++) {
       const s = ids[i] - 1;
       starts[i] = k;
       for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
         if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
-        const page = this.#page(t.page[c]);
-        if (page[t.offset[c]] !== ENC_XOR) throw this.#corrupt(t.page[c], `chunk ${c} has encoding ${page[t.offset[c]]}, the block is XOR`);
-        data.set(page.subarray(t.offset[c], t.offset[c] + t.length[c]), at);
+        if (t.page[c] !== runPage || t.offset[c] !== runTo) {
+          flush();
+          runPage = t.page[c];
+          runFrom = runTo = t.offset[c];
+          runAt = at;
+        }
+        runTo += t.length[c];
         chunkIds[k] = c;
         offsets[k++] = at;
         at += t.length[c];
       }
     }
+    flush();
     try {
       return core.decodeChunks(data, offsets, starts, mint, maxt);
     } catch (err) {
