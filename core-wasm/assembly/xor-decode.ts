@@ -65,60 +65,71 @@ export function decodeXor(buf: usize, len: u32, mint: i64, maxt: i64, outTs: usi
   let trailing: u32 = 0;
 
   for (let i: u32 = 1; i < num; i++) {
+    // One 64-bit peek, `valid` bits of it usable, serves the timestamp prefix, the value's
+    // control bits and, when they fit, its XOR bits: a steady interval (delta of delta 0, one bit)
+    // and a value in its window need no other read.
+    let w = readBits(buf, end, pos, 57) << 7;
+    let valid: u32 = 57;
     if (i > 1) {
       // Delta of delta: prefix 0, 10, 110, 1110 or 1111.
       if (pos + 1 > endBits) return DECODE_CORRUPT;
-      const prefix = <u32>readBits(buf, end, pos, 4);
-      let dod: i64 = 0;
-      if (prefix < 0b1000) {
+      if (w >>> 63 == 0) {
         pos += 1;
-      } else if (prefix < 0b1100) {
-        if (pos + 16 > endBits) return DECODE_CORRUPT;
-        const bits = readBits(buf, end, pos + 2, 14);
-        dod = bits > 8192 ? <i64>bits - 16384 : <i64>bits;
-        pos += 16;
-      } else if (prefix < 0b1110) {
-        if (pos + 20 > endBits) return DECODE_CORRUPT;
-        const bits = readBits(buf, end, pos + 3, 17);
-        dod = bits > 65536 ? <i64>bits - 131072 : <i64>bits;
-        pos += 20;
-      } else if (prefix == 0b1110) {
-        if (pos + 24 > endBits) return DECODE_CORRUPT;
-        const bits = readBits(buf, end, pos + 4, 20);
-        dod = bits > 524288 ? <i64>bits - 1048576 : <i64>bits;
-        pos += 24;
+        w <<= 1;
+        valid = 56;
       } else {
-        if (pos + 68 > endBits) return DECODE_CORRUPT;
-        dod = <i64>readBitsWide(buf, end, pos + 4, 64);
-        pos += 68;
+        const prefix = <u32>(w >>> 60);
+        let dod: i64 = 0;
+        if (prefix < 0b1100) {
+          if (pos + 16 > endBits) return DECODE_CORRUPT;
+          const bits = readBits(buf, end, pos + 2, 14);
+          dod = bits > 8192 ? <i64>bits - 16384 : <i64>bits;
+          pos += 16;
+        } else if (prefix < 0b1110) {
+          if (pos + 20 > endBits) return DECODE_CORRUPT;
+          const bits = readBits(buf, end, pos + 3, 17);
+          dod = bits > 65536 ? <i64>bits - 131072 : <i64>bits;
+          pos += 20;
+        } else if (prefix == 0b1110) {
+          if (pos + 24 > endBits) return DECODE_CORRUPT;
+          const bits = readBits(buf, end, pos + 4, 20);
+          dod = bits > 524288 ? <i64>bits - 1048576 : <i64>bits;
+          pos += 24;
+        } else {
+          if (pos + 68 > endBits) return DECODE_CORRUPT;
+          dod = <i64>readBitsWide(buf, end, pos + 4, 64);
+          pos += 68;
+        }
+        tDelta += dod;
+        w = readBits(buf, end, pos, 57) << 7;
       }
-      tDelta += dod;
     }
     t += tDelta;
 
     // Value: 0 = same; 10 = XOR in the current window; 11 = new window, then XOR bits.
     if (pos + 1 > endBits) return DECODE_CORRUPT;
-    const control = <u32>readBits(buf, end, pos, 2);
-    if (control < 0b10) {
-      pos += 1;
-    } else {
-      if (control == 0b11) {
+    if (w >>> 63 != 0) {
+      let head: u32 = 2;
+      if (w >>> 62 == 0b11) {
         if (pos + 13 > endBits) return DECODE_CORRUPT;
-        const w = <u32>readBits(buf, end, pos + 2, 11);
-        leading = w >>> 6;
-        let sig = w & 0x3f;
+        const x = <u32>(w >>> 51) & 0x7ff;
+        leading = x >>> 6;
+        let sig = x & 0x3f;
         if (sig == 0) sig = 64;
         if (leading + sig > 64) return DECODE_CORRUPT;
         trailing = 64 - leading - sig;
-        pos += 13;
+        head = 13;
       } else {
+        if (pos + 2 > endBits) return DECODE_CORRUPT;
         if (leading == NO_WINDOW) return DECODE_CORRUPT; // a window must be set before it is reused
-        pos += 2;
       }
       const sig = 64 - leading - trailing;
-      if (pos + sig > endBits) return DECODE_CORRUPT;
-      v ^= readBitsWide(buf, end, pos, sig) << <u64>trailing;
-      pos += sig;
+      if (pos + head + sig > endBits) return DECODE_CORRUPT;
+      const bits = head + sig <= valid ? (w << <u64>head) >>> <u64>(64 - sig) : readBitsWide(buf, end, pos + head, sig);
+      v ^= bits << <u64>trailing;
+      pos += head + sig;
+    } else {
+      pos += 1;
     }
     if (t > maxt) return out;
     if (t >= mint) {
