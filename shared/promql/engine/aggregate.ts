@@ -110,6 +110,11 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
   for (let i = 0; i < input.count; i++) {
     const base = groupOf[i] * s;
     if (input.dropName[i]) dropName[groupOf[i]] = 1;
+    if (op === 'sum' || op === 'count') {
+      // The common cases, in a loop of their own (no per-cell dispatch or tuple).
+      foldSumOrCount(op === 'sum', input, i * s, base, s, seen, val, comp, cnt);
+      continue;
+    }
     for (let j = 0; j < s; j++) {
       const k = i * s + j;
       if (!input.present[k]) continue;
@@ -197,6 +202,38 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
     }
   }
   return new Rows(s, labels, dropName, val, seen);
+}
+
+/**
+ * foldSumOrCount folds the `steps` cells of one input row (from index `row`) into the group's
+ * cells (from `base`): a Kahan–Neumaier sum into val/comp (as kahanInc), or a count into cnt.
+ */
+function foldSumOrCount(
+  sum: boolean, input: Rows, row: number, base: number, steps: number,
+  seen: Uint8Array, val: Float64Array, comp: Float64Array, cnt: Float64Array,
+): void {
+  const present = input.present, values = input.values;
+  for (let j = 0; j < steps; j++) {
+    if (!present[row + j]) continue;
+    const c = base + j;
+    const f = values[row + j];
+    if (!seen[c]) {
+      seen[c] = 1;
+      val[c] = f;
+      cnt[c] = 1;
+      continue;
+    }
+    if (!sum) {
+      cnt[c]++;
+      continue;
+    }
+    const acc = val[c];
+    const t = acc + f;
+    if (t === Infinity || t === -Infinity) comp[c] = 0;
+    else if (Math.abs(acc) >= Math.abs(f)) comp[c] += acc - t + f;
+    else comp[c] += f - t + acc;
+    val[c] = t;
+  }
 }
 
 /** selectK: topk, bottomk, limitk and limit_ratio, choosing input series per step and group. */
