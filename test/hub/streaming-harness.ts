@@ -75,11 +75,13 @@ export class Proc {
   readonly exited: Promise<number | null>;
   stderr = '';
 
+  /** `nodeArgs` go to node before the script (e.g. --heapsnapshot-signal). */
   constructor(
     readonly name: string,
     args: string[],
+    nodeArgs: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
     this.exited = new Promise((done) => this.child.once('exit', (code) => done(code)));
   }
@@ -103,8 +105,8 @@ export class Proc {
 export class Procs {
   readonly all: Proc[] = [];
 
-  start(name: string, args: string[]): Proc {
-    const p = new Proc(name, args);
+  start(name: string, args: string[], nodeArgs: readonly string[] = []): Proc {
+    const p = new Proc(name, args, nodeArgs);
     this.all.push(p);
     return p;
   }
@@ -153,9 +155,11 @@ export interface EdgeSetup {
   externalLabels: Record<string, string>;
   /** More addresses in the `app` job (e.g. one where nothing listens, for a target that is down). */
   extraTargets?: string[];
+  /** The scrape interval (default 1s). */
+  scrapeInterval?: string;
 }
 
-/** writeEdgeConfig writes an edge's config: one job scraping `target` every 1 s, streaming to the hub. */
+/** writeEdgeConfig writes an edge's config: one job scraping `target` (every 1 s by default), streaming to the hub. */
 export function writeEdgeConfig(e: EdgeSetup): string {
   mkdirSync(e.dir, { recursive: true });
   const file = join(e.dir, 'edge.yml');
@@ -163,7 +167,7 @@ export function writeEdgeConfig(e: EdgeSetup): string {
   writeFileSync(
     file,
     [
-      `global: {scrape_interval: 1s, external_labels: {${ext}}}`,
+      `global: {scrape_interval: ${e.scrapeInterval ?? '1s'}, external_labels: {${ext}}}`,
       'scrape_configs:',
       '  - job_name: app',
       `    static_configs: [{targets: [${[e.target, ...(e.extraTargets ?? [])].map((t) => `'${t}'`).join(', ')}]}]`,
