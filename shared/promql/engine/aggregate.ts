@@ -131,9 +131,6 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
         continue;
       }
       switch (op) {
-        case 'sum':
-          [val[c], comp[c]] = kahanInc(f, val[c], comp[c]);
-          break;
         case 'avg': {
           cnt[c]++;
           if (!incMean[c]) {
@@ -156,9 +153,6 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
           break;
         case 'min':
           if (val[c] > f || Number.isNaN(val[c])) val[c] = f;
-          break;
-        case 'count':
-          cnt[c]++;
           break;
         case 'group':
           break;

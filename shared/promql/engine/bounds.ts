@@ -1,31 +1,12 @@
 /**
  * timeBounds: the time range a query reads from storage (every selector's windows, shifted by
  * offsets and `@`, widened by ranges and the lookback delta, through nested subqueries), so that
- * one querier covering it can be opened for the whole evaluation.
+ * one querier covering it can be opened for the whole evaluation. Duration expressions must be
+ * resolved first (resolveDurations).
  */
-import type { DurationNode, Expr } from '../ast.ts';
+import type { Expr } from '../ast.ts';
 import { children } from '../ast.ts';
-import { durationValue } from './evaluator.ts';
 import { atTime, type QueryTimes } from './selectors.ts';
-
-/**
- * durationMs: a duration in ms as evaluation uses it (resolveDurations in evaluator.ts: seconds
- * truncated to whole ms), or 0 for one that is not finite or divides by zero (such as
- * `1h / step()` in an instant query): evaluation refuses those with a DurationError, so the
- * bounds need not cover them.
- */
-function durationMs(q: QueryTimes, fixed: number, expr: DurationNode | null): number {
-  if (!expr) return fixed;
-  let v = 0;
-  try {
-    v = Math.trunc(durationValue(expr, q, () => {
-      throw new RangeError('division by zero');
-    }) * 1000);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-  }
-  return Number.isFinite(v) ? v : 0;
-}
 
 /** timeBounds returns [mint, maxt] for evaluating `e` at times in [start, end]. */
 export function timeBounds(e: Expr, q: QueryTimes, start: number, end: number, lookbackMs: number): [number, number] {
@@ -33,7 +14,7 @@ export function timeBounds(e: Expr, q: QueryTimes, start: number, end: number, l
   const rec = (n: Expr, s: number, t: number): void => {
     switch (n.kind) {
       case 'VectorSelector': {
-        const off = durationMs(q, n.offset, n.offsetExpr);
+        const off = n.offset;
         const at = atTime(q, n.at);
         const a = at ?? s, b = at ?? t;
         lo = Math.min(lo, a - off - lookbackMs);
@@ -42,18 +23,18 @@ export function timeBounds(e: Expr, q: QueryTimes, start: number, end: number, l
       }
       case 'MatrixSelector': {
         const vs = n.vector;
-        const off = durationMs(q, vs.offset, vs.offsetExpr);
+        const off = vs.offset;
         const at = atTime(q, vs.at);
         const a = at ?? s, b = at ?? t;
-        lo = Math.min(lo, a - off - durationMs(q, n.range, n.rangeExpr));
+        lo = Math.min(lo, a - off - n.range);
         hi = Math.max(hi, b - off);
         return;
       }
       case 'SubqueryExpr': {
-        const off = durationMs(q, n.offset, n.offsetExpr);
+        const off = n.offset;
         const at = atTime(q, n.at);
         const a = at ?? s, b = at ?? t;
-        rec(n.expr, a - off - durationMs(q, n.range, n.rangeExpr), b - off);
+        rec(n.expr, a - off - n.range, b - off);
         return;
       }
       default:

@@ -12,6 +12,7 @@ import { Labels, METRIC_NAME } from '../../model/labels.ts';
 import type { Queryable } from '../../storage/interface.ts';
 import { parseExpr, type ParseOptions } from '../parser/index.ts';
 import { timeBounds } from './bounds.ts';
+import { resolveDurations } from './durations.ts';
 import { EvalContext } from './context.ts';
 import { QueryCanceledError, QueryExecutionError } from './errors.ts';
 import { Evaluator } from './evaluator.ts';
@@ -78,8 +79,9 @@ export class Engine {
   }
 
   #run(queryable: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions): QueryResult {
-    const expr = typeof query === 'string' ? parseExpr(query, this.#parser) : query;
+    const parsed = typeof query === 'string' ? parseExpr(query, this.#parser) : query;
     const text = typeof query === 'string' ? query : '';
+    const expr = resolveDurations(parsed, { start, end, step, query: text });
     if (step > 0 && expr.type !== 'scalar' && expr.type !== 'vector') {
       throw new QueryExecutionError(`invalid expression type ${JSON.stringify(documentedType(expr.type))} for range query, must be Scalar or instant Vector`);
     }

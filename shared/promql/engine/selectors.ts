@@ -7,7 +7,7 @@
  * evaluates its inner expression on its own step-aligned grid and hands the points back to
  * storage with `fromColumns` so the same range kernels run over them.
  */
-import type { AtModifier, DurationNode, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.ts';
+import type { AtModifier, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { MatrixSlot, SampleBatch, StepMatrix } from '../../storage/interface.ts';
 import { isStaleNaN } from '../../model/stale.ts';
@@ -23,30 +23,6 @@ export interface QueryTimes {
   readonly start: number;
   readonly end: number;
   readonly step: number;
-}
-
-/** durationSeconds resolves a duration node (a literal or an expression over step()/range()). */
-export function durationSeconds(ctx: QueryTimes, d: DurationNode): number {
-  if (d.kind === 'NumberLiteral') return d.value;
-  const l = d.lhs ? durationSeconds(ctx, d.lhs) : 0;
-  const r = d.rhs ? durationSeconds(ctx, d.rhs) : 0;
-  switch (d.op) {
-    case '+': return d.lhs ? l + r : r;
-    case '-': return d.lhs ? l - r : -r;
-    case '*': return l * r;
-    case '/': return l / r;
-    case '%': return l % r;
-    case '^': return Math.pow(l, r);
-    case 'step': return ctx.step / 1000;
-    case 'range': return (ctx.end - ctx.start) / 1000;
-    case 'min_of': return Math.min(l, r);
-    case 'max_of': return Math.max(l, r);
-  }
-}
-
-/** durationMs: a node's fixed milliseconds, or its duration expression resolved. */
-export function durationMs(ctx: QueryTimes, fixed: number, expr: DurationNode | null): number {
-  return expr ? Math.round(durationSeconds(ctx, expr) * 1000) : fixed;
 }
 
 /** atTime: the time of an `@` modifier (ms), or null when there is none. */
@@ -95,7 +71,7 @@ export function keepSampleTimes(vs: VectorSelector): void {
 
 /** evalVectorSelector: the newest sample within the lookback delta of each step, per series. */
 export function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): Rows {
-  const offset = durationMs(ctx, vs.offset, vs.offsetExpr);
+  const offset = vs.offset;
   const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
   const src = selectSource(ctx, vs, kg.start - ctx.lookbackMs + 1, gridEnd(kg));
   if (!src) return Rows.empty(g.steps);
@@ -201,8 +177,8 @@ export interface RangeInput {
 export function loadRange(ctx: EvalContext, node: MatrixSelector | SubqueryExpr, g: Grid, inner: InnerEval): RangeInput {
   if (node.kind === 'MatrixSelector') {
     const vs = node.vector;
-    const rangeMs = durationMs(ctx, node.range, node.rangeExpr);
-    const offset = durationMs(ctx, vs.offset, vs.offsetExpr);
+    const rangeMs = node.range;
+    const offset = vs.offset;
     const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
     const source = selectSource(ctx, vs, kg.start - rangeMs + 1, gridEnd(kg));
     if (!source) return { labels: [], dropName: new Uint8Array(0), source: null, grid: kg, rangeMs };
@@ -224,9 +200,9 @@ export function rangeRows(m: StepMatrix, input: RangeInput, dropName: boolean, g
 
 /** subquery: the inner grid of `sq` for an outer grid, and the kernel grid over the outer steps. */
 function evalSubqueryInner(ctx: EvalContext, sq: SubqueryExpr, g: Grid, inner: InnerEval): { rows: Rows; grid: Grid; kernelGrid: Grid; rangeMs: number } {
-  const rangeMs = durationMs(ctx, sq.range, sq.rangeExpr);
-  const offset = durationMs(ctx, sq.offset, sq.offsetExpr);
-  let step = durationMs(ctx, sq.step, sq.stepExpr);
+  const rangeMs = sq.range;
+  const offset = sq.offset;
+  let step = sq.step;
   if (step === 0) step = ctx.subqueryStepMs;
   if (step <= 0) throw new QueryExecutionError(`subquery step must be positive, got ${step}ms`);
   const kernelGrid = selectorGrid(g, atTime(ctx, sq.at), offset);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Expr } from '../../../shared/promql/ast.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Engine, type QueryValue } from '../../../shared/promql/engine/index.ts';
-import { resolveDurations } from '../../../shared/promql/engine/evaluator.ts';
+import { resolveDurations } from '../../../shared/promql/engine/durations.ts';
 import { formatExpr } from '../../../shared/promql/format.ts';
 import { DurationError, ParseError, parseExpr } from '../../../shared/promql/parser/index.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
