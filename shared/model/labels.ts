@@ -3,8 +3,11 @@
  *
  * Pairs are kept in one flat array `[name0, value0, name1, value1, …]` sorted by name, with unique
  * names and no empty values: as in Prometheus, a label with an empty value is the same as no label.
- * `__name__` is an ordinary label. Instances are safe to share; nothing mutates them.
+ * `__name__` is an ordinary label. Instances are safe to share; nothing changes what they hold.
+ * (A label index may swap a string of `flat` for an equal one it interned: see internStrings.)
  */
+import { hashLabels32 } from './hash.ts';
+
 export const METRIC_NAME = '__name__';
 
 export class Labels {
@@ -12,7 +15,8 @@ export class Labels {
 
   /** The flat, sorted pairs. Callers must not mutate it. */
   readonly flat: readonly string[];
-  #key: string | undefined;
+  /** hashLabels32 of the set, computed on first use (-1: not yet; hashes are unsigned). */
+  #hash = -1;
 
   private constructor(flat: readonly string[]) {
     this.flat = flat;
@@ -93,10 +97,36 @@ export class Labels {
 
   /**
    * key is a canonical string that two sets share exactly when they are equal; use it as a Map
-   * key. (0xFF never occurs in valid UTF-8 text, so it separates fields unambiguously.)
+   * key. (0xFF never occurs in valid UTF-8 text, so it separates fields unambiguously.) It is
+   * built on each call and not kept: a set lives as long as its series, and a key is about as
+   * large as the set. Tables that live as long use LabelSetTable, keyed by hash().
    */
   key(): string {
-    return (this.#key ??= this.flat.join('\xff'));
+    return this.flat.join('\xff');
+  }
+
+  /** hash: hashLabels32 of the set (shared/model/hash.ts), computed once and kept (a number). */
+  hash(): number {
+    if (this.#hash < 0) this.#hash = hashLabels32(this);
+    return this.#hash;
+  }
+
+  /**
+   * internStrings replaces each string of `flat` by `intern(s)`, which must return a string equal
+   * to s (the label index's own copy of it), so that sets share one copy of each name and value
+   * and no set keeps alive a larger string it was sliced from. JavaScript cannot tell equal
+   * strings apart, so no behaviour changes: only memory. Returns false, changing nothing, when
+   * `flat` cannot be written (a frozen array); the caller then copies the set instead.
+   */
+  internStrings(intern: (s: string, i: number) => string): boolean {
+    const f = this.flat as string[];
+    if (Object.isFrozen(f)) return false;
+    for (let i = 0; i < f.length; i++) {
+      const s = intern(f[i], i);
+      if (s !== f[i]) throw new Error(`BUG: interned ${JSON.stringify(s)} for ${JSON.stringify(f[i])}`);
+      f[i] = s;
+    }
+    return true;
   }
 
   equals(other: Labels): boolean {

@@ -161,6 +161,17 @@ describe('identity', () => {
     expect(ix.labels(a)!.flat[0]).toBe(ix.labels(b)!.flat[0]);
     expect(ix.stats()).toMatchObject({ series: 2, names: 2, pairs: 3 });
   });
+
+  it('keeps the caller\'s Labels object, or a copy when it cannot be written', () => {
+    const ix = new LabelIndex();
+    const mine = Labels.from({ job: 'api', n: '1' });
+    expect(ix.labels(ix.add(mine))).toBe(mine);
+    const frozen = Labels.fromSortedFlat(Object.freeze(['job', 'api', 'n', '2']));
+    const ref = ix.add(frozen);
+    expect(ix.labels(ref)).not.toBe(frozen);
+    expect(ix.labels(ref)!.equals(frozen)).toBe(true);
+    expect(ix.getRef(frozen)).toBe(ref);
+  });
 });
 
 describe('remove', () => {

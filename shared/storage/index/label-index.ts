@@ -1,18 +1,20 @@
 /**
  * LabelIndex: series identity and the inverted index over label pairs, kept in TypeScript beside
- * the WebAssembly head (which only knows numeric refs). It maps a label set to its ref (hash
- * buckets, collisions resolved by comparing the sets), a ref to its labels, and each label pair to
- * the sorted postings of the series that carry it. Queries (matchers, label names and values,
- * time-bounded through a callback the head provides) live in label-index-query.ts.
+ * the WebAssembly head (which only knows numeric refs). It maps a label set to its ref and a ref
+ * to its labels (a LabelSetTable), and each label pair to the sorted postings of the series that
+ * carry it. Queries (matchers, label names and values, time-bounded through a callback the head
+ * provides) live in label-index-query.ts.
  *
- * Memory per series is kept low: strings are interned (one copy of each name and value, detached
- * from any larger string they were sliced from), a pair held by one series stores its ref inline,
- * and postings are Uint32Arrays. Refs are positive integers; the index hands them out in
- * increasing order, or accepts the head's (consecutive from 1): one ref space serves both.
+ * Memory per series is kept low: the index keeps the caller's Labels object rather than a copy of
+ * it, after interning its strings (one copy of each name and value per index, detached from any
+ * larger string they were sliced from), so a scrape cache or an ingest session that holds the
+ * same set shares it; a pair held by one series stores its ref inline, postings are Uint32Arrays.
+ * Refs are positive integers; the index hands them out in increasing order, or accepts the head's
+ * (consecutive from 1): one ref space serves both.
  * Not safe for concurrent use (JavaScript is single-threaded; do not interleave across awaits).
  */
-import { hashLabels32 } from '../../model/hash.ts';
 import { Labels } from '../../model/labels.ts';
+import { LabelSetTable } from '../../model/label-set-table.ts';
 import { EMPTY, PostingsList } from './postings.ts';
 
 /**
@@ -25,7 +27,7 @@ export type Overlapping = (refs: Uint32Array, mint: number, maxt: number) => Uin
 export interface LabelIndexOptions {
   /** Time bounds for queries; without it every indexed series counts as overlapping any range. */
   overlapping?: Overlapping;
-  /** The identity hash (tests inject a colliding one); default hashLabels32. */
+  /** The identity hash (tests inject a colliding one); default Labels.hash (hashLabels32). */
   hash?: (labels: Labels) => number;
 }
 
@@ -98,11 +100,10 @@ export class NameEntry {
 /** LabelIndex: see the module comment. */
 export class LabelIndex {
   readonly overlapping: Overlapping | undefined;
-  readonly #hash: (labels: Labels) => number;
-  /** series[ref]: the labels of a live series. */
-  readonly #series: (Labels | undefined)[] = [undefined];
-  /** Hash bucket → the ref, or the refs when different sets share a hash. */
-  readonly #byHash = new Map<number, number | number[]>();
+  /** The live series: ref ↔ labels. */
+  readonly #series: LabelSetTable;
+  /** Scratch for add: the interned strings of the set being added. */
+  #interned: string[] = [];
   readonly #names = new Map<string, NameEntry>();
   #sortedNames: string[] | null = null;
   readonly #all = new PostingsList(1024);
@@ -112,7 +113,7 @@ export class LabelIndex {
 
   constructor(options: LabelIndexOptions = {}) {
     this.overlapping = options.overlapping;
-    this.#hash = options.hash ?? hashLabels32;
+    this.#series = new LabelSetTable(options.hash);
   }
 
   /** size: the number of live series. */
@@ -127,39 +128,36 @@ export class LabelIndex {
 
   /** labels returns the labels of `ref`, or undefined when no live series has it. */
   labels(ref: number): Labels | undefined {
-    return this.#series[ref];
+    return this.#series.labels(ref);
   }
 
   /** has: true when `ref` is a live series. */
   has(ref: number): boolean {
-    return this.#series[ref] !== undefined;
+    return this.#series.labels(ref) !== undefined;
   }
 
   /** getRef returns the ref of the series with exactly these labels, or 0. */
   getRef(labels: Labels): number {
-    const slot = this.#byHash.get(bucket(this.#hash(labels)));
-    if (slot === undefined) return 0;
-    if (typeof slot === 'number') return this.#series[slot]!.equals(labels) ? slot : 0;
-    for (const ref of slot) if (this.#series[ref]!.equals(labels)) return ref;
-    return 0;
+    return this.#series.get(labels);
   }
 
   /**
    * add indexes a new series and returns its ref: `ref` when given (the head's), else the next
    * free one. The labels must be valid (validate.ts) and not indexed yet, and a given ref unused:
-   * breaking that is a caller bug and throws. The index keeps its own interned copy of the set.
+   * breaking that is a caller bug and throws. The index keeps `labels` itself, its strings swapped
+   * for the index's interned copies (Labels.internStrings), or an interned copy when that object
+   * cannot be written.
    */
   add(labels: Labels, ref = 0): number {
     if (ref === 0) ref = this.#nextRef;
     else if (!Number.isInteger(ref) || ref < 1 || ref > 0xffffffff) throw new Error(`BUG: invalid series ref ${ref}`);
-    if (this.#series[ref] !== undefined) throw new Error(`BUG: series ref ${ref} already in use`);
-    if (ref - this.#series.length > 1 << 24) throw new Error(`BUG: series ref ${ref} jumps far past ${this.#nextRef}`);
-    const h = bucket(this.#hash(labels));
-    const slot = this.#byHash.get(h);
-    if (slot !== undefined && this.#findIn(slot, labels) !== 0) throw new Error(`BUG: series ${labels} indexed twice`);
+    if (this.#series.labels(ref) !== undefined) throw new Error(`BUG: series ref ${ref} already in use`);
+    if (ref - this.#nextRef > 1 << 24) throw new Error(`BUG: series ref ${ref} jumps far past ${this.#nextRef}`);
+    if (this.#series.get(labels) !== 0) throw new Error(`BUG: series ${labels} indexed twice`);
 
     const f = labels.flat;
-    const flat: string[] = new Array(f.length);
+    const flat = this.#interned;
+    flat.length = f.length;
     for (let i = 0; i < f.length; i += 2) {
       let entry = this.#names.get(f[i]);
       if (entry === undefined) {
@@ -176,11 +174,9 @@ export class LabelIndex {
       flat[i] = entry.name;
       flat[i + 1] = entry.strs[id]!;
     }
-    while (this.#series.length < ref) this.#series.push(undefined);
-    this.#series[ref] = Labels.fromSortedFlat(flat);
-    if (slot === undefined) this.#byHash.set(h, ref);
-    else if (typeof slot === 'number') this.#byHash.set(h, [slot, ref]);
-    else slot.push(ref);
+    const own = labels.internStrings((_, i) => flat[i]) ? labels : Labels.fromSortedFlat(flat.slice());
+    flat.length = 0;
+    this.#series.add(own, ref);
     this.#all.add(ref);
     this.#order = null;
     if (ref >= this.#nextRef) this.#nextRef = ref + 1;
@@ -196,10 +192,10 @@ export class LabelIndex {
     const touched = new Map<NameEntry, Set<number>>();
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i];
-      const labels = this.#series[ref];
+      const labels = this.#series.labels(ref);
       if (labels === undefined || gone.has(ref)) continue;
       gone.add(ref);
-      this.#unhash(labels, ref);
+      this.#series.delete(ref);
       const f = labels.flat;
       for (let j = 0; j < f.length; j += 2) {
         const entry = this.#names.get(f[j])!;
@@ -209,7 +205,6 @@ export class LabelIndex {
         ids.add(id);
         entry.series--;
       }
-      this.#series[ref] = undefined;
     }
     if (gone.size === 0) return;
     this.#order = null;
@@ -246,13 +241,13 @@ export class LabelIndex {
     }
     // A plain array: V8 sorts typed arrays with a comparator several times slower.
     const series = this.#series;
-    return Uint32Array.from(Array.from(refs).sort((a, b) => series[a]!.compare(series[b]!)));
+    return Uint32Array.from(Array.from(refs).sort((a, b) => series.labels(a)!.compare(series.labels(b)!)));
   }
 
   #buildOrder(): { rank: Uint32Array; byRank: Uint32Array } {
     const series = this.#series;
-    const byRank = Uint32Array.from(Array.from(this.#all.view()).sort((a, b) => series[a]!.compare(series[b]!)));
-    const rank = new Uint32Array(series.length);
+    const byRank = Uint32Array.from(Array.from(this.#all.view()).sort((a, b) => series.labels(a)!.compare(series.labels(b)!)));
+    const rank = new Uint32Array(this.#nextRef);
     for (let i = 0; i < byRank.length; i++) rank[byRank[i]] = i;
     return { rank, byRank };
   }
@@ -289,29 +284,6 @@ export class LabelIndex {
     }
     return { series: this.size, names: this.#names.size, pairs, postingsBytes };
   }
-
-  #findIn(slot: number | number[], labels: Labels): number {
-    if (typeof slot === 'number') return this.#series[slot]!.equals(labels) ? slot : 0;
-    for (const ref of slot) if (this.#series[ref]!.equals(labels)) return ref;
-    return 0;
-  }
-
-  #unhash(labels: Labels, ref: number): void {
-    const h = bucket(this.#hash(labels));
-    const slot = this.#byHash.get(h);
-    if (slot === undefined) return;
-    if (typeof slot === 'number') {
-      if (slot === ref) this.#byHash.delete(h);
-      return;
-    }
-    const rest = slot.filter((r) => r !== ref);
-    this.#byHash.set(h, rest.length === 1 ? rest[0] : rest);
-  }
-}
-
-/** bucket folds a hash to 30 bits, which V8 stores unboxed as Map keys. */
-function bucket(h: number): number {
-  return (h ^ Math.floor(h / 0x40000000)) & 0x3fffffff;
 }
 
 /** compareStrings orders strings as Labels.compare does. */
