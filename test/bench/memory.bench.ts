@@ -5,8 +5,9 @@
  * series has reached the hub, the processes run for a hold time; the figures are medians of the
  * readings over its last 30 s: VmRSS (/proc/PID/status), the JS heap used and V8's external
  * memory (their /metrics, prom-client's default metrics) and the hub's WebAssembly memory. Run
- * at two sizes, the difference gives the marginal cost per series beside the total. Prints
- * figures; asserts nothing.
+ * at two sizes, the difference gives the marginal cost per series beside the total; an idle pair
+ * (one target where nothing listens) gives the cost net of the idle processes. Prints figures;
+ * asserts nothing.
  *
  *     npm run bench -- memory
  *     OUTPOST_MEMORY_SIZES=50000,100000 OUTPOST_MEMORY_HOLD_S=100 npm run bench -- memory
@@ -100,8 +101,9 @@ async function measure(series: number, holdMs: number, snapshots: string): Promi
   let gen: ChildProcess | undefined;
   const nodeArgs = snapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`] : [];
   try {
+    // Size 0: one target where nothing listens (its 5 synthetic series): the idle processes.
     const base = await freeRange(TARGETS);
-    gen = await startGenerator(series, base, Math.ceil(holdMs / 1000) + 600);
+    if (series > 0) gen = await startGenerator(series, base, Math.ceil(holdMs / 1000) + 600);
     const hub = { dir: join(dir, 'hub'), port: await freePort(), edges: { e1: 'secret-e1' } };
     const edge = {
       dir: join(dir, 'edge'),
@@ -110,7 +112,7 @@ async function measure(series: number, holdMs: number, snapshots: string): Promi
       token: 'secret-e1',
       hubPort: hub.port,
       target: `127.0.0.1:${base}`,
-      extraTargets: Array.from({ length: TARGETS - 1 }, (_, i) => `127.0.0.1:${base + 1 + i}`),
+      extraTargets: series > 0 ? Array.from({ length: TARGETS - 1 }, (_, i) => `127.0.0.1:${base + 1 + i}`) : [],
       externalLabels: { site: 's1' },
       scrapeInterval: '5s',
     };
@@ -118,7 +120,7 @@ async function measure(series: number, holdMs: number, snapshots: string): Promi
     const e = procs.start('edge', edgeArgs(edge, writeEdgeConfig(edge)), nodeArgs);
     try {
       // Every generated series (and the 5 synthetic ones per target) on the hub.
-      const want = Math.round(series / TARGETS / 35) * 35 * TARGETS + 5 * TARGETS;
+      const want = series > 0 ? Math.round(series / TARGETS / 35) * 35 * TARGETS + 5 * TARGETS : 5;
       let stored = 0;
       await waitFor(async () => {
         const edges = await api<{ edges: Array<{ series: number }> }>(hub.port, '/api/v1/edges');
@@ -182,6 +184,7 @@ export default async function run(): Promise<void> {
   console.log(`An edge scrapes ${TARGETS} targets of ../shared/bench/gen every 5 s and streams to a hub (both real processes).`);
   console.log(`Medians of readings every 5 s over the last 30 s of a ${holdMs / 1000} s hold after every series reached the hub.`);
   console.log('Anchors (RSS per series, 100k): Prometheus 3,239 B, VictoriaMetrics 1,436 B.\n');
+  const idle = await measure(0, Math.min(holdMs, 60_000), '');
   const runs: Figures[] = [];
   for (const [i, n] of sizes.entries()) runs.push(await measure(n, holdMs, i === sizes.length - 1 ? snapshots : ''));
   const b = (x: number) => (Number.isNaN(x) ? '–' : `${Math.round(x).toLocaleString('en')} B`);
@@ -196,13 +199,13 @@ export default async function run(): Promise<void> {
     ['edge external (array buffers, WebAssembly)', (r) => r.edge.external],
   ];
   const first = runs[0], last = runs[runs.length - 1];
-  const cols = runs.map((r) => `${r.series.toLocaleString('en')} series: total, per series`);
-  console.log(`| figure | ${cols.join(' | ')} | marginal per series, ${first.series.toLocaleString('en')} → ${last.series.toLocaleString('en')} |`);
-  console.log(`|---|${runs.map(() => '---:|').join('')}---:|`);
+  const cols = runs.map((r) => `${r.series.toLocaleString('en')} series: total, per series, net of idle`);
+  console.log(`| figure | idle | ${cols.join(' | ')} | marginal per series, ${first.series.toLocaleString('en')} → ${last.series.toLocaleString('en')} |`);
+  console.log(`|---|---:|${runs.map(() => '---:|').join('')}---:|`);
   for (const [name, f] of rows) {
-    const cells = runs.map((r) => `${mb(f(r))}, ${b(f(r) / r.series)}`);
+    const cells = runs.map((r) => `${mb(f(r))}, ${b(f(r) / r.series)}, ${b((f(r) - f(idle)) / r.series)}`);
     const marginal = runs.length > 1 ? b((f(last) - f(first)) / (last.series - first.series)) : '–';
-    console.log(`| ${name} | ${cells.join(' | ')} | ${marginal} |`);
+    console.log(`| ${name} | ${mb(f(idle))} | ${cells.join(' | ')} | ${marginal} |`);
   }
 }
 
