@@ -12,6 +12,7 @@ let cleanTs: usize = 0;
 let cleanVs: usize = 0;
 let sortBuf: usize = 0;
 let dequeBuf: usize = 0;
+let dropsBuf: usize = 0;
 let cap: u32 = 0;
 
 /** ensureKernelScratch makes every scratch column hold at least n samples. */
@@ -23,11 +24,13 @@ export function ensureKernelScratch(n: u32): void {
     heap.free(cleanVs);
     heap.free(sortBuf);
     heap.free(dequeBuf);
+    heap.free(dropsBuf);
   }
   cleanTs = heap.alloc(<usize>c << 3);
   cleanVs = heap.alloc(<usize>c << 3);
   sortBuf = heap.alloc(<usize>c << 3);
   dequeBuf = heap.alloc(<usize>c << 2);
+  dropsBuf = heap.alloc(<usize>c << 2);
   cap = c;
 }
 
@@ -81,6 +84,25 @@ export function selectSeries(ts: usize, vs: usize, n: u32): u32 {
 /** dequeScratch: a buffer of u32 as long as the scratch columns. */
 @inline export function dequeScratch(): usize {
   return dequeBuf;
+}
+
+/**
+ * countDrops records, for each of the n samples of the current series, how many samples up to
+ * it are below their predecessor (counter resets): a window [lo, hi) holds
+ * dropsAt(hi - 1) - dropsAt(lo) of them, so a window without any needs no scan.
+ */
+export function countDrops(n: u32): void {
+  let d: u32 = 0;
+  if (n > 0) store<u32>(dropsBuf, 0);
+  for (let i: u32 = 1; i < n; i++) {
+    if (vAt(i) < vAt(i - 1)) d++;
+    store<u32>(dropsBuf + (<usize>i << 2), d);
+  }
+}
+
+/** dropsAt: the resets up to sample i of the current series (after countDrops). */
+@inline export function dropsAt(i: u32): u32 {
+  return load<u32>(dropsBuf + (<usize>i << 2));
 }
 
 /** tAt/vAt read sample i of the current series. */

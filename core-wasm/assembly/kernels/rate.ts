@@ -1,8 +1,9 @@
 // Window functions over counters and gauges that look at sample order: rate, increase and delta
 // (Prometheus' extrapolatedRate), irate and idelta (its instantValue), resets and changes. Each
 // takes the window [lo, hi) of the current series (kernels/columns.ts), at least one sample
-// (two for the extrapolating and instant ones; the driver checks), and returns the value.
-import { tAt, vAt } from './columns';
+// (two for the extrapolating and instant ones; the driver checks), and returns the value. The
+// counter functions (rate, increase, resets) need countDrops run on the series first.
+import { dropsAt, tAt, vAt } from './columns';
 
 /**
  * extrapolatedRate: the increase over (t - range, t], extrapolated towards the window's edges by
@@ -14,7 +15,8 @@ export function extrapolatedRate(lo: u32, hi: u32, t: f64, range: f64, isCounter
   const lastT = tAt(hi - 1);
   const first = vAt(lo);
   let result = vAt(hi - 1) - first;
-  if (isCounter) {
+  if (isCounter && dropsAt(hi - 1) != dropsAt(lo)) {
+    // Resets in the window: add back each value before a drop, in order, as Prometheus does.
     let prev = first;
     for (let i = lo + 1; i < hi; i++) {
       const cur = vAt(i);
@@ -57,14 +59,7 @@ export function instantDelta(lo: u32, hi: u32, isRate: bool): f64 {
 
 /** resets: how many times a value is below its predecessor in the window. */
 export function resets(lo: u32, hi: u32): f64 {
-  let n: u32 = 0;
-  let prev = vAt(lo);
-  for (let i = lo + 1; i < hi; i++) {
-    const cur = vAt(i);
-    if (cur < prev) n++;
-    prev = cur;
-  }
-  return <f64>n;
+  return <f64>(dropsAt(hi - 1) - dropsAt(lo));
 }
 
 /** changes: how many times a value differs from its predecessor (NaN after NaN is no change). */
