@@ -12,6 +12,7 @@
  *                          └─ failover timeout ─┘ B leads: held samples above the floor, then live
  */
 import type { Labels } from '../../shared/model/labels.ts';
+import { LabelSetTable } from '../../shared/model/label-set-table.ts';
 import type { AppendResult, Appendable } from '../../shared/storage/interface.ts';
 
 /** Committed: a batch's verdict and its durability (resolved at once when nothing was stored). */
@@ -53,8 +54,8 @@ const INTERVAL_EPOCH_MS = 10 * 60_000;
 const NOTHING: Committed = { result: { appended: 0, errors: [] }, durable: Promise.resolve() };
 
 export class ClusterState {
-  readonly #slotOf = new Map<string, number>();
-  readonly #labels: Labels[] = [];
+  /** The stored label set of each slot, by slot + 1 (slots are never freed). */
+  readonly #slotOf = new LabelSetTable();
   #refs = new Float64Array(64);
   #last = new Float64Array(64).fill(-Infinity);
   #floor = new Float64Array(64).fill(-Infinity);
@@ -79,7 +80,7 @@ export class ClusterState {
 
   /** slots: the number of series the cluster has seen. */
   get slots(): number {
-    return this.#labels.length;
+    return this.#slotOf.size;
   }
 
   /** longestIntervalMs: the longest scrape interval seen recently (0: none yet). */
@@ -100,12 +101,10 @@ export class ClusterState {
    * stores at or before it.
    */
   slot(labels: Labels, newestStored = -Infinity): number {
-    const key = labels.key();
-    let s = this.#slotOf.get(key);
-    if (s === undefined) {
-      s = this.#labels.length;
-      this.#labels.push(labels);
-      this.#slotOf.set(key, s);
+    let s = this.#slotOf.get(labels) - 1;
+    if (s < 0) {
+      s = this.#slotOf.size;
+      this.#slotOf.add(labels, s + 1);
       if (s === this.#refs.length) this.#grow();
       this.#refs[s] = 0;
       this.#last[s] = newestStored;
@@ -178,13 +177,13 @@ export class ClusterState {
 
   /** #appendSlots appends the samples above their floor; `refs` null: `slots` is per sample. */
   #appendSlots(app: ReturnType<Appendable['appender']>, slots: Int32Array, refs: Uint32Array | null, ts: Float64Array, vs: Float64Array): number {
-    const last = this.#last, floor = this.#floor, storeRefs = this.#refs, labels = this.#labels;
+    const last = this.#last, floor = this.#floor, storeRefs = this.#refs, labels = this.#slotOf;
     let stored = 0, interval = this.#interval, newest = this.#newest;
     for (let i = 0; i < ts.length; i++) {
       const s = refs === null ? slots[i] : slots[refs[i]];
       const t = ts[i];
       if (t <= floor[s]) continue;
-      storeRefs[s] = app.append(storeRefs[s], labels[s], t, vs[i]);
+      storeRefs[s] = app.append(storeRefs[s], labels.labels(s + 1)!, t, vs[i]);
       stored++;
       const prev = last[s];
       if (t > prev) {

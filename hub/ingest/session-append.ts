@@ -7,7 +7,6 @@
  * the cluster decides per batch what is stored.
  */
 import { Labels } from '../../shared/model/labels.ts';
-import type { HubDecoder } from '../../shared/protocol/index.ts';
 import type { DecodedBatch } from '../../shared/protocol/index.ts';
 import { CloseCode, ProtocolError } from '../../shared/protocol/index.ts';
 import type { AppendResult, Appendable } from '../../shared/storage/interface.ts';
@@ -21,12 +20,15 @@ export interface Committed {
 
 /**
  * EdgeSeries: one connection's series as the hub stores them. Connection ref i maps to labels[i]
- * (with external labels) and refs[i] (the storage ref, 0 until the first append). Not shared.
+ * (with external labels: the object storage's label index keeps too, so it exists once) and
+ * refs[i] (the storage ref, 0 until the first append); for an HA replica, to slots[i] of its
+ * cluster instead, which holds the labels. Not shared.
  */
 export class EdgeSeries {
   readonly #external: Labels;
   readonly #externalNames: Set<string>;
   readonly #member: ReplicaMember | null;
+  #size = 0;
   #labels: Labels[] = [];
   #refs: number[] = [];
   /** With a member: connection ref → cluster slot. */
@@ -43,19 +45,20 @@ export class EdgeSeries {
   }
 
   get size(): number {
-    return this.#labels.length;
+    return this.#size;
   }
 
   /**
-   * define adds connection refs [firstRef, firstRef+count) from the decoder. A series that carries
-   * one of the edge's external label names throws ProtocolError(PROTOCOL) and adds nothing: an
-   * edge may not write into series that its external labels would not identify as its own.
+   * define adds connection refs [firstRef, firstRef + defined.length), the label sets of a SERIES
+   * frame. A series that carries one of the edge's external label names throws
+   * ProtocolError(PROTOCOL) and adds nothing: an edge may not write into series that its external
+   * labels would not identify as its own.
    */
-  define(decoder: HubDecoder, firstRef: number, count: number): void {
-    if (firstRef !== this.#labels.length) throw new Error(`BUG: series ${firstRef} defined after ${this.#labels.length}`);
+  define(firstRef: number, defined: readonly Labels[]): void {
+    if (firstRef !== this.#size) throw new Error(`BUG: series ${firstRef} defined after ${this.#size}`);
+    const count = defined.length;
     const fresh: Labels[] = [];
-    for (let ref = firstRef; ref < firstRef + count; ref++) {
-      const ls = decoder.labels(ref);
+    for (const ls of defined) {
       if (this.#externalNames.size > 0) {
         for (let i = 0; i < ls.flat.length; i += 2) {
           if (this.#externalNames.has(ls.flat[i])) {
@@ -67,15 +70,19 @@ export class EdgeSeries {
     }
     const m = this.#member;
     if (m) {
-      const slots = new Int32Array(firstRef + count);
-      slots.set(this.#slots);
-      for (let i = 0; i < count; i++) slots[firstRef + i] = m.slot(fresh[i]);
-      this.#slots = slots;
+      if (firstRef + count > this.#slots.length) {
+        const slots = new Int32Array(Math.max(firstRef + count, this.#slots.length * 2));
+        slots.set(this.#slots);
+        this.#slots = slots;
+      }
+      for (let i = 0; i < count; i++) this.#slots[firstRef + i] = m.slot(fresh[i]);
+    } else {
+      for (const ls of fresh) {
+        this.#labels.push(ls);
+        this.#refs.push(0);
+      }
     }
-    for (const ls of fresh) {
-      this.#labels.push(ls);
-      this.#refs.push(0);
-    }
+    this.#size += count;
   }
 
   /**

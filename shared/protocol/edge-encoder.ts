@@ -6,6 +6,7 @@
  * order. It mirrors HubDecoder exactly; both start empty on every new connection.
  */
 import type { Labels } from '../model/labels.ts';
+import { LabelSetTable } from '../model/label-set-table.ts';
 import { BitWriter } from './bits.ts';
 import { encodeHello } from './control.ts';
 import { CloseCode, ProtocolError } from './errors.ts';
@@ -42,7 +43,8 @@ export interface EdgeEncoderOptions {
  */
 export class EdgeEncoder {
   #limits: Limits;
-  #refs = new Map<string, number>();
+  /** The series defined on this connection, by connection ref + 1. */
+  #series = new LabelSetTable();
   #strings = new Map<string, number>();
   #state = new SeriesState();
   #lists: SeriesLists;
@@ -69,7 +71,7 @@ export class EdgeEncoder {
   /** reset starts a new connection: every table empties; `limits` replaces the limits when given. */
   reset(limits?: Limits): void {
     if (limits) this.#limits = { ...limits };
-    this.#refs.clear();
+    this.#series = new LabelSetTable();
     this.#strings.clear();
     this.#state.reset();
     this.#lists.reset(this.#limits.maxLists);
@@ -153,41 +155,46 @@ export class EdgeEncoder {
       throw new Error(`BUG: sequence ${seq} does not follow ${this.#lastSeq || `resume position ${this.#resume}`}`);
     }
 
-    // Resolve connection refs; label sets new on this connection get the next refs.
+    // Resolve connection refs; label sets new on this connection get the next refs (taken back
+    // if a check below fails).
     const refs = new Uint32Array(count);
     const fresh: Labels[] = [];
-    const freshRefs = new Map<string, number>();
-    let newStrings = 0;
-    const seenStrings = new Set<string>();
-    for (let i = 0; i < count; i++) {
-      const ls = series[i];
-      const key = ls.key();
-      let ref = this.#refs.get(key) ?? freshRefs.get(key);
-      if (ref === undefined) {
-        if (ls.size === 0 || ls.size > MAX_LABELS_PER_SERIES) {
-          throw new Error(`BUG: series ${i} has ${ls.size} labels; want 1 to ${MAX_LABELS_PER_SERIES}`);
-        }
-        ref = this.#state.size + fresh.length;
-        freshRefs.set(key, ref);
-        fresh.push(ls);
-        for (const s of ls.flat) {
-          if (!this.#strings.has(s) && !seenStrings.has(s)) {
-            seenStrings.add(s);
-            newStrings++;
+    const table = this.#series, defined = this.#state.size;
+    try {
+      let newStrings = 0;
+      const seenStrings = new Set<string>();
+      for (let i = 0; i < count; i++) {
+        const ls = series[i];
+        let id = table.get(ls);
+        if (id === 0) {
+          if (ls.size === 0 || ls.size > MAX_LABELS_PER_SERIES) {
+            throw new Error(`BUG: series ${i} has ${ls.size} labels; want 1 to ${MAX_LABELS_PER_SERIES}`);
+          }
+          id = defined + fresh.length + 1;
+          table.add(ls, id);
+          fresh.push(ls);
+          for (const s of ls.flat) {
+            if (!this.#strings.has(s) && !seenStrings.has(s)) {
+              seenStrings.add(s);
+              newStrings++;
+            }
           }
         }
+        refs[i] = id - 1;
       }
-      refs[i] = ref;
-    }
-    if (this.#state.size + fresh.length > limits.maxSeries) {
-      throw new ProtocolError(CloseCode.LIMIT, `series table full: ${this.#state.size} + ${fresh.length} new exceeds maxSeries ${limits.maxSeries}`);
-    }
-    if (this.#strings.size + newStrings > limits.maxStrings) {
-      throw new ProtocolError(CloseCode.LIMIT, `string table full: ${this.#strings.size} + ${newStrings} new exceeds maxStrings ${limits.maxStrings}`);
-    }
-    const worst = 64 + count * MAX_SAMPLE_BYTES[kind] + 4 * count;
-    if (worst > limits.maxFrameBytes) {
-      throw new Error(`BUG: a batch of ${count} samples may exceed maxFrameBytes ${limits.maxFrameBytes}; split it`);
+      if (defined + fresh.length > limits.maxSeries) {
+        throw new ProtocolError(CloseCode.LIMIT, `series table full: ${defined} + ${fresh.length} new exceeds maxSeries ${limits.maxSeries}`);
+      }
+      if (this.#strings.size + newStrings > limits.maxStrings) {
+        throw new ProtocolError(CloseCode.LIMIT, `string table full: ${this.#strings.size} + ${newStrings} new exceeds maxStrings ${limits.maxStrings}`);
+      }
+      const worst = 64 + count * MAX_SAMPLE_BYTES[kind] + 4 * count;
+      if (worst > limits.maxFrameBytes) {
+        throw new Error(`BUG: a batch of ${count} samples may exceed maxFrameBytes ${limits.maxFrameBytes}; split it`);
+      }
+    } catch (err) {
+      for (let k = 0; k < fresh.length; k++) table.delete(defined + k + 1);
+      throw err;
     }
 
     // Commit: series definitions, the list, then the samples.
@@ -241,7 +248,6 @@ export class EdgeEncoder {
           }
           defs.push(id);
         }
-        this.#refs.set(fresh[i].key(), firstRef + (i - start));
       }
       this.#state.add(i - start);
       frames.push(packFrame([FrameType.SERIES, firstRef, strings, Uint32Array.from(defs)]));

@@ -32,7 +32,7 @@ import { TimestampCoder, decodeValue } from './value-codec.ts';
 
 /**
  * DecodedBatch: one BATCH's samples as parallel columns; sample i is (refs[i], timestamps[i],
- * values[i]). `refs` are connection refs (see HubDecoder.labels); `hubRefs`, when the decoder has a
+ * values[i]). `refs` are connection refs (the SERIES frames that defined them carried their labels); `hubRefs`, when the decoder has a
  * resolver, are the hub's own refs for the same series. `refs` may be shared with later batches:
  * do not mutate it. The other arrays belong to the caller.
  */
@@ -50,7 +50,8 @@ export interface DecodedBatch {
 /** EdgeFrame: a decoded frame from an edge. */
 export type EdgeFrame =
   | { type: 'hello'; hello: Hello }
-  | { type: 'series'; firstRef: number; count: number }
+  /** Series firstRef … firstRef + labels.length - 1, defined. The decoder does not keep their labels. */
+  | { type: 'series'; firstRef: number; labels: readonly Labels[] }
   | { type: 'batch'; batch: DecodedBatch }
   | { type: 'ping'; ping: Ping }
   | { type: 'pong'; pong: Ping }
@@ -78,7 +79,6 @@ export class HubDecoder {
   readonly #resolve: SeriesResolver | undefined;
   #hello: Hello | null = null;
   #strings: string[] = [];
-  #labels: Labels[] = [];
   #hubRefs = new Uint32Array(0);
   #state = new SeriesState();
   #lists: (Uint32Array | undefined)[] = [];
@@ -100,7 +100,7 @@ export class HubDecoder {
 
   /** seriesCount: the number of series defined on this connection. */
   get seriesCount(): number {
-    return this.#labels.length;
+    return this.#state.size;
   }
 
   /** lastSeq: the sequence of the last batch decoded on this connection (0: none yet). */
@@ -108,18 +108,10 @@ export class HubDecoder {
     return this.#lastSeq;
   }
 
-  /** labels returns the label set of connection ref `ref`; an unknown ref is a caller bug. */
-  labels(ref: number): Labels {
-    const ls = this.#labels[ref];
-    if (ls === undefined) throw new Error(`BUG: unknown connection ref ${ref}`);
-    return ls;
-  }
-
   /** reset starts a new connection: every table empties. */
   reset(): void {
     this.#hello = null;
     this.#strings = [];
-    this.#labels = [];
     this.#state.reset();
     this.#lists = [];
     this.#lastT = 0;
@@ -165,8 +157,8 @@ export class HubDecoder {
   #series(frame: unknown[]): EdgeFrame {
     const f = new FieldReader('SERIES', frame, ['firstRef', 'strings', 'defs']);
     const firstRef = f.uint(1, 'firstRef');
-    if (firstRef !== this.#labels.length) {
-      throw f.fail('firstRef', `is ${firstRef}, but ${this.#labels.length} series are defined: refs must be assigned in order`);
+    if (firstRef !== this.#state.size) {
+      throw f.fail('firstRef', `is ${firstRef}, but ${this.#state.size} series are defined: refs must be assigned in order`);
     }
     const added = f.strings(2, 'strings');
     const defs = f.u32s(3, 'defs');
@@ -214,7 +206,6 @@ export class HubDecoder {
     }
     // Commit.
     for (const s of added) strings.push(s);
-    for (const ls of fresh) this.#labels.push(ls);
     this.#state.add(fresh.length);
     if (hubRefs) {
       if (this.#hubRefs.length < size) {
@@ -224,7 +215,7 @@ export class HubDecoder {
       }
       this.#hubRefs.set(hubRefs, firstRef);
     }
-    return { type: 'series', firstRef, count: fresh.length };
+    return { type: 'series', firstRef, labels: fresh };
   }
 
   #batch(frame: unknown[]): DecodedBatch {
@@ -252,7 +243,7 @@ export class HubDecoder {
       const lf = new FieldReader('BATCH', [0, ...listField], ['list.id', 'list.refs']);
       defineId = lf.uint(1, 'list.id', maxLists - 1);
       refs = lf.u32s(2, 'list.refs');
-      const n = this.#labels.length;
+      const n = this.#state.size;
       for (let i = 0; i < refs.length; i++) {
         if (refs[i] >= n) throw f.fail('list', `refers to unknown series ref ${refs[i]} (${n} defined)`);
       }

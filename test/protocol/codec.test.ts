@@ -159,7 +159,7 @@ describe('series and lists', () => {
     p.seq = 1;
     const got = p.deliver(frames)[0];
     expect(got.values.length).toBe(20_000);
-    expect(p.dec.labels(19_999).toString()).toBe(ls[19_999].toString());
+    expect(p.defined[19_999].toString()).toBe(ls[19_999].toString());
   });
 
   it('hands over hub refs from the resolver', () => {

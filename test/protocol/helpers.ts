@@ -45,6 +45,8 @@ export class Pair {
   dec: HubDecoder;
   seq = 0;
   wireBytes = 0;
+  /** The label sets the SERIES frames defined, by connection ref. */
+  readonly defined: Labels[] = [];
 
   constructor(opts: { enc?: EdgeEncoderOptions; dec?: HubDecoderOptions } = {}) {
     this.enc = new EdgeEncoder(opts.enc);
@@ -60,6 +62,7 @@ export class Pair {
       this.wireBytes += f.length;
       const r = this.dec.decode(f);
       if (r.type === 'batch') out.push(r.batch);
+      if (r.type === 'series') this.defined.push(...r.labels);
     }
     return out;
   }
@@ -78,6 +81,6 @@ export class Pair {
 
   /** labelsOf: the decoded label sets of a batch, as strings. */
   labelsOf(b: DecodedBatch): string[] {
-    return Array.from(b.refs, (r) => this.dec.labels(r).toString());
+    return Array.from(b.refs, (r) => this.defined[r].toString());
   }
 }
