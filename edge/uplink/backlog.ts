@@ -7,7 +7,7 @@
  * to send. The log is cut into epochs of about `segmentBytes`; an epoch whose batches are all done
  * is folded into a checkpoint (keeping only live series and the last positions), and when the
  * backlog passes `maxBytes` the oldest epochs are dropped, counted and logged. Pending batches
- * live on disk: only ids, sample counts and label sets stay in memory.
+ * live on disk: only ids, sample counts and the series' refs (backlog-series.ts) stay in memory.
  */
 import type { Labels } from '../../shared/model/labels.ts';
 import { WAL, type SyncPolicy, type WALRecord } from '../../shared/tsdb/wal/index.ts';
@@ -15,6 +15,7 @@ import { readSegment } from '../../shared/tsdb/wal/segment.ts';
 import { nodeFS } from '../../shared/tsdb/wal/fs.ts';
 import type { AckedSet } from './acked.ts';
 import { B, DONE, HUB, SENT, applyRecord, newReplayState, type ReplayState } from './backlog-replay.ts';
+import { BacklogSeries, type SeriesEntry } from './backlog-series.ts';
 import { Epochs } from './epochs.ts';
 
 /** BacklogOptions: every field has a default. */
@@ -46,11 +47,7 @@ export class Backlog {
   readonly dir: string;
   readonly #wal: WAL;
   readonly #opts: ResolvedOptions;
-  /** Label sets by backlog ref, and refs by label key; the last batch id using each ref. */
-  readonly #labels = new Map<number, Labels>();
-  readonly #refs = new Map<string, number>();
-  readonly #lastUse = new Map<number, number>();
-  #nextRef = 1;
+  readonly #series: BacklogSeries;
   /** Pending batch ids (not done) and their sample counts, in id order. */
   readonly #pending = new Map<number, number>();
   readonly done: AckedSet;
@@ -70,14 +67,9 @@ export class Backlog {
     this.dir = dir;
     this.#wal = wal;
     this.#opts = opts;
-    for (const [ref, ls] of state.labels) {
-      this.#labels.set(ref, ls);
-      this.#refs.set(ls.key(), ref);
-      this.#nextRef = Math.max(this.#nextRef, ref + 1);
-    }
+    this.#series = new BacklogSeries(state.labels, state.lastUse);
     this.done = state.done;
     for (const [id, n] of state.pending) if (!this.done.has(id)) this.#pending.set(id, n);
-    for (const [ref, id] of state.lastUse) this.#lastUse.set(ref, id);
     this.#nextId = state.lastId + 1;
     this.#hubSeq = state.hubSeq;
     this.sent = new Map([...state.sent].filter(([seq]) => seq > state.hubSeq));
@@ -149,19 +141,8 @@ export class Backlog {
     if (this.#closed) throw new Error('BUG: append to a closed backlog');
     const id = this.#nextId++;
     const refs = new Float64Array(labels.length);
-    const fresh: { ref: number; labels: Labels }[] = [];
-    for (let i = 0; i < labels.length; i++) {
-      const key = labels[i].key();
-      let ref = this.#refs.get(key);
-      if (ref === undefined) {
-        ref = this.#nextRef++;
-        this.#refs.set(key, ref);
-        this.#labels.set(ref, labels[i]);
-        fresh.push({ ref, labels: labels[i] });
-      }
-      this.#lastUse.set(ref, id);
-      refs[i] = ref;
-    }
+    const fresh: SeriesEntry[] = [];
+    for (let i = 0; i < labels.length; i++) refs[i] = this.#series.use(labels[i], id, fresh);
     const records: WALRecord[] = [];
     if (fresh.length) records.push({ type: 'series', series: fresh });
     records.push({ type: 'position', name: B, seq: id }, { type: 'samples', t, refs, values });
@@ -258,7 +239,7 @@ export class Backlog {
             const labels: Labels[] = new Array(rec.refs.length);
             let ok = true;
             for (let i = 0; i < rec.refs.length; i++) {
-              const ls = this.#labels.get(rec.refs[i]);
+              const ls = this.#series.labels(rec.refs[i]);
               if (ls === undefined) ok = false;
               else labels[i] = ls;
             }
@@ -312,15 +293,7 @@ export class Backlog {
     await this.persist();
     const before = ep.foldableBefore(this.done.watermark);
     if (before === undefined) return;
-    const w = this.done.watermark;
-    const dead = new Set<number>();
-    for (const [ref, id] of this.#lastUse) if (id <= w) dead.add(ref);
-    for (const ref of dead) {
-      this.#refs.delete(this.#labels.get(ref)!.key());
-      this.#labels.delete(ref);
-      this.#lastUse.delete(ref);
-    }
-    await this.#wal.checkpoint(before, (ref) => !dead.has(ref), Infinity);
+    await this.#wal.checkpoint(before, this.#series.fold(this.done.watermark), Infinity);
     ep.folded(before);
   }
 

@@ -64,6 +64,34 @@ describe('Backlog', () => {
     await c.close();
   });
 
+  it('logs a series again after a fold dropped its record, and reads batches of two processes back with their labels', async () => {
+    const dir = await tempDir();
+    const opts = { maxBytes: 1 << 20, segmentBytes: 2048 };
+    const b = await Backlog.open(dir, opts);
+    for (let i = 0; i < 30; i++) await b.append(1000 * i, series(20), new Float64Array(20).fill(i)).durable;
+    for (let id = 1; id <= 30; id++) b.markDone(id);
+    for (let round = 0; round < 3; round++) {
+      // Folds while nothing is pending: every series record goes, and series unused since the fold before are forgotten.
+      await b.append(100_000 + round, series(1), new Float64Array(1)).durable;
+      b.markDone(31 + round);
+      await b.maintain();
+    }
+    const files = (await readdir(dir)).filter((f) => /^\d{8}$/.test(f));
+    expect(files.length).toBeLessThan(4);
+    await b.append(200_000, series(25), new Float64Array(25).fill(7)).durable;
+    await b.close();
+    const c = await Backlog.open(dir, opts);
+    await c.append(300_000, series(22).slice(10), new Float64Array(12).fill(8)).durable;
+    await c.close();
+    const d = await Backlog.open(dir, opts);
+    const got = await readAll(d);
+    expect(got.map((x) => x.id)).toEqual([34, 35]);
+    expect(got[0].labels.map(String)).toEqual(series(25).map(String));
+    expect(got[1].labels.map(String)).toEqual(series(22).slice(10).map(String));
+    expect(Array.from(got[1].values)).toEqual(new Array(12).fill(8));
+    await d.close();
+  });
+
   it('drops the oldest batches beyond maxBytes, counting them', async () => {
     const dir = await tempDir();
     const logs: string[] = [];
