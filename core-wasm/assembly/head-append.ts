@@ -76,7 +76,7 @@ export function appendSamples(refs: usize, ts: usize, vals: usize, n: u32, statu
 /** appendOne stores one sample in s and returns its status. */
 function appendOne(s: Series, t: i64, v: u64): u8 {
   if (s.num == 0) {
-    startHeadChunk(s, t, 0);
+    startHeadChunk(s, t);
     writerAppend(s, t, v);
     return APPENDED;
   }
@@ -107,8 +107,13 @@ function computeChunkEndTime(start: i64, cur: i64, maxT: i64): i64 {
   return <i64>(<f64>start + <f64>(maxT - start) / Math.floor(n));
 }
 
-function startHeadChunk(s: Series, t: i64, capHint: u32): void {
-  writerStart(s, t, capHint);
+/**
+ * startHeadChunk opens an empty chunk of the smallest size for s at t. It grows by a quarter as
+ * samples come (a few copies per chunk); starting it at the size of the previous chunk would keep
+ * half a chunk of unwritten bytes per series on average.
+ */
+function startHeadChunk(s: Series, t: i64): void {
+  writerStart(s, t, 0);
   s.nextAt = rangeEnd(t);
 }
 
@@ -129,8 +134,7 @@ function cutHeadChunk(s: Series, t: i64): void {
   const len = writerBytes(s);
   const buf = heap.realloc(s.buf, len);
   chunkListPush(closedChunks(s), buf, len, s.mint, s.t);
-  // The next chunk is likely the size of this one: start there to avoid copies while it grows.
-  startHeadChunk(s, t, len + 32);
+  startHeadChunk(s, t);
 }
 
 /** appendOutOfOrder stores a sample older than s's newest one, unless a sample exists at t. */
