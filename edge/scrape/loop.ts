@@ -171,7 +171,7 @@ export class ScrapeLoop {
         const { body, contentType } = await this.#fetch(into);
         const app = this.#storage.appender();
         try {
-          // The parser decodes the bytes piece by piece: no page-sized string (see PagePieces).
+          // The parser reads the bytes where they lie: no page-sized string (see ParserBase).
           const parser = parserForContentType(contentType, body, { fallback: this.target.fallbackFormat });
           report = this.#cache.appendPage(app, parser, t, this.target);
         } catch (err) {

@@ -1,20 +1,26 @@
 /**
  * Scrape pages: turns one scraped page into appended samples, as Prometheus' scrape loop does. A
- * per-target cache maps each series' text as written (`name{labels}`) to its storage ref and final
- * labels, so a series seen before costs a map look-up: no label parsing, relabeling or hashing.
- * Pages rarely change their order, so the series at the same position on the previous page is
- * tried first: comparing its text with the page costs a quarter of a hashed map look-up.
+ * per-target cache maps each series' text as written (`name{labels}`, as bytes) to its storage
+ * ref and final labels, so a series seen before costs a comparison of bytes: no string, no label
+ * parsing, relabeling or hashing. Pages rarely change their order, so the parser is first asked
+ * whether the next line is the series that followed the previous one on the previous page
+ * (ExpositionParser.nextKnownSeries), which compares the line's bytes with the cached text
+ * instead of scanning it; a line that is not goes through next() and a look-up of its bytes,
+ * after which the previous page's order is followed again from that series on.
  * Series that were in the previous page and are missing from this one get a staleness marker
  * (series with their own timestamps only under track_timestamps_staleness, as in Prometheus). New
  * series are checked against the label limits, and the page's TYPE/HELP/UNIT lines are kept as the
- * target's metadata.
+ * target's metadata. The per-series state lives in typed arrays indexed by the series' id in a
+ * KeyTable: nothing per sample is allocated, and nothing per series is an object for the garbage
+ * collector to mark but the final labels.
  */
 import { Labels } from '../../shared/model/labels.ts';
 import { STALE_NAN } from '../../shared/model/stale.ts';
 import { relabel } from '../../shared/relabel/index.ts';
 import type { RelabelConfig } from '../../shared/relabel/relabel-config.ts';
-import type { ExpositionParser } from '../../shared/exposition/types.ts';
+import type { ByteSpan, ExpositionParser } from '../../shared/exposition/types.ts';
 import type { Appender, AppendResult, SeriesRef } from '../../shared/storage/interface.ts';
+import { KeyTable } from './key-table.ts';
 import { checkLabelLimits, type LabelLimits } from './limits.ts';
 import { MetadataCache } from './metadata.ts';
 
@@ -54,29 +60,34 @@ export interface PageReport {
   firstRefusal?: string;
 }
 
-interface Entry {
-  /** The series text (a flat string, not a slice of a page). */
-  readonly key: string;
-  ref: SeriesRef;
-  /** Final labels, or null when metric relabeling drops the series. */
-  labels: Labels | null;
-  /** The scrape iteration that last saw the series. */
-  seen: number;
-}
-
 /** Cache entries allowed beyond twice the page's series before unseen ones are dropped. */
 const CACHE_SLACK = 256;
 
+/** Series flag: its text may be handed back to nextKnownSeries. */
+const KNOWN_FAST = 1;
+
 /** ScrapeCache: one target's series cache and staleness state. Not safe for concurrent use. */
 export class ScrapeCache {
-  readonly #entries = new Map<string, Entry>();
+  /** The series texts; every per-series column below is indexed by a text's id there. */
+  readonly #keys = new KeyTable();
+  #refs = new Float64Array(1024);
+  /** The scrape iteration that last saw the series. */
+  #seen = new Int32Array(1024);
+  /** Where the series was last seen in the page's order of series lines. */
+  #pos = new Int32Array(1024);
+  #flags = new Uint8Array(1024);
+  /** Final labels; null when metric relabeling drops the series. */
+  readonly #labels: (Labels | null)[] = [];
   #iteration = 0;
-  /** Series kept by the previous successful page: candidates for staleness markers. */
-  #previous: Entry[] = [];
-  /** The array #previous held before, reused for the next page's list. */
-  #spare: Entry[] = [];
-  /** Every series line of the previous page in page order (repeats included), for the fast path. */
-  readonly #order: Entry[] = [];
+  /** Every series line of the previous page in page order (ids, repeats included), and the next page's. */
+  #order = new Int32Array(1024);
+  #orderLength = 0;
+  #nextOrder = new Int32Array(1024);
+  /** Series kept by the previous successful page (candidates for staleness markers), and the next page's. */
+  #previous = new Int32Array(1024);
+  #previousLength = 0;
+  #current = new Int32Array(1024);
+  readonly #span: ByteSpan = { bytes: new Uint8Array(0), start: 0, end: 0 };
   /** metadata: the TYPE, HELP and UNIT of the metric families on the last good page. */
   readonly metadata = new MetadataCache();
 
@@ -87,77 +98,138 @@ export class ScrapeCache {
    */
   appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
     const iteration = ++this.#iteration;
-    const current = this.#spare;
-    current.length = 0;
-    const order = this.#order;
+    const keys = this.#keys;
+    const order = this.#order, orderLength = this.#orderLength;
+    let next = this.#nextOrder;
+    let current = this.#current;
+    let kept = 0, scraped = 0, added = 0, live = 0, nCurrent = 0;
     let at = 0; // index of this series line among the page's series lines
+    let cursor = 0; // the previous page's series line expected next
     const trackAll = opts.trackTimestampsStaleness === true || !opts.honorTimestamps;
-    let scraped = 0, kept = 0, added = 0, live = 0;
+    const { honorTimestamps, sampleLimit } = opts;
     const meta = this.metadata.begin();
-    for (let kind = parser.next(); kind !== 'eof'; kind = parser.next()) {
-      if (kind !== 'series') {
-        if (kind === 'type') meta.type(parser.metricName(), parser.type());
-        else if (kind === 'help') meta.help(parser.metricName(), parser.help());
-        else if (kind === 'unit') meta.unit(parser.metricName(), parser.unit());
-        continue;
-      }
-      if (parser.isCreatedSeries()) continue;
-      scraped++;
-      // Fast path: the same series as at this position on the previous page.
-      let entry: Entry | undefined = order[at];
-      if (entry === undefined || !parser.seriesIs(entry.key)) {
-        const key = parser.series();
-        entry = this.#entries.get(key);
-        if (entry === undefined) {
-          const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
-          // Slow path: a series not seen before. It is checked before it is cached, so a series
-          // over a limit fails every scrape it appears in.
-          if (labels !== null) checkLabelLimits(labels, opts);
-          // The page's text is a slice of the page; a flat copy lets the page be collected.
-          entry = { key: flatCopy(key), ref: 0, labels, seen: 0 };
-          this.#entries.set(entry.key, entry);
-          if (labels !== null) added++;
+    for (;;) {
+      let id = cursor < orderLength ? order[cursor] : 0;
+      if (id !== 0 && (this.#flags[id] & KNOWN_FAST) !== 0 && parser.nextKnownSeries(keys.arena, keys.start[id], keys.start[id] + keys.length[id])) {
+        // Fast path: the series that followed the previous one on the previous page.
+        cursor++;
+      } else {
+        const kind = parser.next();
+        if (kind === 'eof') break;
+        if (kind !== 'series') {
+          if (kind === 'type') meta.type(parser.metricName(), parser.type());
+          else if (kind === 'help') meta.help(parser.metricName(), parser.help());
+          else if (kind === 'unit') meta.unit(parser.metricName(), parser.unit());
+          continue;
+        }
+        if (parser.isCreatedSeries()) continue;
+        const span = this.#span;
+        const fast = parser.seriesKey(span);
+        const h = keys.hash(span.bytes, span.start, span.end);
+        id = keys.find(span.bytes, span.start, span.end, h);
+        if (id === 0) {
+          id = this.#add(parser, span, h, fast, opts);
+          if (this.#labels[id] !== null) added++;
+        } else if (this.#seen[id] !== iteration) {
+          // Follow the previous page's order again from this series on.
+          cursor = this.#pos[id] + 1;
         }
       }
-      order[at++] = entry;
-      if (entry.seen === iteration) continue; // repeated on the page
-      entry.seen = iteration;
+      scraped++;
+      if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
+      next[at] = id;
+      if (this.#seen[id] === iteration) {
+        at++;
+        continue; // repeated on the page
+      }
+      this.#seen[id] = iteration;
+      this.#pos[id] = at++;
       live++;
-      if (entry.labels === null) continue; // dropped by metric relabeling
+      const labels = this.#labels[id];
+      if (labels === null) continue; // dropped by metric relabeling
       kept++;
-      if (opts.sampleLimit > 0 && kept > opts.sampleLimit) continue; // counted, failed below
-      const explicit = opts.honorTimestamps && !Number.isNaN(parser.timestamp);
+      if (sampleLimit > 0 && kept > sampleLimit) continue; // counted, failed below
+      const ts = parser.timestamp;
+      const explicit = honorTimestamps && !Number.isNaN(ts);
       // Series with their own timestamps are left out of staleness unless asked for (Prometheus).
-      if (trackAll || !explicit) current.push(entry);
-      entry.ref = app.append(entry.ref, entry.labels, explicit ? parser.timestamp : t, parser.value);
+      if (trackAll || !explicit) {
+        if (nCurrent === current.length) current = this.#current = grown(current, nCurrent + 1);
+        current[nCurrent++] = id;
+      }
+      this.#refs[id] = app.append(this.#refs[id], labels, explicit ? ts : t, parser.value);
     }
-    order.length = at;
-    if (opts.sampleLimit > 0 && kept > opts.sampleLimit) throw new SampleLimitError(opts.sampleLimit, kept);
+    if (sampleLimit > 0 && kept > sampleLimit) throw new SampleLimitError(sampleLimit, kept);
     meta.commit();
     // Series that vanished since the previous page go stale now.
-    for (const e of this.#previous) {
-      if (e.seen !== iteration && e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
+    const previous = this.#previous;
+    for (let i = 0; i < this.#previousLength; i++) {
+      const id = previous[i];
+      const labels = this.#labels[id];
+      if (this.#seen[id] !== iteration && labels !== null) this.#refs[id] = app.append(this.#refs[id], labels, t, STALE_NAN);
     }
-    this.#spare = this.#previous;
     this.#previous = current;
+    this.#previousLength = nCurrent;
+    this.#current = previous;
+    this.#order = next;
+    this.#orderLength = at;
+    this.#nextOrder = order;
     // Churned series (and other spellings of a series) would grow the cache for ever: once it
     // holds far more than this page, forget what this page did not show (Prometheus' iterDone).
-    if (this.#entries.size > 2 * live + CACHE_SLACK) {
-      for (const [k, e] of this.#entries) if (e.seen !== iteration) this.#entries.delete(k);
+    if (keys.size > 2 * live + CACHE_SLACK) {
+      for (let id = 1; id <= keys.top; id++) {
+        if (keys.live(id) && this.#seen[id] !== iteration) {
+          keys.delete(id);
+          this.#labels[id] = null;
+        }
+      }
     }
     return { scraped, kept, added, refused: 0 };
   }
 
+  /**
+   * #add caches the current series, not seen before, under its text `span` (hash `h`). It is
+   * checked before it is cached, so a series over a limit fails every scrape it appears in.
+   */
+  #add(parser: ExpositionParser, span: ByteSpan, h: number, fast: boolean, opts: PageOptions): number {
+    const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
+    if (labels !== null) checkLabelLimits(labels, opts);
+    const id = this.#keys.add(span.bytes, span.start, span.end, h);
+    if (id >= this.#refs.length) {
+      const cap = Math.max(id + 1, this.#refs.length * 2);
+      this.#refs = grown(this.#refs, cap);
+      this.#seen = grown(this.#seen, cap);
+      this.#pos = grown(this.#pos, cap);
+      this.#flags = grown(this.#flags, cap);
+    }
+    this.#refs[id] = 0;
+    this.#seen[id] = 0;
+    this.#flags[id] = fast ? KNOWN_FAST : 0;
+    this.#labels[id] = labels;
+    return id;
+  }
+
   /** markAllStale writes staleness markers for every series of the last page (target failed or gone). */
   markAllStale(app: Appender, t: number): void {
-    for (const e of this.#previous) if (e.labels !== null) e.ref = app.append(e.ref, e.labels, t, STALE_NAN);
-    this.#previous.length = 0;
+    const previous = this.#previous;
+    for (let i = 0; i < this.#previousLength; i++) {
+      const id = previous[i];
+      const labels = this.#labels[id];
+      if (labels !== null) this.#refs[id] = app.append(this.#refs[id], labels, t, STALE_NAN);
+    }
+    this.#previousLength = 0;
   }
 
   /** size is the number of cached series texts. */
   get size(): number {
-    return this.#entries.size;
+    return this.#keys.size;
   }
+}
+
+/** grown returns a copy of `a` with room for at least `min` elements (at least twice as many). */
+function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, min: number): T {
+  const n = new (a.constructor as new (n: number) => T)(Math.max(min, a.length * 2));
+  n.set(a);
+  return n;
 }
 
 /** countRefusals folds a commit's refused samples into a report. */
@@ -193,9 +265,4 @@ export function mergeTargetLabels(scraped: Labels, opts: Pick<PageOptions, 'targ
     out.set(exported, value);
   }
   return Labels.fromPairs(out);
-}
-
-function flatCopy(s: string): string {
-  // Concatenating forces V8 to materialise a flat string instead of keeping a sliced view of the page.
-  return (' ' + s).slice(1);
 }

@@ -5,7 +5,6 @@
  * does with its fallback scrape protocol.
  */
 import { OpenMetricsParser, type OpenMetricsParserOptions } from './openmetrics-parser.ts';
-import { PagePieces } from './pieces.ts';
 import { TextParser } from './text-parser.ts';
 import type { ExpositionParser } from './types.ts';
 
@@ -97,15 +96,13 @@ export function formatFromContentType(contentType: string | null | undefined, op
 
 /**
  * newParser creates the parser for `format` over `text`: a whole page as a string, or its UTF-8
- * bytes, which the parser then decodes piece by piece (see PagePieces; the bytes are borrowed
- * until parsing ends).
+ * bytes, which the parser reads where they lie (borrowed until parsing ends; see ParserBase).
  */
-export function newParser(format: ExpositionFormat, text: string | Buffer, opts: OpenMetricsParserOptions = {}): ExpositionParser {
-  const src = typeof text === 'string' ? text : new PagePieces(text);
-  return format === 'openmetrics' ? new OpenMetricsParser(src, opts) : new TextParser(src);
+export function newParser(format: ExpositionFormat, text: string | Uint8Array, opts: OpenMetricsParserOptions = {}): ExpositionParser {
+  return format === 'openmetrics' ? new OpenMetricsParser(text, opts) : new TextParser(text);
 }
 
 /** parserForContentType picks the parser from a Content-Type (see formatFromContentType and newParser). */
-export function parserForContentType(contentType: string | null | undefined, text: string | Buffer, opts: FormatOptions & OpenMetricsParserOptions = {}): ExpositionParser {
+export function parserForContentType(contentType: string | null | undefined, text: string | Uint8Array, opts: FormatOptions & OpenMetricsParserOptions = {}): ExpositionParser {
   return newParser(formatFromContentType(contentType, opts), text, opts);
 }

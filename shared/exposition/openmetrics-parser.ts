@@ -8,7 +8,6 @@
  */
 import type { Labels } from '../model/labels.ts';
 import { ParserBase } from './parser-base.ts';
-import type { PieceSource } from './pieces.ts';
 import { countCodePoints, decodeLabels, LabelScan, scanLabels, scanMetricName, scanQuoted, unescape } from './scan.ts';
 import { parseOpenMetricsNumber, parseRealNumber } from './numbers.ts';
 import { OpenMetricsValidator } from './openmetrics-validator.ts';
@@ -30,23 +29,34 @@ export class OpenMetricsParser extends ParserBase {
   private readonly exScan = new LabelScan();
   private sawEof = false;
   private cachedLabels: Labels | null = null;
+  protected readonly fastTimestamps = false;
+  protected readonly omNumbers = true;
 
-  /** new OpenMetricsParser reads `text`, one whole exposition or its pieces (PagePieces); see ExpositionParser. */
-  constructor(text: string | PieceSource, opts: OpenMetricsParserOptions = {}) {
+  /** new OpenMetricsParser reads `text`, one whole exposition as a string or as UTF-8 bytes; see ExpositionParser. */
+  constructor(text: string | Uint8Array, opts: OpenMetricsParserOptions = {}) {
     super(text);
     this.validator = opts.strict ? new OpenMetricsValidator() : null;
   }
 
+  /** Strict mode checks every sample against its family, so it always takes the slow path. */
+  protected override fastAllowed(): boolean {
+    return this.validator === null;
+  }
+
   next(): EntryKind {
     if (this.sawEof) return 'eof';
+    if (this.pos >= this.s.length && this.bytes !== null) {
+      // Byte input: the fast path reads the next line, or it becomes `s`.
+      this.cachedLabels = null;
+      if (this.nextBytesLine()) return 'series';
+    }
     this.line++;
-    if (this.pos >= this.s.length && !this.nextPiece()) this.fail('missing "# EOF" at the end of the exposition');
+    if (this.pos >= this.s.length) this.fail('missing "# EOF" at the end of the exposition');
     const s = this.s;
     const len = s.length;
     const start = this.pos;
-    // Fast path: a sample line in the common shape (see SeriesFastPath); strict mode checks
-    // every sample against its family, so it always takes the slow path.
-    if (this.validator === null && this.fastSample(start)) return 'series';
+    // Fast path: a sample line in the common shape (see SeriesFastPath).
+    if (this.bytes === null && this.fastSample(start)) return 'series';
     let end = s.indexOf('\n', start);
     if (end < 0) end = len;
     this.pos = end + 1;
@@ -68,6 +78,7 @@ export class OpenMetricsParser extends ParserBase {
    * through the slow path's sampleTail, which throws its errors.
    */
   protected fastSample(start: number): boolean {
+    if (!this.fastAllowed()) return false;
     const s = this.s;
     const fp = this.fast;
     const sp = fp.scanSeries(s, start);
@@ -94,7 +105,7 @@ export class OpenMetricsParser extends ParserBase {
   private metadataLine(start: number, end: number): EntryKind {
     const s = this.s;
     if (end - start === 5 && s.startsWith('# EOF', start)) {
-      if (end + 1 < s.length || this.morePieces()) this.fail('text after "# EOF"');
+      if (end + 1 < s.length || this.moreInput()) this.fail('text after "# EOF"');
       this.validator?.end(this.line);
       this.sawEof = true;
       return 'eof';

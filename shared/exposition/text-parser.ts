@@ -6,7 +6,6 @@
  * Exemplars do not exist in this format and are rejected.
  */
 import { ParserBase } from './parser-base.ts';
-import type { PieceSource } from './pieces.ts';
 import { parseGoFloat, parseIntegerMs } from './numbers.ts';
 import { isMetricNameChar, isMetricNameStart, scanLabels, scanMetricName, scanQuoted, unescape } from './scan.ts';
 import type { EntryKind, MetricType } from './types.ts';
@@ -19,8 +18,11 @@ function isBlank(c: number): boolean {
 }
 
 export class TextParser extends ParserBase {
-  /** new TextParser reads `text`, one whole page or its pieces (PagePieces); see ExpositionParser. */
-  constructor(text: string | PieceSource) {
+  protected readonly fastTimestamps = true;
+  protected readonly omNumbers = false;
+
+  /** new TextParser reads `text`, a whole page as a string or as UTF-8 bytes; see ExpositionParser. */
+  constructor(text: string | Uint8Array) {
     super(text);
   }
 
@@ -29,14 +31,17 @@ export class TextParser extends ParserBase {
     let len = s.length;
     for (;;) {
       if (this.pos >= len) {
-        if (!this.nextPiece()) return 'eof';
+        // Byte input: the fast path reads the next line, or it becomes `s`.
+        if (this.bytes === null) return 'eof';
+        if (this.nextBytesLine()) return 'series';
         s = this.s;
         len = s.length;
+        if (this.pos >= len) return 'eof';
       }
       this.line++;
       const start = this.pos;
       // Fast path: a sample line in the common shape (see SeriesFastPath).
-      if (this.fastSample(start)) return 'series';
+      if (this.bytes === null && this.fastSample(start)) return 'series';
       let end = s.indexOf('\n', start);
       if (end < 0) end = len;
       this.pos = end + 1;
@@ -56,6 +61,7 @@ export class TextParser extends ParserBase {
    * rest of the line goes through the slow path's sampleTail, which throws its errors.
    */
   protected fastSample(start: number): boolean {
+    if (!this.fastAllowed()) return false;
     const s = this.s;
     const fp = this.fast;
     const sp = fp.scanSeries(s, start);

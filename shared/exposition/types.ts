@@ -31,35 +31,51 @@ export interface Exemplar {
   timestamp: number;
 }
 
+/** ByteSpan: bytes[start, end), a caller-owned holder that ExpositionParser.seriesKey fills in. */
+export interface ByteSpan {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
 /**
  * ExpositionParser: a pull parser over one page of exposition text.
  *
  * Call next() until it returns 'eof'. After a 'series' entry, `value` and `timestamp` hold the
  * sample, series() the raw `name{labels}` text exactly as written (a cache key: equal text means
- * equal series), labels() the parsed label set (only computed when asked) and exemplar() the
- * exemplar if any. After 'type', 'help' or 'unit', metricName() and the matching accessor hold
- * the metadata; after 'comment', comment(). Every rejection throws ExpositionParseError naming
- * the line. A parser is single-use and not safe for concurrent use.
+ * equal series), seriesKey() the same text as UTF-8 bytes without building a string, labels()
+ * the parsed label set (only computed when asked) and exemplar() the exemplar if any. After
+ * 'type', 'help' or 'unit', metricName() and the matching accessor hold the metadata; after
+ * 'comment', comment(). Every rejection throws ExpositionParseError naming the line. A parser is
+ * single-use and not safe for concurrent use.
  */
 export interface ExpositionParser {
   /** next advances to the next entry. It throws ExpositionParseError on malformed input. */
   next(): EntryKind;
+  /**
+   * nextKnownSeries is the scrape cache's fast path, in place of next(): when the next line is a
+   * sample of exactly the series text key[start, end) — bytes for which seriesKey() returned true,
+   * on this page or an earlier one — and its value (and timestamp) are in the common shape, it
+   * reads the line as next() would read it, returns true and the sample is the current entry.
+   * Otherwise it returns false and nothing changed: call next(). The line's series text is then
+   * compared, not parsed. Always false when reading a string, and in strict mode.
+   */
+  nextKnownSeries(key: Uint8Array, start: number, end: number): boolean;
   /** The 1-based line number of the current entry. */
   readonly line: number;
   /** The sample value of the current series entry. */
   readonly value: number;
   /** The sample timestamp in Unix milliseconds, or NaN when the line has none. */
   readonly timestamp: number;
-  /**
-   * series returns the current sample's `name{labels}` text as written. It is a slice of the
-   * page: a cache that keeps it beyond the page's life should store a flat copy.
-   */
+  /** series returns the current sample's `name{labels}` text as written, as a new string. */
   series(): string;
   /**
-   * seriesIs reports whether series() would equal `key`: the scrape cache's fast path, cheaper
-   * than a look-up of series() in a map.
+   * seriesKey points `out` at the current sample's series text as UTF-8 bytes: a span of the page,
+   * or of a buffer of the parser's, valid until the next call of next(), nextKnownSeries() or
+   * seriesKey(); copy what is kept. It returns true when the bytes may be given to
+   * nextKnownSeries later: the text is in the common shape and not a possible `_created` series.
    */
-  seriesIs(key: string): boolean;
+  seriesKey(out: ByteSpan): boolean;
   /** labels parses the current sample's labels (with `__name__`); throws on duplicate names. */
   labels(): Labels;
   /** exemplar parses the current sample's exemplar, or returns undefined when it has none. */

@@ -6,21 +6,26 @@ import { drain, errorOf, type Entry } from './helpers.ts';
 
 /** The parsers with their fast path switched off: the reference every fast result must equal. */
 class SlowTextParser extends TextParser {
-  protected override fastSample(): boolean {
+  protected override fastAllowed(): boolean {
     return false;
   }
 }
 class SlowOpenMetricsParser extends OpenMetricsParser {
-  protected override fastSample(): boolean {
+  protected override fastAllowed(): boolean {
     return false;
   }
 }
 
-/** The parsers counting the lines their fast path took. */
+/** The parsers counting the lines their fast path took, from a string and from bytes. */
 class CountingTextParser extends TextParser {
   fastLines = 0;
   protected override fastSample(start: number): boolean {
     const taken = super.fastSample(start);
+    if (taken) this.fastLines++;
+    return taken;
+  }
+  protected override fastBytes(start: number): boolean {
+    const taken = super.fastBytes(start);
     if (taken) this.fastLines++;
     return taken;
   }
@@ -29,6 +34,11 @@ class CountingOpenMetricsParser extends OpenMetricsParser {
   fastLines = 0;
   protected override fastSample(start: number): boolean {
     const taken = super.fastSample(start);
+    if (taken) this.fastLines++;
+    return taken;
+  }
+  protected override fastBytes(start: number): boolean {
+    const taken = super.fastBytes(start);
     if (taken) this.fastLines++;
     return taken;
   }
@@ -44,13 +54,30 @@ function outcome(p: ExpositionParser): (Entry & { created?: boolean; type?: stri
   }
 }
 
-/** check: the fast parser gives exactly what the slow one gives, and takes the fast path `fast` times. */
+/**
+ * check: the fast parser gives exactly what the slow one gives, from a string and from bytes,
+ * and takes the fast path `fast` times from a string. From bytes it takes it at most as often: a
+ * line whose rest (after the value) is uncommon is read wholly by the slow path there.
+ */
 function check(format: 'text' | 'openmetrics', page: string, fast: number): void {
-  const fastParser = format === 'text' ? new CountingTextParser(page) : new CountingOpenMetricsParser(page);
+  const make = (src: string | Buffer) => (format === 'text' ? new CountingTextParser(src) : new CountingOpenMetricsParser(src));
+  const fastParser = make(page);
   const slowParser = format === 'text' ? new SlowTextParser(page) : new SlowOpenMetricsParser(page);
-  const got = outcome(fastParser);
-  expect(got).toEqual(outcome(slowParser));
+  const want = outcome(slowParser);
+  expect(outcome(fastParser)).toEqual(want);
   expect(fastParser.fastLines).toBe(fast);
+  const byteParser = make(Buffer.from(page));
+  expect(outcome(byteParser)).toEqual(want);
+  expect(byteParser.fastLines).toBeLessThanOrEqual(fast);
+  const slowBytes = format === 'text' ? new SlowTextParser(Buffer.from(page)) : new SlowOpenMetricsParser(Buffer.from(page));
+  expect(outcome(slowBytes)).toEqual(want);
+}
+
+/** byteLines: the lines of `page` the byte fast path reads. */
+function byteLines(format: 'text' | 'openmetrics', page: string): number {
+  const p = format === 'text' ? new CountingTextParser(Buffer.from(page)) : new CountingOpenMetricsParser(Buffer.from(page));
+  outcome(p);
+  return p.fastLines;
 }
 
 describe('text format fast path', () => {
@@ -117,6 +144,20 @@ describe('text format fast path', () => {
     ['a 123456789012345', 1],
     ['a 1234567890123456', 1],
     ['a 165.44243585850919', 1],
+    ['a 1e22', 1],
+    ['a 1e23', 1],
+    ['a 1.5e-22', 1],
+    ['a 123456789012345e7', 1],
+    ['a 4.35e+2', 1],
+    ['a -2.5E-7', 1],
+    ['a 1e-323', 1],
+    ['a 1E+308', 1],
+    ['a 1e1234', 1],
+    ['a 9007199254740993', 1],
+    ['a 0.1e1', 1],
+    ['a 1e', 0],
+    ['a 1e+', 0],
+    ['a e5', 0],
     ['a 1.5.5', 0],
     ['a 1_000', 0],
     ['a -', 0],
@@ -127,6 +168,15 @@ describe('text format fast path', () => {
     check('text', `${line}\n`, fast);
     check('text', `x{y="z"} 0\n${line}\n`, fast + 1);
     check('text', `${line}\nx{y="z"} 0\n`, errorOf(() => drain(new SlowTextParser(`${line}\n`))) === 'no error' ? fast + 1 : fast);
+  });
+
+  it('reads the common lines from bytes on the fast path, values with exponents included', () => {
+    for (const line of ['a 1', 'a{b="c"} -12.5', 'a{b="c"} 1 1395066363000', 'a{b="ü ✓"} 1', 'a 1.5E-3', 'a 4.35e+2', 'a 165.44243585850919', 'a NaN', 'a 0x1p-3']) {
+      expect(byteLines('text', `${line}\n`), line).toBe(1);
+    }
+    // An uncommon rest of line: the slow path reads the whole line.
+    for (const line of ['a 1 ', 'a{b="c"} 1 1234567890123456', 'a{b="c"} 1 -5', 'a 1e3\r']) expect(byteLines('text', `${line}\n`), line).toBe(0);
+    expect(byteLines('openmetrics', 'a 1\nb{c="d"} 1e3\nc 1 5\n# EOF\n')).toBe(2);
   });
 
   it('reads long lines the same way', () => {

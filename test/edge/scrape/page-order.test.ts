@@ -1,7 +1,8 @@
 /**
- * ScrapeCache's fast path tries the series at the same position on the previous page first: a
- * page whose lines move, appear, vanish or repeat must still give every sample to its own series,
- * with the same counts and staleness as a cache that always looks series up by their text.
+ * ScrapeCache's fast path asks the parser whether the next line is the series that followed the
+ * previous one on the previous page: a page whose lines move, appear, vanish or repeat must still
+ * give every sample to its own series, with the same counts and staleness as a cache that always
+ * looks series up by their text (a parser of strings, for which the fast path never applies).
  */
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
@@ -11,6 +12,16 @@ import { TextParser } from '../../../shared/exposition/text-parser.ts';
 import { newParser } from '../../../shared/exposition/content-type.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
 import { ScrapeCache, type PageOptions } from '../../../edge/scrape/page.ts';
+
+/** CountingParser counts the lines its nextKnownSeries read. */
+class CountingParser extends TextParser {
+  hits = 0;
+  override nextKnownSeries(key: Uint8Array, start: number, end: number): boolean {
+    const hit = super.nextKnownSeries(key, start, end);
+    if (hit) this.hits++;
+    return hit;
+  }
+}
 import { BodyBuffer } from '../../../edge/http/body-buffer.ts';
 
 const opts: PageOptions = { targetLabels: Labels.from({ job: 'j' }), honorLabels: false, honorTimestamps: true, metricRelabel: [], sampleLimit: 0 };
@@ -38,25 +49,76 @@ describe('ScrapeCache page order', () => {
     'a 41\nb{x="1"} 42\nb{x="2"} 43\nc 44\nd 45\n',
   ];
 
-  it('gives each sample to its series whatever the order', () => {
-    const s = openMemStorage();
+  const want = {
+    'a{job="j"}': [[1000, 1], [2000, 11], [3000, 21], [4000, 31], [5000, 41]],
+    'b{job="j", x="1"}': [[1000, 2], [2000, 12], [3000, 22], [4000, 32], [5000, 42]],
+    'b{job="j", x="2"}': [[1000, 3], [2000, 13], [3000, 'stale'], [5000, 43]],
+    'c{job="j"}': [[1000, 4], [2000, 14], [3000, 24], [4000, 'stale'], [5000, 44]],
+    'd{job="j"}': [[3000, 25], [4000, 'stale'], [5000, 45]],
+  };
+
+  for (const [how, parse] of [
+    ['bytes', (page: string) => newParser('text', Buffer.from(page))],
+    ['strings', (page: string) => new TextParser(page)],
+    ['bytes and strings in turn', (page: string, k: number) => (k % 2 ? newParser('text', Buffer.from(page)) : new TextParser(page))],
+  ] as const) {
+    it(`gives each sample to its series whatever the order (${how})`, () => {
+      const s = openMemStorage();
+      const cache = new ScrapeCache();
+      const reports = pages.map((page, k) => {
+        const app = s.appender();
+        const r = cache.appendPage(app, parse(page, k), 1000 * (k + 1), opts);
+        app.commit();
+        return r;
+      });
+      expect(reports.map((r) => [r.scraped, r.kept, r.added])).toEqual([[4, 4, 4], [4, 4, 0], [4, 4, 1], [3, 2, 0], [5, 5, 0]]);
+      expect(points(s)).toEqual(want);
+    });
+  }
+
+  it('follows the previous page again after a line that moved, appeared or vanished', () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `m{i="${i}"}`);
+    const page = (list: string[], v: number) => list.map((l) => `${l} ${v}\n`).join('');
     const cache = new ScrapeCache();
-    const reports = pages.map((page, k) => {
+    const s = openMemStorage();
+    const hits = (text: string, k: number): number => {
+      const p = new CountingParser(Buffer.from(text));
       const app = s.appender();
-      // Bytes in pieces of 8 for half the pages: the fast path must hold across pieces too.
-      const parser = k % 2 ? newParser('text', Buffer.from(page)) : new TextParser(page);
-      const r = cache.appendPage(app, parser, 1000 * (k + 1), opts);
+      cache.appendPage(app, p, 1000 * k, opts);
       app.commit();
-      return r;
-    });
-    expect(reports.map((r) => [r.scraped, r.kept, r.added])).toEqual([[4, 4, 4], [4, 4, 0], [4, 4, 1], [3, 2, 0], [5, 5, 0]]);
-    expect(points(s)).toEqual({
-      'a{job="j"}': [[1000, 1], [2000, 11], [3000, 21], [4000, 31], [5000, 41]],
-      'b{job="j", x="1"}': [[1000, 2], [2000, 12], [3000, 22], [4000, 32], [5000, 42]],
-      'b{job="j", x="2"}': [[1000, 3], [2000, 13], [3000, 'stale'], [5000, 43]],
-      'c{job="j"}': [[1000, 4], [2000, 14], [3000, 24], [4000, 'stale'], [5000, 44]],
-      'd{job="j"}': [[3000, 25], [4000, 'stale'], [5000, 45]],
-    });
+      return p.hits;
+    };
+    expect(hits(page(lines, 1), 1)).toBe(0); // all new
+    expect(hits(page(lines, 2), 2)).toBe(20);
+    const inserted = [...lines.slice(0, 5), 'new 1', ...lines.slice(5)];
+    expect(hits(page(inserted, 3), 3)).toBe(20); // all but the new line
+    const removed = inserted.filter((l) => l !== 'm{i="12"}');
+    expect(hits(page(removed, 4), 4)).toBe(19); // the line after the gap is looked up, then followed again
+    const swapped = [...removed];
+    [swapped[2], swapped[15]] = [swapped[15], swapped[2]];
+    expect(hits(page(swapped, 5), 5)).toBe(20 - 4); // each moved line, and the one after it
+    expect(cache.size).toBe(21);
+  });
+
+  it('forgets series that churned away once the cache holds far more than a page', () => {
+    const cache = new ScrapeCache();
+    const s = openMemStorage();
+    for (let k = 1; k <= 4; k++) {
+      const lines = Array.from({ length: 300 }, (_, i) => `churn{gen="${k}",i="${i}"} ${k}\n`).join('');
+      const app = s.appender();
+      const r = cache.appendPage(app, newParser('text', Buffer.from(lines)), 1000 * k, opts);
+      app.commit();
+      expect(r.added).toBe(300);
+    }
+    // 2 × 300 + 256 allowed: after the third page the first two generations were dropped.
+    expect(cache.size).toBeLessThanOrEqual(2 * 300 + 256);
+    expect(cache.size).toBeGreaterThanOrEqual(300);
+    // A dropped text comes back as added, with its own series.
+    const app = s.appender();
+    const r = cache.appendPage(app, newParser('text', Buffer.from('churn{gen="1",i="0"} 9\n')), 5000, opts);
+    app.commit();
+    expect(r).toMatchObject({ scraped: 1, added: 1 });
+    expect(points(s)['churn{gen="1", i="0", job="j"}']).toEqual([[1000, 1], [2000, 'stale'], [5000, 9]]);
   });
 });
 
