@@ -46,14 +46,14 @@ function groupLabels(l: Labels, e: AggregateExpr): Labels {
 }
 
 /** evalAggregate evaluates an aggregation over g. */
-export function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Rows {
+export async function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Promise<Rows> {
   if (e.op === 'count_values') {
-    const label = ev.string(e.param!, g);
+    const label = await ev.string(e.param!, g);
     if (!isValidLabelName(label)) throw new QueryExecutionError(`invalid label name ${JSON.stringify(label)}`);
-    return countValues(ev.vector(e.expr, g), label, e);
+    return countValues(await ev.vector(e.expr, g), label, e);
   }
-  const param = e.param ? ev.scalar(e.param, g) : null;
-  const input = ev.vector(e.expr, g);
+  const param = e.param ? await ev.scalar(e.param, g) : null;
+  const input = await ev.vector(e.expr, g);
   switch (e.op) {
     case 'topk':
     case 'bottomk':

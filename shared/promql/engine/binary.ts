@@ -61,25 +61,25 @@ function checkFloatOp(op: BinaryOp): void {
 }
 
 /** evalBinary evaluates a binary expression over g. */
-export function evalBinary(ev: Evaluator, e: BinaryExpr, g: Grid): EvalValue {
+export async function evalBinary(ev: Evaluator, e: BinaryExpr, g: Grid): Promise<EvalValue> {
   checkFloatOp(e.op);
   const lt = e.lhs.type, rt = e.rhs.type;
   if (lt === 'scalar' && rt === 'scalar') {
-    const l = ev.scalar(e.lhs, g), r = ev.scalar(e.rhs, g);
+    const l = await ev.scalar(e.lhs, g), r = await ev.scalar(e.rhs, g);
     const out = new Float64Array(g.steps);
     for (let j = 0; j < g.steps; j++) out[j] = isComparison(e.op) ? +compare(e.op, l[j], r[j]) : arith(e.op, l[j], r[j]);
     return { kind: 'scalar', values: out };
   }
   if (lt === 'vector' && rt === 'vector') {
-    const lhs = ev.vector(e.lhs, g);
-    const rhs = ev.vector(e.rhs, g);
+    const lhs = await ev.vector(e.lhs, g);
+    const rhs = await ev.vector(e.rhs, g);
     const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [], fill: { lhs: null, rhs: null } };
     if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return { kind: 'vector', rows: setOp(e.op, lhs, rhs, m) };
     return { kind: 'vector', rows: vectorBinop(e, lhs, rhs, m) };
   }
   const swap = lt === 'scalar';
-  const vec = ev.vector(swap ? e.rhs : e.lhs, g);
-  const sc = ev.scalar(swap ? e.lhs : e.rhs, g);
+  const vec = await ev.vector(swap ? e.rhs : e.lhs, g);
+  const sc = await ev.scalar(swap ? e.lhs : e.rhs, g);
   return { kind: 'vector', rows: vectorScalar(e.op, vec, sc, swap, e.returnBool) };
 }
 

@@ -64,6 +64,15 @@ export class EvalContext {
     if (Date.now() > this.#deadline) throw new QueryTimeoutError(where);
   }
 
+  /**
+   * pause lets the event loop run (other requests, scrapes, a client's disconnect) between two
+   * slices of work, then checks whether evaluation must stop.
+   */
+  async pause(where: string): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.check(where);
+  }
+
   /** hold accounts for n more samples in memory; throws TooManySamplesError past the limit. */
   hold(n: number, where: string): void {
     this.samples += n;

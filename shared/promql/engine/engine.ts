@@ -78,7 +78,7 @@ export class Engine {
     return this.#run(queryable, query, start, end, step, opts);
   }
 
-  #run(queryable: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions): QueryResult {
+  async #run(queryable: Queryable, query: string | Expr, start: number, end: number, step: number, opts: QueryOptions): Promise<QueryResult> {
     const parsed = typeof query === 'string' ? parseExpr(query, this.#parser) : query;
     const text = typeof query === 'string' ? query : '';
     const expr = resolveDurations(parsed, { start, end, step, query: text });
@@ -97,7 +97,7 @@ export class Engine {
       });
       const steps = step > 0 ? Math.floor((end - start) / step) + 1 : 1;
       const grid: Grid = { start, step: step > 0 ? step : 1, steps };
-      const v = new Evaluator(ctx).eval(expr, grid);
+      const v = await new Evaluator(ctx).eval(expr, grid);
       const value = step > 0 ? toMatrix(v, grid) : toInstant(v, start);
       return { value, warnings: ctx.annotations.warnings, infos: ctx.annotations.infos };
     } finally {

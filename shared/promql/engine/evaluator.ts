@@ -23,37 +23,37 @@ export class Evaluator {
   }
 
   /** eval evaluates `e` (its duration expressions resolved: resolveDurations) over grid `g`. */
-  eval(e: Expr, g: Grid): EvalValue {
+  async eval(e: Expr, g: Grid): Promise<EvalValue> {
     this.ctx.check('query execution');
     const held = this.ctx.samples;
-    const v = this.#dispatch(e, g);
+    const v = await this.#dispatch(e, g);
     this.ctx.samples = held;
     this.ctx.hold(cells(v), 'query execution');
     return v;
   }
 
   /** vector evaluates an expression of type instant vector. */
-  vector(e: Expr, g: Grid): Rows {
-    const v = this.eval(e, g);
+  async vector(e: Expr, g: Grid): Promise<Rows> {
+    const v = await this.eval(e, g);
     if (v.kind !== 'vector') throw new Error(`BUG: expected an instant vector from ${e.kind}, got ${v.kind}`);
     return v.rows;
   }
 
   /** scalar evaluates an expression of type scalar: one value per step. */
-  scalar(e: Expr, g: Grid): Float64Array {
-    const v = this.eval(e, g);
+  async scalar(e: Expr, g: Grid): Promise<Float64Array> {
+    const v = await this.eval(e, g);
     if (v.kind !== 'scalar') throw new Error(`BUG: expected a scalar from ${e.kind}, got ${v.kind}`);
     return v.values;
   }
 
   /** string evaluates an expression of type string. */
-  string(e: Expr, g: Grid): string {
-    const v = this.eval(e, g);
+  async string(e: Expr, g: Grid): Promise<string> {
+    const v = await this.eval(e, g);
     if (v.kind !== 'string') throw new Error(`BUG: expected a string from ${e.kind}, got ${v.kind}`);
     return v.value;
   }
 
-  #dispatch(e: Expr, g: Grid): EvalValue {
+  async #dispatch(e: Expr, g: Grid): Promise<EvalValue> {
     switch (e.kind) {
       case 'NumberLiteral':
         return { kind: 'scalar', values: new Float64Array(g.steps).fill(e.value) };
@@ -66,22 +66,22 @@ export class Evaluator {
       case 'UnaryExpr':
         return this.#unary(e, g);
       case 'VectorSelector':
-        return { kind: 'vector', rows: evalVectorSelector(this.ctx, e, g) };
+        return { kind: 'vector', rows: await evalVectorSelector(this.ctx, e, g) };
       case 'MatrixSelector':
       case 'SubqueryExpr':
         if (g.steps !== 1) throw new QueryExecutionError('range vectors can only be returned by instant queries');
-        return { kind: 'matrix', series: evalRangeLiteral(this.ctx, e, g.start, (x, ig) => this.vector(x, ig)) };
+        return { kind: 'matrix', series: await evalRangeLiteral(this.ctx, e, g.start, (x, ig) => this.vector(x, ig)) };
       case 'Call':
         return callFunction(this, e, g);
       case 'AggregateExpr':
-        return { kind: 'vector', rows: evalAggregate(this, e, g) };
+        return { kind: 'vector', rows: await evalAggregate(this, e, g) };
       case 'BinaryExpr':
         return evalBinary(this, e, g);
     }
   }
 
-  #unary(e: UnaryExpr, g: Grid): EvalValue {
-    const v = this.#dispatch(e.expr, g);
+  async #unary(e: UnaryExpr, g: Grid): Promise<EvalValue> {
+    const v = await this.#dispatch(e.expr, g);
     if (e.op === '+') return v;
     if (v.kind === 'scalar') return { kind: 'scalar', values: v.values.map((x) => -x) };
     if (v.kind === 'vector') {

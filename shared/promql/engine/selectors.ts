@@ -16,7 +16,7 @@ import { QueryExecutionError } from './errors.ts';
 import { gridEnd, Rows, type Grid, type MatrixSeries } from './rows.ts';
 
 /** Evaluates an inner expression (the evaluator, passed in to keep imports one-way). */
-export type InnerEval = (expr: SubqueryExpr['expr'], grid: Grid) => Rows;
+export type InnerEval = (expr: SubqueryExpr['expr'], grid: Grid) => Promise<Rows>;
 
 /** QueryTimes: the query's own range, which `@ start()`, `step()` and `range()` refer to. */
 export interface QueryTimes {
@@ -70,13 +70,13 @@ export function keepSampleTimes(vs: VectorSelector): void {
 }
 
 /** evalVectorSelector: the newest sample within the lookback delta of each step, per series. */
-export function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): Rows {
+export async function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): Promise<Rows> {
   const offset = vs.offset;
   const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
   const src = selectSource(ctx, vs, kg.start - ctx.lookbackMs + 1, gridEnd(kg));
   if (!src) return Rows.empty(g.steps);
   const keepTs = sampleTimesWanted.has(vs);
-  const m = runKernel(src, kg.steps, keepTs, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into));
+  const m = await runKernel(src, kg.steps, keepTs, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into));
   return spread(m, src.labels, new Uint8Array(src.labels.length), g.steps, keepTs).compact();
 }
 
@@ -91,22 +91,24 @@ const FIRST_SLICE = 16;
 /**
  * SeriesSource: selected series whose samples load slice by slice. each() calls `visit` with one
  * batch per slice of consecutive series (`first`: the slice's first series in `labels`); the batch
- * is held against the query's sample limit during the call and released after it.
+ * is held against the query's sample limit during the call and released after it. Between two
+ * slices it lets the event loop run (EvalContext.pause), so a query over many series neither
+ * holds up other requests nor misses its client going away.
  */
 export interface SeriesSource {
   labels: Labels[];
-  each(visit: (batch: SampleBatch, first: number) => void): void;
+  each(visit: (batch: SampleBatch, first: number) => void): Promise<void>;
 }
 
 /**
  * runKernel runs `kernel` on every slice of `src`, each writing its series' rows into one result
  * of `steps` steps (with a timestamp column if asked), series in order.
  */
-export function runKernel(src: SeriesSource, steps: number, withTimestamps: boolean, kernel: (batch: SampleBatch, into: MatrixSlot) => void): StepMatrix {
+export async function runKernel(src: SeriesSource, steps: number, withTimestamps: boolean, kernel: (batch: SampleBatch, into: MatrixSlot) => void): Promise<StepMatrix> {
   const series = src.labels.length, cells = series * steps;
   const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
   if (withTimestamps) matrix.timestamps = new Float64Array(cells);
-  src.each((batch, first) => kernel(batch, { matrix, row: first }));
+  await src.each((batch, first) => kernel(batch, { matrix, row: first }));
   return matrix;
 }
 
@@ -118,11 +120,11 @@ function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: 
   if (n === 0) return null;
   return {
     labels: set.series.map((x) => x.labels),
-    each(visit) {
+    async each(visit) {
       let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
       while (from < n) {
         const to = Math.min(n, from + size);
-        ctx.check('query execution');
+        if (from > 0) await ctx.pause('query execution');
         const batch = set.load(mint, maxt, from, to);
         const held = batch.sampleCount;
         try {
@@ -144,7 +146,7 @@ function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: 
 function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): SeriesSource {
   return {
     labels,
-    each(visit) {
+    async each(visit) {
       const held = batch.sampleCount;
       try {
         ctx.hold(held, 'query execution');
@@ -174,7 +176,7 @@ export interface RangeInput {
  * samples in the union of the windows load when the kernel runs, or a subquery's points. The
  * caller runs the kernel through `source.run`, then calls `rangeRows`.
  */
-export function loadRange(ctx: EvalContext, node: MatrixSelector | SubqueryExpr, g: Grid, inner: InnerEval): RangeInput {
+export async function loadRange(ctx: EvalContext, node: MatrixSelector | SubqueryExpr, g: Grid, inner: InnerEval): Promise<RangeInput> {
   if (node.kind === 'MatrixSelector') {
     const vs = node.vector;
     const rangeMs = node.range;
@@ -184,7 +186,7 @@ export function loadRange(ctx: EvalContext, node: MatrixSelector | SubqueryExpr,
     if (!source) return { labels: [], dropName: new Uint8Array(0), source: null, grid: kg, rangeMs };
     return { labels: source.labels, dropName: new Uint8Array(source.labels.length), source, grid: kg, rangeMs };
   }
-  const { rows, grid: ig, kernelGrid, rangeMs } = evalSubqueryInner(ctx, node, g, inner);
+  const { rows, grid: ig, kernelGrid, rangeMs } = await evalSubqueryInner(ctx, node, g, inner);
   const kept = rows.compact();
   if (kept.count === 0) return { labels: [], dropName: new Uint8Array(0), source: null, grid: kernelGrid, rangeMs };
   const { offsets, ts, vs } = toColumns(kept, ig);
@@ -199,7 +201,7 @@ export function rangeRows(m: StepMatrix, input: RangeInput, dropName: boolean, g
 }
 
 /** subquery: the inner grid of `sq` for an outer grid, and the kernel grid over the outer steps. */
-function evalSubqueryInner(ctx: EvalContext, sq: SubqueryExpr, g: Grid, inner: InnerEval): { rows: Rows; grid: Grid; kernelGrid: Grid; rangeMs: number } {
+async function evalSubqueryInner(ctx: EvalContext, sq: SubqueryExpr, g: Grid, inner: InnerEval): Promise<{ rows: Rows; grid: Grid; kernelGrid: Grid; rangeMs: number }> {
   const rangeMs = sq.range;
   const offset = sq.offset;
   let step = sq.step;
@@ -211,7 +213,7 @@ function evalSubqueryInner(ctx: EvalContext, sq: SubqueryExpr, g: Grid, inner: I
   const end = gridEnd(kernelGrid);
   const steps = end < start ? 0 : Math.floor((end - start) / step) + 1;
   const grid: Grid = { start, step, steps };
-  const rows = steps === 0 ? Rows.empty(0) : inner(sq.expr, grid);
+  const rows = steps === 0 ? Rows.empty(0) : await inner(sq.expr, grid);
   return { rows, grid, kernelGrid, rangeMs };
 }
 
@@ -240,10 +242,10 @@ function toColumns(rows: Rows, g: Grid): { offsets: Int32Array; ts: Float64Array
  * evalRangeLiteral: a range vector returned as the value of an instant query (`foo[5m]`, or a
  * subquery): the raw points of each series in (t - range, t], staleness markers left out.
  */
-export function evalRangeLiteral(ctx: EvalContext, node: MatrixSelector | SubqueryExpr, t: number, inner: InnerEval): MatrixSeries[] {
+export async function evalRangeLiteral(ctx: EvalContext, node: MatrixSelector | SubqueryExpr, t: number, inner: InnerEval): Promise<MatrixSeries[]> {
   const g: Grid = { start: t, step: 1, steps: 1 };
   if (node.kind === 'SubqueryExpr') {
-    const { rows, grid } = evalSubqueryInner(ctx, node, g, inner);
+    const { rows, grid } = await evalSubqueryInner(ctx, node, g, inner);
     const out: MatrixSeries[] = [];
     const { offsets, ts, vs } = toColumns(rows, grid);
     for (let i = 0; i < rows.count; i++) {
@@ -252,12 +254,12 @@ export function evalRangeLiteral(ctx: EvalContext, node: MatrixSelector | Subque
     }
     return out;
   }
-  const input = loadRange(ctx, node, g, inner);
+  const input = await loadRange(ctx, node, g, inner);
   if (!input.source) return [];
   const lo = input.grid.start - input.rangeMs;
   const hi = input.grid.start;
   const out: MatrixSeries[] = [];
-  input.source.each((batch, first) => {
+  await input.source.each((batch, first) => {
     const off = batch.offsets();
     const allTs = batch.timestamps();
     const allVs = batch.values();

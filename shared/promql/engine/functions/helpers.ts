@@ -25,13 +25,23 @@ export function mapCells(rows: Rows, f: (v: number, j: number, i: number) => num
 }
 
 /** simple: a function of one instant vector mapping each value with f, dropping the name. */
-export function simple(f: (v: number) => number): (ev: Evaluator, call: Call, g: Grid) => EvalValue {
-  return (ev, call, g) => ({ kind: 'vector', rows: mapCells(ev.vector(call.args[0], g), f) });
+export function simple(f: (v: number) => number): (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue> {
+  return async (ev, call, g) => vectorOf(mapCells(await ev.vector(call.args[0], g), f));
 }
 
 /** scalarArg evaluates an optional scalar argument (default `def`) per step. */
-export function scalarArg(ev: Evaluator, arg: Expr | undefined, g: Grid, def: number): Float64Array {
-  return arg ? ev.scalar(arg, g) : new Float64Array(g.steps).fill(def);
+export async function scalarArg(ev: Evaluator, arg: Expr | undefined, g: Grid, def: number): Promise<Float64Array> {
+  return arg ? await ev.scalar(arg, g) : new Float64Array(g.steps).fill(def);
+}
+
+/**
+ * inOrder maps xs through an async f one after the other: argument evaluations must never
+ * overlap (each holds and releases samples on the query's account in turn).
+ */
+export async function inOrder<T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const x of xs) out.push(await f(x));
+  return out;
 }
 
 /** vectorOf wraps rows as an EvalValue. */

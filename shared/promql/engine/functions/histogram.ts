@@ -11,7 +11,7 @@ import type { Evaluator } from '../evaluator.ts';
 import { RowsBuilder, type EvalValue, type Grid, type Rows } from '../rows.ts';
 import { vectorOf } from './helpers.ts';
 
-type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 interface Bucket {
   upper: number;
@@ -184,9 +184,9 @@ function perHistogram(ev: Evaluator, rows: Rows, argPos: Call['pos'], f: (bucket
   return out.finish();
 }
 
-const histogramQuantile: Impl = (ev, call, g) => {
-  const q = ev.scalar(call.args[0], g);
-  const rows = ev.vector(call.args[1], g);
+const histogramQuantile: Impl = async (ev, call, g) => {
+  const q = await ev.scalar(call.args[0], g);
+  const rows = await ev.vector(call.args[1], g);
   const qPos = call.args[0].pos;
   const seenQ = new Set<number>();
   for (const v of q) {
@@ -236,10 +236,10 @@ function goPrec2(v: number): string {
   return String(Number(v.toPrecision(2)));
 }
 
-const histogramFraction: Impl = (ev, call, g) => {
-  const lo = ev.scalar(call.args[0], g);
-  const hi = ev.scalar(call.args[1], g);
-  const rows = ev.vector(call.args[2], g);
+const histogramFraction: Impl = async (ev, call, g) => {
+  const lo = await ev.scalar(call.args[0], g);
+  const hi = await ev.scalar(call.args[1], g);
+  const rows = await ev.vector(call.args[2], g);
   return vectorOf(perHistogram(ev, rows, call.args[2].pos, (buckets, j) => bucketFraction(lo[j], hi[j], buckets)));
 };
 

@@ -11,9 +11,9 @@ import { isValidLabelName } from '../../../model/validate.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, RowsBuilder, type EvalValue, type Grid } from '../rows.ts';
-import { vectorOf } from './helpers.ts';
+import { inOrder, vectorOf } from './helpers.ts';
 
-type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 /** relabel gives every series new labels (and name flag), merging series that end up equal. */
 export function relabel(rows: Rows, next: (l: Labels, i: number) => { labels: Labels; dropName: boolean }): Rows {
@@ -67,11 +67,11 @@ export function expand(template: string, m: RegExpExecArray): string {
   return out;
 }
 
-const labelReplace: Impl = (ev, call, g) => {
-  const dst = ev.string(call.args[1], g);
-  const repl = ev.string(call.args[2], g);
-  const src = ev.string(call.args[3], g);
-  const reStr = ev.string(call.args[4], g);
+const labelReplace: Impl = async (ev, call, g) => {
+  const dst = await ev.string(call.args[1], g);
+  const repl = await ev.string(call.args[2], g);
+  const src = await ev.string(call.args[3], g);
+  const reStr = await ev.string(call.args[4], g);
   let re: RegExp;
   try {
     re = compileAnchored(reStr);
@@ -80,7 +80,7 @@ const labelReplace: Impl = (ev, call, g) => {
     throw e;
   }
   if (!isValidLabelName(dst)) throw new QueryExecutionError(`invalid destination label name in label_replace(): ${dst}`);
-  const rows = ev.vector(call.args[0], g);
+  const rows = await ev.vector(call.args[0], g);
   return vectorOf(relabel(rows, (l, i) => {
     const m = re.exec(l.get(src));
     if (!m) return { labels: l, dropName: rows.dropName[i] === 1 };
@@ -88,13 +88,13 @@ const labelReplace: Impl = (ev, call, g) => {
   }));
 };
 
-const labelJoin: Impl = (ev, call, g) => {
-  const dst = ev.string(call.args[1], g);
-  const sep = ev.string(call.args[2], g);
-  const srcs = call.args.slice(3).map((a) => ev.string(a, g));
+const labelJoin: Impl = async (ev, call, g) => {
+  const dst = await ev.string(call.args[1], g);
+  const sep = await ev.string(call.args[2], g);
+  const srcs = await inOrder(call.args.slice(3), (a) => ev.string(a, g));
   for (const s of srcs) if (!isValidLabelName(s)) throw new QueryExecutionError(`invalid source label name in label_join(): ${s}`);
   if (!isValidLabelName(dst)) throw new QueryExecutionError(`invalid destination label name in label_join(): ${dst}`);
-  const rows = ev.vector(call.args[0], g);
+  const rows = await ev.vector(call.args[0], g);
   return vectorOf(relabel(rows, (l, i) => ({
     labels: l.with(dst, srcs.map((s) => l.get(s)).join(sep)),
     dropName: dst === METRIC_NAME ? false : rows.dropName[i] === 1,
@@ -103,8 +103,8 @@ const labelJoin: Impl = (ev, call, g) => {
 
 /** byValue orders the series of a one-step result by value, NaN last. */
 function sortImpl(desc: boolean): Impl {
-  return (ev, call, g) => {
-    const rows = ev.vector(call.args[0], g);
+  return async (ev, call, g) => {
+    const rows = await ev.vector(call.args[0], g);
     if (ev.ctx.step > 0) ev.ctx.annotations.warn('sort is ineffective for range queries since results are always ordered by labels', call.pos);
     if (g.steps !== 1) return vectorOf(rows);
     const idx = [...rows.labels.keys()];
@@ -139,9 +139,9 @@ export function natCompare(a: string, b: string): number {
 }
 
 function sortByLabel(desc: boolean): Impl {
-  return (ev, call, g) => {
-    const rows = ev.vector(call.args[0], g);
-    const names = call.args.slice(1).map((a) => ev.string(a, g));
+  return async (ev, call, g) => {
+    const rows = await ev.vector(call.args[0], g);
+    const names = await inOrder(call.args.slice(1), (a) => ev.string(a, g));
     const idx = [...rows.labels.keys()];
     const sign = desc ? -1 : 1;
     idx.sort((a, b) => {

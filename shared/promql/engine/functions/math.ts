@@ -7,13 +7,13 @@ import type { Evaluator } from '../evaluator.ts';
 import type { EvalValue, Grid } from '../rows.ts';
 import { mapCells, scalarArg, simple, vectorOf } from './helpers.ts';
 
-type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 function clampImpl(minArg: number | null, maxArg: number | null): Impl {
-  return (ev, call, g) => {
-    const rows = ev.vector(call.args[0], g);
-    const lo = minArg === null ? new Float64Array(g.steps).fill(-Infinity) : ev.scalar(call.args[minArg], g);
-    const hi = maxArg === null ? new Float64Array(g.steps).fill(Infinity) : ev.scalar(call.args[maxArg], g);
+  return async (ev, call, g) => {
+    const rows = await ev.vector(call.args[0], g);
+    const lo = minArg === null ? new Float64Array(g.steps).fill(-Infinity) : await ev.scalar(call.args[minArg], g);
+    const hi = maxArg === null ? new Float64Array(g.steps).fill(Infinity) : await ev.scalar(call.args[maxArg], g);
     return vectorOf(mapCells(rows, (v, j) => (hi[j] < lo[j] ? undefined : goMax(lo[j], goMin(hi[j], v)))));
   };
 }
@@ -26,9 +26,9 @@ function goMin(a: number, b: number): number {
   return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
 }
 
-const round: Impl = (ev, call, g) => {
-  const rows = ev.vector(call.args[0], g);
-  const to = scalarArg(ev, call.args[1], g, 1);
+const round: Impl = async (ev, call, g) => {
+  const rows = await ev.vector(call.args[0], g);
+  const to = await scalarArg(ev, call.args[1], g, 1);
   return vectorOf(mapCells(rows, (v, j) => {
     const inv = 1 / to[j];
     return Math.floor(v * inv + 0.5) / inv;

@@ -10,28 +10,28 @@ import { mapCells, vectorOf } from './helpers.ts';
 import { absentLabels, absentRows, unwrapParens } from './range.ts';
 import { keepSampleTimes } from '../selectors.ts';
 
-type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 function constant(f: (ev: Evaluator) => number): Impl {
-  return (ev, _call, g) => ({ kind: 'scalar', values: new Float64Array(g.steps).fill(f(ev)) });
+  return async (ev, _call, g) => ({ kind: 'scalar', values: new Float64Array(g.steps).fill(f(ev)) });
 }
 
-const time: Impl = (_ev, _call, g) => {
+const time: Impl = async (_ev, _call, g) => {
   const values = new Float64Array(g.steps);
   for (let j = 0; j < g.steps; j++) values[j] = (g.start + j * g.step) / 1000;
   return { kind: 'scalar', values };
 };
 
-const timestamp: Impl = (ev, call, g) => {
+const timestamp: Impl = async (ev, call, g) => {
   const arg = unwrapParens(call.args[0]);
   if (arg.kind === 'VectorSelector') keepSampleTimes(arg);
-  const rows = ev.vector(call.args[0], g);
+  const rows = await ev.vector(call.args[0], g);
   const ts = arg.kind === 'VectorSelector' ? rows.sampleTs : null;
   return vectorOf(mapCells(rows, (_v, j, i) => (ts ? ts[i * rows.steps + j] : g.start + j * g.step) / 1000));
 };
 
-const scalar: Impl = (ev, call, g) => {
-  const rows = ev.vector(call.args[0], g);
+const scalar: Impl = async (ev, call, g) => {
+  const rows = await ev.vector(call.args[0], g);
   const s = g.steps;
   const values = new Float64Array(s).fill(NaN);
   for (let j = 0; j < s; j++) {
@@ -46,16 +46,16 @@ const scalar: Impl = (ev, call, g) => {
   return { kind: 'scalar', values };
 };
 
-const vector: Impl = (ev, call, g) => {
-  const v = ev.scalar(call.args[0], g);
+const vector: Impl = async (ev, call, g) => {
+  const v = await ev.scalar(call.args[0], g);
   return vectorOf(new Rows(g.steps, [Labels.EMPTY], new Uint8Array(1), Float64Array.from(v), new Uint8Array(g.steps).fill(1)));
 };
 
-const absent: Impl = (ev, call, g) => vectorOf(absentRows(ev.vector(call.args[0], g), absentLabels(call.args[0]), g));
+const absent: Impl = async (ev, call, g) => vectorOf(absentRows(await ev.vector(call.args[0], g), absentLabels(call.args[0]), g));
 
 function pairwise(f: (a: number, b: number) => number): Impl {
-  return (ev, call, g) => {
-    const a = ev.scalar(call.args[0], g), b = ev.scalar(call.args[1], g);
+  return async (ev, call, g) => {
+    const a = await ev.scalar(call.args[0], g), b = await ev.scalar(call.args[1], g);
     return { kind: 'scalar', values: a.map((x, j) => f(x, b[j])) };
   };
 }

@@ -12,9 +12,9 @@ import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
 import { loadRange, rangeRows, runKernel as runSlices, type RangeInput } from '../selectors.ts';
-import { vectorOf } from './helpers.ts';
+import { inOrder, vectorOf } from './helpers.ts';
 
-type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 /** unwrapParens strips parentheses around an expression. */
 export function unwrapParens(e: Expr): Expr {
@@ -30,21 +30,21 @@ function rangeArg(call: Call): { node: MatrixSelector | SubqueryExpr; index: num
 }
 
 /** runKernel loads the range argument and runs `fn` over it; null when nothing was selected. */
-function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | SubqueryExpr, g: Grid, params: Float64Array[]): { m: StepMatrix; input: RangeInput } | null {
-  const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
+async function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | SubqueryExpr, g: Grid, params: Float64Array[]): Promise<{ m: StepMatrix; input: RangeInput } | null> {
+  const input = await loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
   if (!input.source) return null;
   const p = input.grid.steps === g.steps ? params : params.map((a) => a.subarray(0, input.grid.steps));
-  return { m: runSlices(input.source, input.grid.steps, false, (batch, into) => batch.kernels.range(fn, input.grid, input.rangeMs, p, into)), input };
+  return { m: await runSlices(input.source, input.grid.steps, false, (batch, into) => batch.kernels.range(fn, input.grid, input.rangeMs, p, into)), input };
 }
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
 
 function kernelFn(fn: RangeFunction): Impl {
-  return (ev, call, g) => {
+  return async (ev, call, g) => {
     const { node, index } = rangeArg(call);
-    const params = call.args.filter((_, k) => k !== index).map((a) => ev.scalar(a, g));
+    const params = await inOrder(call.args.filter((_, k) => k !== index), (a) => ev.scalar(a, g));
     checkParams(ev, fn, call, params);
-    const run = runKernel(ev, fn, node, g, params);
+    const run = await runKernel(ev, fn, node, g, params);
     if (!run) return vectorOf(Rows.empty(g.steps));
     const keepName = fn === 'last_over_time' || fn === 'first_over_time';
     const rows = rangeRows(run.m, run.input, !keepName, g);
@@ -113,21 +113,21 @@ export function absentRows(rows: Rows | null, labels: Labels, g: Grid): Rows {
  * the line is taken once — its value at the `@` time (horizon 0) and its slope (`deriv`) — and
  * extended to each step's horizon.
  */
-const predictLinear: Impl = (ev, call, g) => {
+const predictLinear: Impl = async (ev, call, g) => {
   const { node, index } = rangeArg(call);
-  const horizon = ev.scalar(call.args[1 - index], g);
-  const input = loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
+  const horizon = await ev.scalar(call.args[1 - index], g);
+  const input = await loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
   if (!input.source) return vectorOf(Rows.empty(g.steps));
   const kg = input.grid, s = g.steps;
   let m: StepMatrix;
   if (kg.steps === s) {
     const shift = (g.start - kg.start) / 1000; // offset: the same at every step
     const p = [horizon.map((h) => h + shift)];
-    m = runSlices(input.source, kg.steps, false, (batch, into) => batch.kernels.range('predict_linear', kg, input.rangeMs, p, into));
+    m = await runSlices(input.source, kg.steps, false, (batch, into) => batch.kernels.range('predict_linear', kg, input.rangeMs, p, into));
   } else {
     const zero = [new Float64Array(1)];
     // Two one-step columns side by side: the line's value at the `@` time, and its slope.
-    const at = runSlices(input.source, 2, false, (batch, { matrix, row }) => {
+    const at = await runSlices(input.source, 2, false, (batch, { matrix, row }) => {
       const line = batch.kernels.range('predict_linear', kg, input.rangeMs, zero);
       const slope = batch.kernels.range('deriv', kg, input.rangeMs);
       for (let i = 0; i < line.series; i++) {
@@ -149,9 +149,9 @@ const predictLinear: Impl = (ev, call, g) => {
   return vectorOf(rangeRows(m, input, true, g));
 };
 
-const absentOverTime: Impl = (ev, call, g) => {
+const absentOverTime: Impl = async (ev, call, g) => {
   const { node } = rangeArg(call);
-  const run = runKernel(ev, 'count_over_time', node, g, []);
+  const run = await runKernel(ev, 'count_over_time', node, g, []);
   const rows = run ? rangeRows(run.m, run.input, true, g) : null;
   return vectorOf(absentRows(rows, absentLabels(call.args[0]), g));
 };

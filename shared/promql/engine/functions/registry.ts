@@ -17,7 +17,7 @@ import { RANGE_FUNCTIONS } from './range.ts';
 import { TIME_FUNCTIONS } from './time.ts';
 
 /** FunctionImpl evaluates one call over a grid. */
-export type FunctionImpl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+export type FunctionImpl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 /** FUNCTION_IMPLS: name → implementation. */
 export const FUNCTION_IMPLS: ReadonlyMap<string, FunctionImpl> = new Map<string, FunctionImpl>([
@@ -52,7 +52,7 @@ export class UnsupportedFunctionError extends QueryExecutionError {
 }
 
 /** callFunction evaluates a call through the registry. */
-export function callFunction(ev: Evaluator, call: Call, g: Grid): EvalValue {
+export async function callFunction(ev: Evaluator, call: Call, g: Grid): Promise<EvalValue> {
   const impl = FUNCTION_IMPLS.get(call.func.name);
   if (impl) return impl(ev, call, g);
   const reason = UNSUPPORTED_FUNCTIONS.get(call.func.name);

@@ -8,16 +8,16 @@ import type { Evaluator } from '../evaluator.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
 import { mapCells, vectorOf } from './helpers.ts';
 
-type Impl = (ev: Evaluator, call: Call, g: Grid) => EvalValue;
+type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
 
 function dateFn(f: (d: Date) => number): Impl {
-  return (ev, call, g) => {
+  return async (ev, call, g) => {
     let rows: Rows;
     if (call.args.length === 0) {
       const values = new Float64Array(g.steps);
       for (let j = 0; j < g.steps; j++) values[j] = (g.start + j * g.step) / 1000;
       rows = new Rows(g.steps, [Labels.EMPTY], new Uint8Array(1), values, new Uint8Array(g.steps).fill(1));
-    } else rows = ev.vector(call.args[0], g);
+    } else rows = await ev.vector(call.args[0], g);
     return vectorOf(mapCells(rows, (v) => (Number.isFinite(v) ? f(new Date(Math.trunc(v) * 1000)) : NaN)));
   };
 }
