@@ -29,7 +29,7 @@ export class LabelSetTable {
   #mask = 15;
   #size = 0;
 
-  /** `hash` replaces Labels.hash (tests inject colliding hashes); it must return a u32. */
+  /** `hash` replaces Labels.hash (tests inject colliding hashes); its low 32 bits are used. */
   constructor(hash: (labels: Labels) => number = (l) => l.hash()) {
     this.#hash = hash;
   }

@@ -15,8 +15,8 @@ export class Labels {
 
   /** The flat, sorted pairs. Callers must not mutate it. */
   readonly flat: readonly string[];
-  /** hashLabels32 of the set, computed on first use (-1: not yet; hashes are unsigned). */
-  #hash = -1;
+  /** hashLabels32 of the set as a signed 32-bit integer (a small integer, never boxed); 0: not computed yet. */
+  #hash = 0;
 
   private constructor(flat: readonly string[]) {
     this.flat = flat;
@@ -105,9 +105,12 @@ export class Labels {
     return this.flat.join('\xff');
   }
 
-  /** hash: hashLabels32 of the set (shared/model/hash.ts), computed once and kept (a number). */
+  /**
+   * hash: hashLabels32 of the set (shared/model/hash.ts) as a signed 32-bit integer (`>>> 0`
+   * gives the unsigned value), computed once and kept.
+   */
   hash(): number {
-    if (this.#hash < 0) this.#hash = hashLabels32(this);
+    if (this.#hash === 0) this.#hash = hashLabels32(this) | 0; // a hash of 0 is computed each time
     return this.#hash;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashLabels32 } from '../../shared/model/hash.ts';
 import { Labels } from '../../shared/model/labels.ts';
 import { LabelSetTable } from '../../shared/model/label-set-table.ts';
 
@@ -63,6 +64,7 @@ describe('Labels', () => {
     const l = Labels.from({ job: 'api', n: '1' });
     expect(l.hash()).toBe(l.hash());
     expect(l.hash()).toBe(Labels.from({ n: '1', job: 'api' }).hash());
+    expect(l.hash() >>> 0).toBe(hashLabels32(l));
     expect(l.key()).toBe('job\xffapi\xffn\xff1');
     expect(l.internStrings((s) => s)).toBe(true);
     expect(() => l.internStrings((s) => s + 'x')).toThrow(/BUG: interned/);
