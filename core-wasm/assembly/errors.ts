@@ -9,7 +9,7 @@
 @inline export const ERR_BAD_TIMESTAMP: i32 = 2;
 /** A chunk that does not decode; index of the chunk. */
 @inline export const ERR_CORRUPT_CHUNK: i32 = 3;
-/** A chunk whose encoding byte is not XOR (1); index of the chunk. */
+/** A chunk whose encoding byte is neither XOR (1) nor dense (2); index of the chunk. */
 @inline export const ERR_BAD_ENCODING: i32 = 4;
 /** A chunk offset out of order or out of the data; index of the chunk. */
 @inline export const ERR_BAD_CHUNK_OFFSET: i32 = 5;
@@ -21,6 +21,8 @@
 @inline export const ERR_TOO_MANY_SAMPLES: i32 = 8;
 /** A merge part naming a batch or a series that does not exist; index of the part. */
 @inline export const ERR_BAD_PART: i32 = 9;
+/** A chunk holding another number of samples than its caller expects; index of the chunk. */
+@inline export const ERR_SAMPLE_COUNT: i32 = 10;
 
 let code: i32 = ERR_NONE;
 let index: u32 = 0;

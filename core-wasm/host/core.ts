@@ -141,31 +141,41 @@ export class Core {
   /**
    * decodeChunks decodes chunks supplied by the caller into one batch of seriesChunkStarts.length
    * series, keeping samples in [mint, maxt]. `chunks` holds every chunk as an encoding byte (1 =
-   * XOR) then its bytes; chunk i starts at chunkOffsets[i] and ends where chunk i+1 starts (the
-   * last at chunks.length). Series s owns chunks seriesChunkStarts[s] up to seriesChunkStarts[s+1]
-   * (the last up to chunkOffsets.length). Chunks of a series may overlap in time: its samples are
-   * sorted and the first of equal timestamps kept. Throws ChunkCorruptionError or CoreInputError.
+   * XOR, 2 = dense, see docs/block-format.md) then its bytes; chunk i starts at chunkOffsets[i] and
+   * ends where chunk i+1 starts (the last at chunks.length). Series s owns chunks
+   * seriesChunkStarts[s] up to seriesChunkStarts[s+1] (the last up to chunkOffsets.length). If
+   * chunkSamples is given (one count per chunk, as a block's index records them), each chunk must
+   * hold exactly that many samples. Chunks of a series may overlap in time: its samples are sorted
+   * and the first of equal timestamps kept. Throws ChunkCorruptionError or CoreInputError.
    */
-  decodeChunks(chunks: Uint8Array, chunkOffsets: Uint32Array, seriesChunkStarts: Uint32Array, mint: number, maxt: number): CoreBatch {
+  decodeChunks(chunks: Uint8Array, chunkOffsets: Uint32Array, seriesChunkStarts: Uint32Array, mint: number, maxt: number, chunkSamples?: Uint32Array): CoreBatch {
     checkRange('decodeChunks', mint, maxt);
+    if (chunkSamples && chunkSamples.length !== chunkOffsets.length) {
+      throw new CoreInputError(`decodeChunks: ${chunkSamples.length} chunkSamples for ${chunkOffsets.length} chunks`, 'chunkSamples', -1);
+    }
     const dataPtr = this.#data.ptr(chunks.length + 16);
     const offPtr = this.#ts.ptr(chunkOffsets.length * 4);
     const startsPtr = this.#refs.ptr(seriesChunkStarts.length * 4);
+    const countsPtr = chunkSamples ? this.#out.ptr(chunkSamples.length * 4) : 0;
     const v = this.#views.refresh();
     v.u8.set(chunks, dataPtr);
     v.u8.fill(0, dataPtr + chunks.length, dataPtr + chunks.length + 16);
     v.u32.set(chunkOffsets, offPtr >>> 2);
     v.u32.set(seriesChunkStarts, startsPtr >>> 2);
+    if (chunkSamples) v.u32.set(chunkSamples, countsPtr >>> 2);
     const r = this.#raw;
-    const ptr = r.decodeChunks(dataPtr, chunks.length, offPtr, chunkOffsets.length, startsPtr, seriesChunkStarts.length, mint, maxt);
+    const ptr = r.decodeChunks(dataPtr, chunks.length, offPtr, chunkOffsets.length, startsPtr, seriesChunkStarts.length, mint, maxt, countsPtr);
     if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0);
     const code = r.lastErrorCode();
     const i = r.lastErrorIndex();
+    const chunk = `decodeChunks: chunk ${i} (at byte ${chunkOffsets[i]})`;
     switch (code) {
       case ErrorCode.CORRUPT_CHUNK:
-        throw new ChunkCorruptionError(`decodeChunks: chunk ${i} (at byte ${chunkOffsets[i]}) is corrupt`, i);
+        throw new ChunkCorruptionError(`${chunk} is corrupt`, i);
       case ErrorCode.BAD_ENCODING:
-        throw new ChunkCorruptionError(`decodeChunks: chunk ${i} has encoding ${chunks[chunkOffsets[i]]}, want 1 (XOR)`, i);
+        throw new ChunkCorruptionError(`${chunk} has encoding ${chunks[chunkOffsets[i]]}, want 1 (XOR) or 2 (dense)`, i);
+      case ErrorCode.SAMPLE_COUNT:
+        throw new ChunkCorruptionError(`${chunk} does not hold the ${chunkSamples?.[i]} samples chunkSamples gives`, i);
       case ErrorCode.BAD_CHUNK_OFFSET:
         throw new CoreInputError(`decodeChunks: chunkOffsets[${i}] = ${chunkOffsets[i]} leaves chunk ${i} out of order, past the data or shorter than 3 bytes`, 'chunkOffsets', i);
       case ErrorCode.BAD_SERIES_START:

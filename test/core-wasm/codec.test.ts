@@ -110,8 +110,8 @@ describe('XOR codec', () => {
 
   test('an unknown encoding byte is refused', () => {
     const chunk = core.encodeChunk(new Float64Array([1]), new Float64Array([1]));
-    chunk[0] = 2;
-    expect(() => core.decodeChunks(chunk, new Uint32Array([0]), new Uint32Array([0]), 0, 10)).toThrow(/encoding 2, want 1/);
+    chunk[0] = 3;
+    expect(() => core.decodeChunks(chunk, new Uint32Array([0]), new Uint32Array([0]), 0, 10)).toThrow(/encoding 3, want 1 \(XOR\) or 2 \(dense\)/);
   });
 
   test.each([

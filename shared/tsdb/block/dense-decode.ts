@@ -2,15 +2,18 @@
  * The dense chunk decoder, the inverse of dense-encode.ts: it writes a chunk's samples into
  * columns the caller owns, keeping every value's exact bits. Damaged input throws DecodeError
  * with the offset inside the buffer; it never writes past the sample count the caller expects.
+ * core-wasm/assembly/dense-decode.ts is its twin for reads into WebAssembly memory: a change to
+ * what this accepts or computes must be made there too (test/tsdb/block/dense-wasm.test.ts).
  */
 import { ByteReader } from './bytes.ts';
 import { DecodeError } from './errors.ts';
-import { ENC_DENSE, POW10, VK_FLOAT_BITS, VK_INT_DELTA, VK_INT_DOD } from './dense-encode.ts';
+import { DENSE_MAX_SAMPLES, ENC_DENSE, POW10, TS_LIMIT, VK_FLOAT_BITS, VK_INT_DELTA, VK_INT_DOD } from './dense-encode.ts';
 
 /**
  * decodeDense decodes the dense chunk at r.pos (encoding byte first) into ts[at …] and
  * vals[at …] (`bits` is a Uint32Array view of vals' buffer, two words per value, low first).
- * The chunk must hold exactly `expect` samples; returns with r.pos after the chunk.
+ * The chunk must hold exactly `expect` samples (1 … DENSE_MAX_SAMPLES), its timestamps must
+ * stay within ±TS_LIMIT, and it must end exactly at r.end.
  */
 export function decodeDense(r: ByteReader, expect: number, ts: Float64Array, vals: Float64Array, bits: Uint32Array, at: number): void {
   const start = r.pos;
@@ -18,7 +21,13 @@ export function decodeDense(r: ByteReader, expect: number, ts: Float64Array, val
   if (enc !== ENC_DENSE) throw new DecodeError(start, `chunk encoding ${enc}, want ${ENC_DENSE} (dense)`);
   const n = r.uvarint();
   if (n !== expect) throw new DecodeError(start, `chunk holds ${n} samples, the index says ${expect}`);
+  if (n < 1 || n > DENSE_MAX_SAMPLES) throw new DecodeError(start, `chunk holds ${n} samples, want 1 … ${DENSE_MAX_SAMPLES}`);
   readTimestamps(r, ts, at, n);
+  readValues(r, vals, bits, at, n);
+  if (r.pos !== r.end) throw new DecodeError(r.pos, `${r.end - r.pos} bytes left after the chunk`);
+}
+
+function readValues(r: ByteReader, vals: Float64Array, bits: Uint32Array, at: number, n: number): void {
   const kindAt = r.pos;
   const kind = r.u8();
   const vk = kind & 15, scale = kind >> 4;
@@ -41,6 +50,7 @@ export function decodeDense(r: ByteReader, expect: number, ts: Float64Array, val
 }
 
 function readTimestamps(r: ByteReader, ts: Float64Array, at: number, n: number): void {
+  const t0At = r.pos;
   let t = r.varint();
   ts[at] = t;
   let d = 0;
@@ -63,6 +73,8 @@ function readTimestamps(r: ByteReader, ts: Float64Array, at: number, n: number):
       ts[at + i++] = t;
     }
   }
+  // Increasing, so the first and last bound them all; within ±2^50 every sum above is exact.
+  if (ts[at] <= -TS_LIMIT || t >= TS_LIMIT) throw new DecodeError(t0At, `timestamps ${ts[at]} … ${t} beyond ±2^50 ms`);
 }
 
 function readInts(r: ByteReader, vals: Float64Array, at: number, n: number, exc: number[], dod: boolean, p: number, plain: boolean): void {
