@@ -2,10 +2,10 @@
  * Block: an opened, immutable block directory. openBlock reads meta.json and the index, checks
  * the chunks file's header and length, and rebuilds the label postings (a LabelIndex whose refs
  * are the block's series ids, 1-based in label order). load() decodes the samples of many series
- * over a time range into one SampleBatch in the core's WebAssembly memory: XOR chunks in one
- * Core.decodeChunks call; dense chunks are decoded in TypeScript and copied in with one
- * Core.fromColumns call. Damage raises CorruptionError naming the file and offset, and concerns
- * this block only. Pages are read with positional reads and kept in a small LRU cache.
+ * over a time range into one SampleBatch in the core's WebAssembly memory, with one
+ * Core.decodeChunks call whatever the encoding (XOR or dense); readColumns() decodes dense chunks
+ * in TypeScript, into TypeScript memory. Damage raises CorruptionError naming the file and offset,
+ * and concerns this block only. Pages are read with positional reads and kept in a small LRU cache.
  * A Block is not safe for concurrent use across awaits (its calls are synchronous after open).
  */
 import { closeSync, openSync, fstatSync, readSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { LabelIndex, selectRefs } from '../../storage/index/index.ts';
 import type { Querier, SampleBatch } from '../../storage/interface.ts';
 import { ByteReader } from './bytes.ts';
 import { decodeDense } from './dense-decode.ts';
+import { ENC_DENSE, ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
 import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, PAGE_HEADER_BYTES } from './format.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
@@ -154,16 +155,13 @@ export class Block {
    * one batch in the core's memory; series i of the batch is ids[i]. Release the batch.
    */
   load(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): SampleBatch {
-    const core = this.#needCore('load');
-    if (this.meta.encoding === 'xor') return this.#loadXor(core, ids, mint, maxt);
-    const c = this.readColumns(ids, mint, maxt);
-    return core.fromColumns(c.offsets, c.timestamps, c.values);
+    return this.#load(this.#needCore('load'), ids, mint, maxt);
   }
 
   /** readColumns decodes like load but into TypeScript memory (for compaction and merging). */
   readColumns(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): Columns {
     if (this.meta.encoding === 'xor') {
-      const b = this.#loadXor(this.#needCore('read XOR chunks'), ids, mint, maxt);
+      const b = this.#load(this.#needCore('read XOR chunks'), ids, mint, maxt);
       try {
         return { offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() };
       } finally {
@@ -202,7 +200,6 @@ export class Block {
         const r = new ByteReader(page, t.offset[c], t.offset[c] + t.length[c]);
         try {
           decodeDense(r, t.samples[c], ts, vals, bits, at);
-          if (r.pos !== r.end) throw new DecodeError(r.pos, `${r.end - r.pos} bytes left after the chunk`);
           if (ts[at] !== t.mint[c] || ts[at + t.samples[c] - 1] !== t.maxt[c]) throw new DecodeError(t.offset[c], 'chunk times differ from the index');
         } catch (err) {
           if (err instanceof DecodeError) throw this.#corrupt(t.page[c], `dense chunk ${c} at raw byte ${err.at}: ${err.message}`, err);
@@ -225,11 +222,12 @@ export class Block {
   }
 
   /**
-   * #loadXor gathers the chunks of `ids` overlapping [mint, maxt] and decodes them in one call.
-   * A block stores series in id order, so the chunks of consecutive ids lie back to back in a
-   * page: they are copied as whole runs, not one by one.
+   * #load gathers the chunks of `ids` overlapping [mint, maxt] and decodes them in one
+   * Core.decodeChunks call (which takes XOR and dense chunks alike, checking each chunk's sample
+   * count against the index). A block stores series in id order, so the chunks of consecutive ids
+   * lie back to back in a page: they are copied as whole runs, not one by one.
    */
-  #loadXor(core: Core, ids: ArrayLike<number>, mint: number, maxt: number): SampleBatch {
+  #load(core: Core, ids: ArrayLike<number>, mint: number, maxt: number): SampleBatch {
     const t = this.#chunks;
     const n = ids.length;
     let bytes = 0, count = 0;
@@ -244,6 +242,7 @@ export class Block {
     const data = new Uint8Array(bytes);
     const offsets = new Uint32Array(count);
     const starts = new Uint32Array(n);
+    const samples = new Uint32Array(count);
     const chunkIds = new Uint32Array(count);
     // The run being gathered: bytes [runFrom, runTo) of page runPage, to be copied to runAt.
     let runPage = -1, runFrom = 0, runTo = 0, runAt = 0;
@@ -264,17 +263,26 @@ export class Block {
         }
         runTo += t.length[c];
         chunkIds[k] = c;
+        samples[k] = t.samples[c];
         offsets[k++] = at;
         at += t.length[c];
       }
     }
     flush();
+    const kind = this.meta.encoding === 'xor' ? 'XOR' : 'dense';
+    const enc = this.meta.encoding === 'xor' ? ENC_XOR : ENC_DENSE;
+    for (let j = 0; j < count; j++) {
+      const c = chunkIds[j];
+      if (t.length[c] < 3 || data[offsets[j]] !== enc) {
+        throw this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${t.length[c]} bytes with encoding byte ${data[offsets[j]]}, want 3 or more and ${enc}`);
+      }
+    }
     try {
-      return core.decodeChunks(data, offsets, starts, mint, maxt);
+      return core.decodeChunks(data, offsets, starts, mint, maxt, samples);
     } catch (err) {
       if (err instanceof ChunkCorruptionError) {
         const c = chunkIds[err.chunkIndex];
-        throw this.#corrupt(t.page[c], `XOR chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);
+        throw this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);
       }
       throw err;
     }
