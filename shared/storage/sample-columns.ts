@@ -1,9 +1,10 @@
 /**
  * SampleColumns: the samples an appender buffers until commit, as three growable columns — series
- * refs, timestamps and values. Values stay in a Float64Array so NaN bits (the staleness marker)
- * survive. Released columns go to a small pool that the next appender takes from: a scrape's
- * appender would otherwise grow fresh typed arrays from 64 entries on every commit. Not safe for
- * concurrent use; one instance per appender.
+ * refs, timestamps and values — and the oldest and newest timestamp pushed, so that a commit knows
+ * without another pass whether the batch shares one timestamp (a scrape). Values stay in a
+ * Float64Array so NaN bits (the staleness marker) survive. Released columns go to a small pool
+ * that the next appender takes from: a scrape's appender would otherwise grow fresh typed arrays
+ * from 64 entries on every commit. Not safe for concurrent use; one instance per appender.
  */
 
 /** The column sets kept for reuse; more released sets are dropped. */
@@ -16,6 +17,9 @@ export class SampleColumns {
   vs: Float64Array;
   /** The number of samples buffered: [0, n) of each column. */
   n = 0;
+  /** The oldest and newest timestamp pushed (Infinity and -Infinity while empty). */
+  tMin = Infinity;
+  tMax = -Infinity;
 
   constructor() {
     // Fast path: columns released by an earlier appender. Slow path: new small ones.
@@ -33,14 +37,38 @@ export class SampleColumns {
     this.ts[n] = t;
     this.vs[n] = v;
     this.n = n + 1;
+    if (t < this.tMin) this.tMin = t;
+    if (t > this.tMax) this.tMax = t;
   }
 
-  /** release hands the columns to the pool; this instance is empty afterwards. */
+  /**
+   * keep moves the samples i with keep(i) true to the front, in order, and returns how many there
+   * are (the new n). tMin and tMax are not narrowed.
+   */
+  keep(keep: (i: number) => boolean): number {
+    const { refs, ts, vs } = this;
+    let k = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (!keep(i)) continue;
+      refs[k] = refs[i];
+      ts[k] = ts[i];
+      vs[k] = vs[i];
+      k++;
+    }
+    return (this.n = k);
+  }
+
+  /**
+   * release hands the columns to the pool; this instance is empty afterwards. Whoever still holds
+   * views of them (a WAL record being written) must be done first.
+   */
   release(): void {
     if (this.refs.length > 0 && spare.length < MAX_SPARE) spare.push({ refs: this.refs, ts: this.ts, vs: this.vs });
     this.refs = new Uint32Array(0);
     this.ts = this.vs = new Float64Array(0);
     this.n = 0;
+    this.tMin = Infinity;
+    this.tMax = -Infinity;
   }
 
   #grow(): void {

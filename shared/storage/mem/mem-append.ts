@@ -2,9 +2,10 @@
  * MemAppender: the Appender of MemStorage. It buffers (ref, t, v) in growable typed arrays and
  * crosses into WebAssembly once per commit and run: runs of samples sharing a timestamp (a
  * scrape) go through appendScrape, anything else through appendSamples, in buffer order so that
- * each series sees its samples in the order they were appended.
+ * each series sees its samples in the order they were appended. appendToHead is that crossing,
+ * which the durable TSDB's appender shares.
  */
-import { AppendStatus } from '../../../core-wasm/host/index.ts';
+import { AppendStatus, type Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import { AppendError, type AppendResult, type Appender, type SeriesRef } from '../interface.ts';
 import type { MemStorage } from './mem-storage.ts';
@@ -12,6 +13,66 @@ import { SampleColumns } from '../sample-columns.ts';
 
 /** Runs of at least this many samples with one timestamp go through appendScrape. */
 const MIN_SCRAPE_RUN = 8;
+
+/** HeadVerdict: one AppendStatus per sample crossed, and how many of them were refused. */
+export interface HeadVerdict {
+  status: Uint8Array;
+  refused: number;
+}
+
+/**
+ * appendToHead crosses samples [0, n) of `cols` into the head of `core` (see the module comment)
+ * and returns its verdict. Fast path: a batch with one timestamp (a scrape) is one appendScrape
+ * call and its statuses are used as they come. Refs must be the head's.
+ */
+export function appendToHead(core: Core, cols: SampleColumns, n: number): HeadVerdict {
+  const { refs, ts, vs } = cols;
+  let status: Uint8Array;
+  if (n >= MIN_SCRAPE_RUN && cols.tMin === cols.tMax) {
+    status = core.appendScrape(ts[0], refs, vs, n);
+  } else {
+    status = new Uint8Array(n);
+    let pending = 0; // start of samples not yet sent
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && ts[j] === ts[i]) j++;
+      if (j - i >= MIN_SCRAPE_RUN) {
+        if (pending < i) status.set(core.appendSamples(refs.subarray(pending, i), ts.subarray(pending, i), vs.subarray(pending, i)), pending);
+        status.set(core.appendScrape(ts[i], refs.subarray(i, j), vs.subarray(i, j)), i);
+        pending = j;
+      }
+      i = j;
+    }
+    if (pending < n) status.set(core.appendSamples(refs.subarray(pending, n), ts.subarray(pending, n), vs.subarray(pending, n)), pending);
+  }
+  let refused = 0;
+  for (let i = 0; i < n; i++) if (status[i] > AppendStatus.DUPLICATE) refused++;
+  return { status, refused };
+}
+
+/** accepted: the status is APPENDED or DUPLICATE (an exact duplicate is accepted as a no-op). */
+export function accepted(status: number): boolean {
+  return status <= AppendStatus.DUPLICATE;
+}
+
+/**
+ * refusals appends to `errors` an AppendError for every sample [0, n) of `cols` that `verdict`
+ * refused, naming its series by the index of `storage`.
+ */
+export function refusals(storage: MemStorage, cols: SampleColumns, n: number, verdict: HeadVerdict, errors: AppendError[]): void {
+  if (verdict.refused === 0) return;
+  const { refs, ts, vs } = cols;
+  const status = verdict.status;
+  for (let i = 0; i < n; i++) {
+    const s = status[i];
+    if (accepted(s)) continue;
+    const labels = storage.index.labels(refs[i]);
+    if (labels === undefined) throw new Error(`BUG: committed ref ${refs[i]} is not indexed`);
+    if (s === AppendStatus.OUT_OF_BOUNDS) errors.push(new AppendError('out_of_bounds', labels, ts[i], vs[i]));
+    else if (s === AppendStatus.CONFLICT) errors.push(new AppendError('duplicate_timestamp', labels, ts[i], vs[i]));
+    else throw new Error(`BUG: unknown append status ${s}`);
+  }
+}
 
 export class MemAppender implements Appender {
   readonly #storage: MemStorage;
@@ -39,58 +100,26 @@ export class MemAppender implements Appender {
   commit(): AppendResult {
     this.#spend('commit');
     this.#storage.checkOpen('commit');
-    const { refs, ts, vs, n } = this.#cols;
-    const core = this.#storage.core;
+    const cols = this.#cols;
+    const n = cols.n;
     const result: AppendResult = { appended: 0, errors: [] };
-    let pending = 0; // start of samples not yet sent
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < n; ) {
-      let j = i + 1;
-      while (j < n && ts[j] === ts[i]) j++;
-      if (ts[i] < lo) lo = ts[i];
-      if (ts[i] > hi) hi = ts[i];
-      if (j - i >= MIN_SCRAPE_RUN) {
-        if (pending < i) this.#report(result, pending, core.appendSamples(refs.subarray(pending, i), ts.subarray(pending, i), vs.subarray(pending, i)));
-        this.#report(result, i, core.appendScrape(ts[i], refs.subarray(i, j), vs.subarray(i, j)));
-        pending = j;
-      }
-      i = j;
+    if (n > 0) {
+      const verdict = appendToHead(this.#storage.core, cols, n);
+      refusals(this.#storage, cols, n, verdict, result.errors);
+      result.appended = n - verdict.refused;
+      if (result.appended > 0) this.#storage.noteAppended(result.appended, cols.tMin, cols.tMax);
     }
-    if (pending < n) this.#report(result, pending, core.appendSamples(refs.subarray(pending, n), ts.subarray(pending, n), vs.subarray(pending, n)));
-    if (result.appended > 0) this.#storage.noteAppended(result.appended, lo, hi);
-    this.#release();
+    cols.release();
     return result;
   }
 
   rollback(): void {
     this.#spend('rollback');
-    this.#release();
-  }
-
-  /** #report counts the statuses of samples [from, from + statuses.length) into `result`. */
-  #report(result: AppendResult, from: number, statuses: Uint8Array): void {
-    for (let k = 0; k < statuses.length; k++) {
-      const s = statuses[k];
-      if (s === AppendStatus.APPENDED || s === AppendStatus.DUPLICATE) {
-        result.appended++;
-        continue;
-      }
-      const i = from + k;
-      const { refs, ts, vs } = this.#cols;
-      const labels = this.#storage.index.labels(refs[i]);
-      if (labels === undefined) throw new Error(`BUG: committed ref ${refs[i]} is not indexed`);
-      if (s === AppendStatus.OUT_OF_BOUNDS) result.errors.push(new AppendError('out_of_bounds', labels, ts[i], vs[i]));
-      else if (s === AppendStatus.CONFLICT) result.errors.push(new AppendError('duplicate_timestamp', labels, ts[i], vs[i]));
-      else throw new Error(`BUG: unknown append status ${s}`);
-    }
+    this.#cols.release();
   }
 
   #spend(what: string): void {
     if (this.#spent) throw new Error(`BUG: ${what} on an appender after commit or rollback`);
     this.#spent = true;
-  }
-
-  #release(): void {
-    this.#cols.release();
   }
 }

@@ -1,14 +1,20 @@
 /**
  * DBAppender: the Appender of the durable TSDB. It buffers samples in typed arrays, and at commit
  * refuses those older than the head's minimum valid time (that time is persisted in blocks),
- * hands the rest to the in-memory head's appender in one batch, and logs exactly the samples the
- * head accepted to the WAL — a series record first when new series appeared, then one samples
+ * crosses the rest into the in-memory head in one batch, and logs exactly the samples the head
+ * accepted to the WAL — a series record first when new series appeared, then one samples
  * record. commit() returns at once with the head's verdict; `durable` resolves once the WAL holds
  * the batch under the fsync policy, or rejects naming why it could not be written.
+ *
+ * The samples record is built in place: the buffered columns become the record (head refs
+ * overwritten with WAL refs, refused samples squeezed out), and go back to the column pool once
+ * the WAL has written them. A scrape's samples are thus touched once after the head took them.
  */
 import type { Labels } from '../../model/labels.ts';
 import { AppendError, type AppendResult, type Appender, type SeriesRef } from '../../storage/interface.ts';
-import type { SeriesRecord, WALRecord } from '../wal/index.ts';
+import { accepted, appendToHead, refusals } from '../../storage/mem/mem-append.ts';
+import type { MemStorage } from '../../storage/mem/index.ts';
+import type { SamplesRecord, WALRecord } from '../wal/index.ts';
 import type { Head } from './head.ts';
 import { SampleColumns } from '../../storage/sample-columns.ts';
 
@@ -56,12 +62,13 @@ export interface CommitSink {
 
 export class DBAppender implements Appender {
   readonly #db: CommitSink;
+  readonly #mem: MemStorage;
   readonly #cols = new SampleColumns();
-  #labels: Labels[] = [];
   #spent = false;
 
   constructor(db: CommitSink) {
     this.#db = db;
+    this.#mem = db.head.mem;
   }
 
   /** append: see Appender.append; throws like the in-memory appender (RangeError, InvalidLabelError, StorageClosedError). */
@@ -69,8 +76,7 @@ export class DBAppender implements Appender {
     if (this.#spent) throw new Error('BUG: append on an appender after commit or rollback');
     this.#db.checkOpen('append');
     if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels}: timestamp ${t} is not an integer of ms`);
-    const r = this.#db.head.mem.resolveRef(ref, labels);
-    this.#labels[this.#cols.n] = labels;
+    const r = this.#mem.resolveRef(ref, labels);
     this.#cols.push(r, t, v);
     return r;
   }
@@ -86,106 +92,91 @@ export class DBAppender implements Appender {
     const db = this.#db;
     db.checkOpen('commit');
     const head = db.head;
-    const { refs, ts, vs, n } = this.#cols;
+    const mem = this.#mem;
+    const cols = this.#cols;
     const errors: AppendError[] = [];
-    const keep = new Uint8Array(n); // 1: handed to the head
-    const inner = head.mem.appender();
-    const minValid = head.minValidTime;
-    for (let i = 0; i < n; i++) {
-      if (ts[i] < minValid) {
-        errors.push(new AppendError('out_of_bounds', head.mem.index.labels(refs[i]) ?? this.#labels[i], ts[i], vs[i]));
-        continue;
+    const lo = cols.tMin, hi = cols.tMax;
+    // Slow path: samples in the time the blocks hold are refused before the head sees them.
+    let n = cols.n;
+    if (lo < head.minValidTime) n = this.#refuseOld(errors);
+    let appended = 0;
+    let samples: SamplesRecord | undefined;
+    if (n > 0) {
+      const verdict = appendToHead(mem.core, cols, n);
+      refusals(mem, cols, n, verdict, errors);
+      appended = n - verdict.refused;
+      if (appended > 0) {
+        mem.noteAppended(appended, lo, hi);
+        samples = this.#samplesRecord(n, verdict.status, verdict.refused);
       }
-      inner.append(refs[i], this.#labels[i], ts[i], vs[i]);
-      keep[i] = 1;
-    }
-    const res = inner.commit();
-    if (res.errors.length) {
-      unmarkRefused(keep, res.errors, refs, ts, vs, (l) => head.mem.index.getRef(l));
-      errors.push(...res.errors);
     }
     const records: WALRecord[] = [];
     const fresh = head.takeNewSeries();
     if (fresh) records.push(fresh);
-    const samples = this.#samplesRecord(keep);
     if (samples) records.push(samples);
     const durable = records.length ? db.log(records) : Promise.resolve();
-    durable.catch(() => undefined); // observed here; the caller may await it or not
-    this.#release();
+    // Observed here (the caller may await it or not). The record's columns go back to the pool
+    // once written; after a failed write the DB still holds them for its retry, so they are left.
+    if (samples) durable.then(() => cols.release(), () => undefined);
+    else {
+      durable.catch(() => undefined);
+      cols.release();
+    }
     db.afterCommit();
-    return new CommitResult(res.appended, errors, durable);
+    return new CommitResult(appended, errors, durable);
   }
 
   rollback(): void {
     if (this.#spent) throw new Error('BUG: rollback on an appender after commit or rollback');
     this.#spent = true;
-    this.#release();
+    this.#cols.release();
   }
 
-  /** #samplesRecord builds the WAL record of the kept samples (WAL refs) and widens the head's span. */
-  #samplesRecord(keep: Uint8Array): WALRecord | undefined {
+  /** #refuseOld reports the samples older than the head's minimum valid time and drops them from the columns. */
+  #refuseOld(errors: AppendError[]): number {
+    const { refs, ts, vs } = this.#cols;
+    const minValid = this.#db.head.minValidTime;
+    return this.#cols.keep((i) => {
+      if (ts[i] >= minValid) return true;
+      errors.push(new AppendError('out_of_bounds', this.#mem.index.labels(refs[i])!, ts[i], vs[i]));
+      return false;
+    });
+  }
+
+  /**
+   * #samplesRecord turns the columns' first n samples into the WAL record of those the head
+   * accepted (`status`), in place: WAL refs over head refs, refused samples squeezed out. It
+   * widens the head's time span by the samples kept.
+   */
+  #samplesRecord(n: number, status: Uint8Array, refused: number): SamplesRecord {
     const head = this.#db.head;
-    const { refs: headRefs, ts: times, vs: values } = this.#cols;
-    let k = 0, t0 = Infinity, t1 = -Infinity;
-    for (let i = 0; i < keep.length; i++) {
-      if (!keep[i]) continue;
-      k++;
-      const t = times[i];
-      if (t < t0) t0 = t;
-      if (t > t1) t1 = t;
-    }
-    if (k === 0) return undefined;
-    // Fast path: one timestamp for the whole batch (a scrape) needs no per-sample column.
-    const refs = new Float64Array(k), vs = new Float64Array(k), ts = t0 === t1 ? null : new Float64Array(k);
-    let j = 0;
-    for (let i = 0; i < keep.length; i++) {
-      if (!keep[i]) continue;
-      refs[j] = head.walRef(headRefs[i]);
-      if (ts !== null) ts[j] = times[i];
-      vs[j] = values[i];
-      j++;
+    const cols = this.#cols;
+    const { refs, ts, vs } = cols;
+    // WAL refs count up from 1 for the life of the log; should they near 2^32, refs take a wide column.
+    const wide = head.isLiveWalRef(0xffffffff - n) ? new Float64Array(n) : null;
+    const out = wide ?? refs;
+    let k = n;
+    let t0 = cols.tMin, t1 = cols.tMax;
+    if (refused === 0) {
+      // Fast path: the whole batch, one pass.
+      for (let i = 0; i < n; i++) out[i] = head.walRef(refs[i]);
+    } else {
+      k = 0;
+      t0 = Infinity;
+      t1 = -Infinity;
+      for (let i = 0; i < n; i++) {
+        if (!accepted(status[i])) continue;
+        const t = ts[i];
+        if (t < t0) t0 = t;
+        if (t > t1) t1 = t;
+        out[k] = head.walRef(refs[i]);
+        ts[k] = t;
+        vs[k] = vs[i];
+        k++;
+      }
     }
     head.noteSpan(t0, t1);
-    return { type: 'samples', t: ts ?? t0, refs, values: vs };
+    // Fast path: one timestamp for the whole batch (a scrape) needs no per-sample column.
+    return { type: 'samples', t: t0 === t1 ? t0 : ts.subarray(0, k), refs: out.subarray(0, k), values: vs.subarray(0, k) };
   }
-
-  #release(): void {
-    this.#cols.release();
-    this.#labels = [];
-  }
-}
-
-/**
- * unmarkRefused clears keep[i] for each sample the head refused, matched by ref, timestamp and
- * value (any NaN matches any NaN: an AppendError's value is a plain number, whose NaN payload V8
- * may not keep); one refusal clears one sample, the first kept one that matches.
- */
-function unmarkRefused(
-  keep: Uint8Array,
-  refused: readonly AppendError[],
-  refs: Uint32Array,
-  ts: Float64Array,
-  vs: Float64Array,
-  refOf: (l: Labels) => number,
-): void {
-  const pending = new Map<string, number[]>();
-  for (const e of refused) {
-    const key = `${refOf(e.labels)}:${e.t}`;
-    const list = pending.get(key);
-    if (list) list.push(e.v);
-    else pending.set(key, [e.v]);
-  }
-  let left = refused.length;
-  for (let i = 0; i < keep.length && left > 0; i++) {
-    if (!keep[i]) continue;
-    const list = pending.get(`${refs[i]}:${ts[i]}`);
-    if (list === undefined) continue;
-    const v = vs[i];
-    const k = list.findIndex((x) => Object.is(x, v) || (Number.isNaN(x) && Number.isNaN(v)));
-    if (k < 0) continue;
-    list.splice(k, 1);
-    keep[i] = 0;
-    left--;
-  }
-  if (left) throw new Error(`BUG: ${left} refused samples match no buffered sample`);
 }

@@ -93,12 +93,15 @@ function encodeSamples(w: ByteWriter, rec: SamplesRecord, xor: XorState, mode: V
   const t0 = perSample ? (n > 0 ? t[0] : 0) : t;
   checkTime(t0);
   w.varint(t0);
-  let last = 0;
-  for (let i = 0; i < n; i++) {
-    const ref = refs[i];
-    checkRef(ref);
-    w.varint(ref - last);
-    last = ref;
+  if (refs instanceof Uint32Array) encodeRefs32(w, refs);
+  else {
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = refs[i];
+      checkRef(ref);
+      w.varint(ref - last);
+      last = ref;
+    }
   }
   if (perSample) {
     let lt = t0;
@@ -116,6 +119,37 @@ function encodeSamples(w: ByteWriter, rec: SamplesRecord, xor: XorState, mode: V
     encodeXorValues(w, refs, new Uint32Array(values.buffer, values.byteOffset, n * 2), xor);
   }
   endFrame(w, at);
+}
+
+/**
+ * encodeRefs32: the ref deltas of a Uint32Array, whose refs need no check. Fast path: a delta and
+ * its zigzag code fit 32 bits, so the varint is written inline.
+ */
+function encodeRefs32(w: ByteWriter, refs: Uint32Array): void {
+  const n = refs.length;
+  w.ensure(n * 10);
+  const b = w.buf;
+  let p = w.len;
+  let last = 0;
+  for (let i = 0; i < n; i++) {
+    const ref = refs[i];
+    const d = ref - last;
+    last = ref;
+    if (d > -0x40000000 && d < 0x40000000) {
+      let z = (d << 1) ^ (d >> 31);
+      while (z >= 0x80) {
+        b[p++] = (z & 0x7f) | 0x80;
+        z >>>= 7;
+      }
+      b[p++] = z;
+    } else {
+      // Slow path: a wide delta (the room ensured above keeps `b` the writer's buffer).
+      w.len = p;
+      w.varint(d);
+      p = w.len;
+    }
+  }
+  w.len = p;
 }
 
 /** encodeXorValues: per value, a control byte (lead << 4 | trail, in zero bytes) and the middle bytes. */
@@ -171,7 +205,8 @@ export function checkRecord(rec: WALRecord): void {
       const { refs, values, t } = rec;
       if (!(values instanceof Float64Array)) throw new Error('BUG: WAL sample values must be a Float64Array');
       if (values.length !== refs.length) throw new Error(`BUG: WAL samples record has ${refs.length} refs but ${values.length} values`);
-      for (let i = 0; i < refs.length; i++) checkRef(refs[i]);
+      // A Uint32Array holds nothing but valid refs.
+      if (!(refs instanceof Uint32Array)) for (let i = 0; i < refs.length; i++) checkRef(refs[i]);
       if (typeof t === 'number') checkTime(t);
       else {
         if (t.length !== refs.length) throw new Error(`BUG: WAL samples record has ${refs.length} refs but ${t.length} timestamps`);

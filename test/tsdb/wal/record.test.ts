@@ -56,6 +56,10 @@ const cases: [string, WALRecord[]][] = [
   ['per-sample timestamps, negative and unsorted', [
     { type: 'samples', t: [5, -1_000, 1_700_000_000_000, 5, 0], refs: [9, 3, 2 ** 40, 0, 9], values: Float64Array.from([1, 2, 3, 4, 5]) },
   ]],
+  ['Uint32Array refs (the DB appender\'s), deltas wide and narrow over the whole 32-bit range', [
+    { type: 'samples', t: 1_700_000_000_000, refs: Uint32Array.from([0, 1, 2 ** 30 - 1, 2 ** 30, 2 ** 31, 2 ** 32 - 1, 5, 2 ** 30 + 5, 4, 4, 1, 2 ** 30 - 2]), values: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) },
+    { type: 'samples', t: [1, 2], refs: new Uint32Array([7, 3, 9]).subarray(1), values: Float64Array.from([0.5, NaN]) },
+  ]],
   ['empty samples records', [samples(0, [], []), { type: 'samples', t: [], refs: [], values: new Float64Array(0) }]],
   ['positions', [
     { type: 'position', name: 'uplink.acked', seq: 0 },
