@@ -7,6 +7,20 @@ import type { Matcher } from '../../model/matcher.ts';
 import { labelNames, labelValues } from '../../storage/index/index.ts';
 import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
 import type { Block } from './block.ts';
+import type { GatheredChunks } from './gather.ts';
+
+/**
+ * GatheringSeriesSet: a SeriesSet whose series' chunks can also be gathered undecoded, so that a
+ * reader over several blocks decodes them all in one call (shared/tsdb/db/db-read.ts).
+ */
+export interface GatheringSeriesSet extends SeriesSet {
+  gather(mint?: number, maxt?: number, from?: number, to?: number): GatheredChunks;
+}
+
+/** canGather tells a set of a block (whose chunks can be gathered) from others. */
+export function canGather(set: SeriesSet): set is GatheringSeriesSet {
+  return typeof (set as Partial<GatheringSeriesSet>).gather === 'function';
+}
 
 /** BlockQuerier: see the module comment. Closing it does not close the block. */
 export class BlockQuerier implements Querier {
@@ -32,12 +46,16 @@ export class BlockQuerier implements Querier {
     const series: StoredSeries[] = new Array(ids.length);
     for (let i = 0; i < ids.length; i++) series[i] = { labels: this.#block.labels(ids[i]), ref: ids[i] };
     const block = this.#block;
-    return {
+    const set: GatheringSeriesSet = {
       series,
-      load(lo = mint, hi = maxt): SampleBatch {
-        return block.load(ids, lo, hi);
+      load(lo = mint, hi = maxt, from = 0, to = ids.length): SampleBatch {
+        return block.load(ids.subarray(from, to), lo, hi);
+      },
+      gather(lo = mint, hi = maxt, from = 0, to = ids.length): GatheredChunks {
+        return block.gather(ids.subarray(from, to), lo, hi);
       },
     };
+    return set;
   }
 
   labelNames(matchers?: readonly Matcher[]): string[] {

@@ -12,7 +12,6 @@ import { closeSync, openSync, fstatSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Core } from '../../../core-wasm/host/index.ts';
-import { ChunkCorruptionError } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { LabelIndex, selectRefs } from '../../storage/index/index.ts';
@@ -22,6 +21,7 @@ import { decodeDense } from './dense-decode.ts';
 import { ENC_DENSE, ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
 import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, PAGE_HEADER_BYTES } from './format.ts';
+import { decodeGathered, type GatheredChunks } from './gather.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
 import { readMeta, type BlockMeta } from './meta.ts';
 import { readPage } from './pages.ts';
@@ -155,13 +155,13 @@ export class Block {
    * one batch in the core's memory; series i of the batch is ids[i]. Release the batch.
    */
   load(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): SampleBatch {
-    return this.#load(this.#needCore('load'), ids, mint, maxt);
+    return decodeGathered(this.#needCore('load'), this.gather(ids, mint, maxt), mint, maxt);
   }
 
   /** readColumns decodes like load but into TypeScript memory (for compaction and merging). */
   readColumns(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): Columns {
     if (this.meta.encoding === 'xor') {
-      const b = this.#load(this.#needCore('read XOR chunks'), ids, mint, maxt);
+      const b = decodeGathered(this.#needCore('read XOR chunks'), this.gather(ids, mint, maxt), mint, maxt);
       try {
         return { offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() };
       } finally {
@@ -222,12 +222,12 @@ export class Block {
   }
 
   /**
-   * #load gathers the chunks of `ids` overlapping [mint, maxt] and decodes them in one
-   * Core.decodeChunks call (which takes XOR and dense chunks alike, checking each chunk's sample
-   * count against the index). A block stores series in id order, so the chunks of consecutive ids
-   * lie back to back in a page: they are copied as whole runs, not one by one.
+   * gather copies the chunks of `ids` overlapping [mint, maxt] out of the pages, in the shape
+   * Core.decodeChunks takes (which decodes XOR and dense chunks alike, checking each chunk's
+   * sample count against the index). A block stores series in id order, so the chunks of
+   * consecutive ids lie back to back in a page: they are copied as whole runs, not one by one.
    */
-  #load(core: Core, ids: ArrayLike<number>, mint: number, maxt: number): SampleBatch {
+  gather(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): GatheredChunks {
     const t = this.#chunks;
     const n = ids.length;
     let bytes = 0, count = 0;
@@ -277,15 +277,13 @@ export class Block {
         throw this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${t.length[c]} bytes with encoding byte ${data[offsets[j]]}, want 3 or more and ${enc}`);
       }
     }
-    try {
-      return core.decodeChunks(data, offsets, starts, mint, maxt, samples);
-    } catch (err) {
-      if (err instanceof ChunkCorruptionError) {
-        const c = chunkIds[err.chunkIndex];
-        throw this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);
-      }
-      throw err;
-    }
+    return {
+      data, offsets, starts, samples,
+      corruption: (j, err) => {
+        const c = chunkIds[j];
+        return this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);
+      },
+    };
   }
 
   #series(id: number): number {

@@ -130,38 +130,19 @@ export class BlockSet {
   }
 }
 
-/**
- * PinnedBlockQuerier: a block's querier (shared/tsdb/block) that unpins the block when closed
- * and loads slices of a selected set by the block's series ids (its refs).
- */
+/** PinnedBlockQuerier: a block's querier (shared/tsdb/block) that unpins the block when closed. */
 class PinnedBlockQuerier implements Querier {
-  readonly #block: Block;
   readonly #inner: Querier;
-  readonly #mint: number;
-  readonly #maxt: number;
   readonly #unpin: () => void;
   #closed = false;
 
   constructor(block: Block, mint: number, maxt: number, unpin: () => void) {
-    this.#block = block;
     this.#inner = block.querier(mint, maxt);
-    this.#mint = mint;
-    this.#maxt = maxt;
     this.#unpin = unpin;
   }
 
   select(matchers: readonly Matcher[], hints: SelectHints = {}): SeriesSet {
-    const set = this.#inner.select(matchers, hints);
-    const block = this.#block;
-    const mint = hints.start ?? this.#mint, maxt = hints.end ?? this.#maxt;
-    return {
-      series: set.series,
-      load(lo = mint, hi = maxt, from = 0, to = set.series.length): SampleBatch {
-        const ids = new Uint32Array(to - from);
-        for (let i = 0; i < ids.length; i++) ids[i] = set.series[from + i].ref;
-        return block.load(ids, lo, hi);
-      },
-    };
+    return this.#inner.select(matchers, hints);
   }
 
   labelNames(matchers?: readonly Matcher[]): string[] {

@@ -4,10 +4,13 @@
  * labels; their samples by timestamp, the earliest source winning when two hold the same
  * timestamp (a block holds what was accepted first). When one source holds every selected
  * series (the common case: a recent range only the head covers), select and load go straight
- * to it; otherwise each source decodes its part into a batch in the head's core, and the core
- * merges them into the one batch the kernels read, without the samples leaving its memory.
+ * to it; otherwise the blocks' chunks are gathered and decoded together, the head's samples
+ * decoded apart, and the core joins the two into the one batch the kernels read, without the
+ * samples leaving its memory.
  */
 import { CoreBatch, type Core } from '../../../core-wasm/host/index.ts';
+import { canGather, type GatheringSeriesSet } from '../block/block-querier.ts';
+import { decodeGathered, interleave } from '../block/gather.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { compareStrings } from '../../storage/index/label-index.ts';
@@ -170,9 +173,12 @@ class MergedSeriesSet implements SeriesSet {
   }
 
   /**
-   * load: each source decodes the series of the slice it holds into a batch of its own, and one
-   * Core.mergeBatches call joins them per series (a copy when they follow each other in time, a
-   * sort when they overlap), without the samples leaving WebAssembly memory.
+   * load decodes the slice's series from every source that holds them, without the samples
+   * leaving WebAssembly memory. Blocks' chunks are gathered and interleaved series by series, so
+   * one Core.decodeChunks call decodes them all in place; other sources (the head) decode into
+   * batches of their own, and one Core.mergeBatches call joins those with the blocks' batch (a
+   * copy when they follow each other in time, a sort when they overlap). Either way, of two
+   * samples with the same timestamp the earlier source's is kept.
    */
   load(mint?: number, maxt?: number, from = 0, to = this.series.length): SampleBatch {
     if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.series.length)) {
@@ -183,40 +189,37 @@ class MergedSeriesSet implements SeriesSet {
     const slice = this.series.slice(from, to);
     // The series of one source that fall in the slice are contiguous in that source's set.
     const lo = this.#sets.map(() => Infinity), hi = this.#sets.map(() => -Infinity);
-    let partCount = 0;
     for (const s of slice) {
-      partCount += s.parts.length;
       for (const [k, i] of s.parts) {
         if (i < lo[k]) lo[k] = i;
         if (i + 1 > hi[k]) hi[k] = i + 1;
       }
     }
+    const used = this.#sets.flatMap((set, k) => (lo[k] === Infinity ? [] : [k]));
+    // Gather the leading sources that can (blocks come first in priority order); load the rest.
+    let gathered = 0;
+    if (mint !== undefined && maxt !== undefined) while (gathered < used.length && canGather(this.#sets[used[gathered]])) gathered++;
     const batches: CoreBatch[] = [];
-    const batchOf = this.#sets.map(() => -1);
     try {
-      this.#sets.forEach((set, k) => {
-        if (lo[k] === Infinity) return;
-        const b = set.load(mint, maxt, lo[k], hi[k]);
+      if (gathered > 0) {
+        const ks = used.slice(0, gathered);
+        const chunks = ks.map((k) => (this.#sets[k] as GatheringSeriesSet).gather(mint, maxt, lo[k], hi[k]));
+        const { parts, partStarts } = partsOf(slice, ks, lo);
+        batches.push(decodeGathered(this.#core, interleave(chunks, parts, partStarts), mint!, maxt!));
+      }
+      for (const k of used.slice(gathered)) {
+        const b = this.#sets[k].load(mint, maxt, lo[k], hi[k]);
         if (!(b instanceof CoreBatch)) {
           b.release();
           throw new Error(`BUG: source ${k} loaded a batch outside the core`);
         }
-        batchOf[k] = batches.length;
         batches.push(b);
         if (b.seriesCount !== hi[k] - lo[k]) throw new Error(`BUG: source ${k} loaded ${b.seriesCount} series for the slice [${lo[k]}, ${hi[k]})`);
-      });
-      const parts = new Uint32Array(2 * partCount);
-      const partStarts = new Uint32Array(slice.length + 1);
-      let p = 0;
-      slice.forEach((s, j) => {
-        partStarts[j] = p;
-        for (const [k, i] of s.parts) {
-          parts[2 * p] = batchOf[k];
-          parts[2 * p + 1] = i - lo[k];
-          p++;
-        }
-      });
-      partStarts[slice.length] = p;
+      }
+      if (gathered > 0 && batches.length === 1) return batches.pop()!; // blocks only: decoded in place
+      // The gathered blocks' batch holds series s of the slice at index s: it is one source.
+      const sources = gathered > 0 ? [-1, ...used.slice(gathered)] : used;
+      const { parts, partStarts } = partsOf(slice, sources, lo, new Set(used.slice(0, gathered)));
       return this.#core.mergeBatches(batches, parts, partStarts);
     } finally {
       for (const b of batches) b.release();
@@ -230,4 +233,28 @@ class MergedSeriesSet implements SeriesSet {
     const k = this.#sets.indexOf(used[0]);
     return this.series.every((x) => x.parts.length === 1 && x.parts[0][0] === k) ? used[0] : undefined;
   }
+}
+
+/**
+ * partsOf lays out, for each series of a slice, its parts in the sources `ks` (set indexes, in
+ * priority order) as decodeChunks' interleave and mergeBatches take them: pairs (position in
+ * ks, series index within what that source loaded for the slice, which starts at lo[k]). A
+ * source -1 stands for the already decoded blocks in `merged`: the slice's series s there is s.
+ */
+function partsOf(slice: readonly MergedSeries[], ks: readonly number[], lo: readonly number[], merged?: ReadonlySet<number>): { parts: Uint32Array; partStarts: Uint32Array } {
+  const pos = new Map(ks.map((k, p) => [k, p]));
+  const out: number[] = [];
+  const partStarts = new Uint32Array(slice.length + 1);
+  slice.forEach((s, j) => {
+    partStarts[j] = out.length / 2;
+    let mergedDone = false;
+    for (const [k, i] of s.parts) {
+      if (merged?.has(k)) {
+        if (!mergedDone) out.push(pos.get(-1)!, j);
+        mergedDone = true;
+      } else if (pos.has(k)) out.push(pos.get(k)!, i - lo[k]);
+    }
+  });
+  partStarts[slice.length] = out.length / 2;
+  return { parts: Uint32Array.from(out), partStarts };
 }
