@@ -268,6 +268,12 @@ export class Stream {
         continue;
       }
       // Backfill: pending batches neither sent on this connection nor waiting in the live queue.
+      // Fast path: none (the steady state, every batch went out live); reading the log from disk
+      // to find that out would cost a pass over the active epoch on every ACK.
+      if (backfill === null && carry === null && !this.#hasUnsent()) {
+        await this.#wait();
+        continue;
+      }
       const want = (id: number) => !this.#sentHere.has(id) && !this.#liveIds.has(id);
       backfill ??= this.#backlog.read(want);
       const pack: StoredBatch[] = [];

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Uplink } from '../../../edge/uplink/index.ts';
+import { nodeFS } from '../../../shared/tsdb/wal/fs.ts';
 import { countBySeries } from '../../hub/ingest/helpers.ts';
 import { ingestedSamples, seriesOf, sleep, startHub, tempDir, until, type TestHub } from './helpers.ts';
 
@@ -78,6 +79,26 @@ describe('uplink over a real WebSocket on loopback', () => {
     expect(at).toBeGreaterThanOrEqual(0);
     expect(at).toBeLessThan(commits.length - 1);
     expect(Math.max(...commits.slice(at + 1))).toBeLessThan(live);
+  });
+
+  it('sends live batches without reading the backlog back from disk while nothing is left behind', async () => {
+    const edgeDir = await tempDir('outpost-edge-');
+    cleanup.push(edgeDir.remove);
+    const hub = await startHub(0);
+    cleanup.push(() => hub.stop());
+    const uplink = await Uplink.open({ url: hub.url, edge: 'edge-a', token: 'secret-a', dir: edgeDir.dir, sync: 'never', log: () => undefined });
+    cleanup.push(() => uplink.close());
+    uplink.start();
+    await until(() => uplink.status().state === 'streaming', 5000);
+    const reads = vi.spyOn(nodeFS, 'readFile');
+    cleanup.push(async () => reads.mockRestore());
+    const labels = seriesOf(20);
+    for (let i = 1; i <= 40; i++) {
+      await uplink.offer(i * 1000, labels, new Float64Array(20).fill(i));
+      await uplink.drained(5000);
+    }
+    expect([...countBySeries(hub.storage).values()]).toEqual(new Array(20).fill(40));
+    expect(reads.mock.calls.map(([path]) => path).filter((p) => p.startsWith(edgeDir.dir))).toEqual([]);
   });
 
   it('retries with backoff when refused, and connects once the token is right', async () => {
