@@ -8,6 +8,7 @@
  */
 import type { Labels } from '../../shared/model/labels.ts';
 import type { AppendResult, Appender, Querier, SeriesRef, Storage } from '../../shared/storage/interface.ts';
+import { SampleColumns } from '../../shared/storage/sample-columns.ts';
 
 /** UplinkSink: the part of the Uplink the wrapper feeds. Neither call may throw for a closed uplink. */
 export interface UplinkSink {
@@ -34,14 +35,16 @@ export function streamingStorage(storage: Storage, sink: UplinkSink): Storage {
 
 const ignore = () => undefined;
 
-/** StreamingAppender: see streamingStorage. Not safe for concurrent use, like every Appender. */
+/**
+ * StreamingAppender: see streamingStorage. Timestamps and values wait in pooled columns (the
+ * storage refs beside them), labels in an array handed to the sink. Not safe for concurrent use,
+ * like every Appender.
+ */
 class StreamingAppender implements Appender {
   readonly #inner: Appender;
   readonly #sink: UplinkSink;
   #labels: Labels[] = [];
-  #ts = new Float64Array(16);
-  #vs = new Float64Array(16);
-  #n = 0;
+  readonly #cols = new SampleColumns();
 
   constructor(inner: Appender, sink: UplinkSink) {
     this.#inner = inner;
@@ -50,37 +53,37 @@ class StreamingAppender implements Appender {
 
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     const r = this.#inner.append(ref, labels, t, v);
-    const n = this.#n;
-    if (n === this.#ts.length) {
-      const ts = new Float64Array(n * 2), vs = new Float64Array(n * 2);
-      ts.set(this.#ts);
-      vs.set(this.#vs);
-      this.#ts = ts;
-      this.#vs = vs;
-    }
     this.#labels.push(labels);
-    this.#ts[n] = t;
-    this.#vs[n] = v;
-    this.#n = n + 1;
+    this.#cols.push(r, t, v);
     return r;
   }
 
   commit(): AppendResult {
     const result = this.#inner.commit();
-    if (this.#n > 0) this.#offer(result);
+    try {
+      if (this.#cols.n > 0) this.#offer(result);
+    } finally {
+      this.#release();
+    }
     return result;
   }
 
   rollback(): void {
     this.#inner.rollback();
-    this.#labels = [];
-    this.#n = 0;
+    this.#release();
   }
 
+  #release(): void {
+    this.#labels = [];
+    this.#cols.release();
+  }
+
+  /** #offer hands the kept samples to the sink; what it passes on is copied out of the columns. */
   #offer(result: AppendResult): void {
-    let n = this.#n;
+    const cols = this.#cols;
+    let n = cols.n;
     let labels = this.#labels;
-    let ts: Float64Array = this.#ts.subarray(0, n), vs: Float64Array = this.#vs.subarray(0, n);
+    let ts: Float64Array = cols.ts.subarray(0, n), vs: Float64Array = cols.vs.subarray(0, n);
     if (result.errors.length > 0) {
       // Slow path: leave out what storage refused (rare: duplicates, out of bounds).
       const refused = new Set<string>();
@@ -96,11 +99,13 @@ class StreamingAppender implements Appender {
     // Fast path: one timestamp, the scrape's.
     const t0 = ts[0];
     let distinct: number[] | null = null;
-    for (let i = 1; i < n; i++) {
-      if (ts[i] === t0) continue;
-      distinct ??= [t0];
-      if (!distinct.includes(ts[i])) distinct.push(ts[i]);
-      if (distinct.length > MAX_GROUPS) break;
+    if (cols.tMin !== cols.tMax) {
+      for (let i = 1; i < n; i++) {
+        if (ts[i] === t0) continue;
+        distinct ??= [t0];
+        if (!distinct.includes(ts[i])) distinct.push(ts[i]);
+        if (distinct.length > MAX_GROUPS) break;
+      }
     }
     if (distinct === null) {
       this.#sink.offer(t0, labels, vs.slice()).catch(ignore);

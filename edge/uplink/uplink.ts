@@ -159,7 +159,8 @@ export class Uplink {
    * offer stores one scrape (sample i is labels[i] at t with values[i]) and streams it. Series
    * carrying one of the edge's external label names are dropped (the hub would refuse them),
    * counted in the status. Resolves when the batch is durable in the backlog; the caller may
-   * ignore the promise (it never rejects unobserved). Keep values in a Float64Array.
+   * ignore the promise (it never rejects unobserved). Keep values in a Float64Array. The arrays
+   * are kept (not copied) until the batch is sent: do not change them afterwards.
    */
   offer(t: number, labels: readonly Labels[], values: Float64Array): Promise<void> {
     return this.#store(t, labels, values);
@@ -179,7 +180,12 @@ export class Uplink {
     const done: Promise<void>[] = [];
     for (let start = 0; start < values.length; start += MAX_OFFER_SAMPLES) {
       const end = Math.min(values.length, start + MAX_OFFER_SAMPLES);
-      const part = { t: typeof t === 'number' ? t : t.subarray(start, end), labels: labels.slice(start, end), values: values.subarray(start, end) };
+      const whole = start === 0 && end === values.length; // fast path: one part, no copies
+      const part = {
+        t: typeof t === 'number' || whole ? t : t.subarray(start, end),
+        labels: whole ? labels : labels.slice(start, end),
+        values: whole ? values : values.subarray(start, end),
+      };
       const { id, durable } = this.#backlog.append(part.t, part.labels, part.values);
       // Live data goes out at once, written to the backlog or not: an ack is what makes it done.
       this.#stream?.offer({ id, ...part });

@@ -49,6 +49,8 @@ export class EdgeEncoder {
   #state = new SeriesState();
   #lists: SeriesLists;
   #bits = new BitWriter();
+  /** Scratch: the connection refs of the batch being coded. */
+  #refs = new Uint32Array(0);
   #lastT = 0;
   #lastSeq = 0;
   #resume = 0;
@@ -157,7 +159,8 @@ export class EdgeEncoder {
 
     // Resolve connection refs; label sets new on this connection get the next refs (taken back
     // if a check below fails).
-    const refs = new Uint32Array(count);
+    if (this.#refs.length < count) this.#refs = new Uint32Array(Math.max(count, this.#refs.length * 2));
+    const refs = this.#refs.subarray(0, count);
     const fresh: Labels[] = [];
     const table = this.#series, defined = this.#state.size;
     try {

@@ -36,8 +36,8 @@ export class SeriesLists {
 
   /**
    * choose returns the slot holding exactly `refs`, or picks a slot to define it in (a free one,
-   * else the least recently used). The table records the choice at once; `refs` must not be
-   * mutated afterwards.
+   * else the least recently used). The table records the choice at once, keeping a copy of `refs`
+   * (the caller may reuse its array).
    */
   choose(refs: Uint32Array): ListChoice {
     const key = listKey(refs);
@@ -65,7 +65,7 @@ export class SeriesLists {
       old.splice(old.indexOf(id), 1);
       if (old.length === 0) this.#byKey.delete(this.#keys[id]);
     }
-    this.#slots[id] = refs;
+    this.#slots[id] = refs.slice();
     this.#keys[id] = key;
     this.#lastUse[id] = clock;
     const same = this.#byKey.get(key); // re-read: replacing a slot may have emptied the entry
