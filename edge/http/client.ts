@@ -1,17 +1,18 @@
 /**
- * HTTP client for scrapes and HTTP service discovery: GET over node:http/node:https with one
- * keep-alive agent per client, the job's `tls_config` (CA, client certificate, server name,
- * insecure_skip_verify, TLS versions), its authorization header, gzip decoding, a deadline that
- * covers the whole exchange, and a cap on the decoded body size. Every failure is an HttpError
- * whose message says what went wrong in Prometheus' words where it has some.
+ * HTTP client for scrapes and HTTP service discovery: GET with keep-alive connections, the job's
+ * `tls_config` (CA, client certificate, server name, insecure_skip_verify, TLS versions), its
+ * authorization header, gzip decoding, a deadline that covers the whole exchange, and a cap on
+ * the decoded body size. Plain `http:` goes through Http1 (http1.ts), which reads into buffers it
+ * keeps instead of allocating one per socket read; `https:` through node:https. Every failure
+ * is an HttpError whose message says what went wrong in Prometheus' words where it has some.
  */
-import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { SecureVersion } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { HTTPClientConfig, TLSConfig } from '../../shared/config/http-client.ts';
-import type { BodyBuffer } from './body-buffer.ts';
+import { BodyBuffer } from './body-buffer.ts';
+import { Http1Pool, type Http1Failure } from './http1.ts';
 
 /** HttpError: a request that failed; `kind` tells timeouts and size limits from the rest. */
 export class HttpError extends Error {
@@ -60,14 +61,13 @@ const TLS_VERSIONS: Record<string, SecureVersion> = { TLS10: 'TLSv1', TLS11: 'TL
  * idle connections.
  */
 export class HttpClient {
-  readonly #http: http.Agent;
+  readonly #http1 = new Http1Pool();
   readonly #https: https.Agent;
   readonly #headers: Record<string, string>;
   readonly #followRedirects: boolean;
 
   /** HttpClient builds a client; files named by the config are read now (ClientSetupError if unreadable). */
   constructor(config?: HTTPClientConfig) {
-    this.#http = new http.Agent({ keepAlive: true, maxSockets: 4 });
     this.#https = new https.Agent({ keepAlive: true, maxSockets: 4, ...(config ? tlsOptions(config.tlsConfig) : {}) });
     this.#headers = config ? authHeaders(config) : {};
     this.#followRedirects = config?.followRedirects ?? true;
@@ -78,14 +78,14 @@ export class HttpClient {
     return new Promise<GetResult>((resolve, reject) => {
       const deadline = opts.timeoutMs > 0 ? Date.now() + opts.timeoutMs : Infinity;
       let timer: NodeJS.Timeout | undefined;
-      let current: http.ClientRequest | undefined;
+      let abort: (() => void) | undefined;
       let settled = false;
       const finish = (err: Error | null, res?: GetResult) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         if (err) {
-          current?.destroy();
+          abort?.();
           reject(err);
         } else resolve(res!);
       };
@@ -107,22 +107,47 @@ export class HttpClient {
           finish(new HttpError('network', `Get "${target}": unsupported protocol scheme "${u.protocol.slice(0, -1)}"`));
           return;
         }
-        const req = (isHttps ? https : http).request(u, { method: 'GET', headers, agent: isHttps ? this.#https : this.#http });
-        current = req;
+        const limit = opts.maxBytes ?? 0;
+        const status = (code: number, message: string, location: string | null | undefined, drop: () => void): boolean => {
+          if (code >= 300 && code < 400 && location && this.#followRedirects) {
+            drop();
+            if (redirects >= MAX_REDIRECTS) finish(new HttpError('network', `Get "${target}": stopped after ${MAX_REDIRECTS} redirects`));
+            else attempt(new URL(location, u).toString(), redirects + 1);
+            return false;
+          }
+          if (code < 200 || code >= 300) {
+            drop();
+            finish(new HttpError('status', `server returned HTTP status ${code} ${message}`.trimEnd()));
+            return false;
+          }
+          return true;
+        };
+        if (!isHttps) {
+          // Fast path: plain HTTP without node:http (see http1.ts).
+          const into = opts.into ?? new BodyBuffer();
+          let contentType: string | null = null;
+          let code = 0;
+          try {
+            abort = this.#http1.exchange({ url: u, headers: lowerCase(headers), into, maxBytes: limit }, {
+              head: (h) => {
+                code = h.status;
+                contentType = h.contentType;
+                return status(h.status, h.statusMessage, h.location, () => undefined);
+              },
+              done: (body) => finish(null, { status: code, contentType, body }),
+              fail: (f) => finish(http1Error(f, target, limit)),
+            });
+          } catch (err) {
+            finish(new HttpError('network', `Get "${target}": ${(err as Error).message}`, { cause: err }));
+          }
+          return;
+        }
+        const req = https.request(u, { method: 'GET', headers, agent: this.#https });
+        abort = () => req.destroy();
         req.on('error', (err) => finish(new HttpError('network', `Get "${target}": ${describe(err)}`, { cause: err })));
         req.on('response', (res) => {
-          const status = res.statusCode ?? 0;
-          if (status >= 300 && status < 400 && res.headers.location && this.#followRedirects) {
-            res.resume();
-            if (redirects >= MAX_REDIRECTS) finish(new HttpError('network', `Get "${target}": stopped after ${MAX_REDIRECTS} redirects`));
-            else attempt(new URL(res.headers.location, u).toString(), redirects + 1);
-            return;
-          }
-          if (status < 200 || status >= 300) {
-            res.resume();
-            finish(new HttpError('status', `server returned HTTP status ${status} ${res.statusMessage ?? ''}`.trimEnd()));
-            return;
-          }
+          const code = res.statusCode ?? 0;
+          if (!status(code, res.statusMessage ?? '', res.headers.location, () => res.resume())) return;
           const encoding = (res.headers['content-encoding'] ?? '').toLowerCase();
           let stream: NodeJS.ReadableStream = res;
           if (encoding === 'gzip') {
@@ -137,7 +162,6 @@ export class HttpClient {
           const into = opts.into;
           const chunks: Buffer[] = [];
           let size = 0;
-          const limit = opts.maxBytes ?? 0;
           if (into) {
             const declared = encoding === 'gzip' ? 0 : Number(res.headers['content-length'] ?? 0);
             into.reset(Number.isSafeInteger(declared) && declared > 0 && (limit === 0 || declared <= limit) ? declared : 0);
@@ -157,7 +181,7 @@ export class HttpClient {
           stream.on('end', () => {
             if (settled) return;
             const body = into ? into.finish() : Buffer.concat(chunks, size);
-            finish(null, { status, contentType: res.headers['content-type'] ?? null, body });
+            finish(null, { status: code, contentType: res.headers['content-type'] ?? null, body });
           });
           res.on('error', (err) => finish(new HttpError('network', `read the body of ${target}: ${describe(err)}`, { cause: err })));
           res.on('aborted', () => finish(new HttpError('network', `read the body of ${target}: connection reset by peer`)));
@@ -170,8 +194,32 @@ export class HttpClient {
 
   /** close ends idle keep-alive connections; requests in flight finish. */
   close(): void {
-    this.#http.destroy();
+    this.#http1.close();
     this.#https.destroy();
+  }
+}
+
+function lowerCase(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) out[name.toLowerCase()] = headers[name];
+  return out;
+}
+
+/** http1Error words an Http1 failure as node:http's would be worded for the same cause. */
+function http1Error(f: Http1Failure, target: string, limit: number): HttpError {
+  switch (f.kind) {
+    case 'network':
+      return new HttpError('network', `Get "${target}": ${describe(f.error as NodeJS.ErrnoException)}`, { cause: f.error });
+    case 'protocol':
+      return new HttpError('network', `Get "${target}": ${f.reason}`);
+    case 'aborted':
+      return new HttpError('network', `read the body of ${target}: connection reset by peer`);
+    case 'body_size':
+      return new HttpError('body_size', `body size limit exceeded: more than ${limit} bytes`);
+    case 'decode':
+      return new HttpError('decode', `decompress the body of ${target}: ${f.error.message}`, { cause: f.error });
+    case 'encoding':
+      return new HttpError('decode', `unsupported Content-Encoding ${JSON.stringify(f.encoding)} from ${target}`);
   }
 }
 
