@@ -107,8 +107,9 @@ export class SeriesFastPath {
    * valueBytes is value() over UTF-8 bytes: it reads the number at b[a…] up to a space, '\n' or
    * the end, and sets valueEnd there (-1 when the token is no number of the format). Fast path,
    * computed exactly (one correctly rounded operation on exact operands, as strtod's fast path
-   * does): `[-] digits [. digits] [e [±] digits]` with at most 15 digits and a power of ten
-   * within 1e±22. Other tokens are decoded and parsed as the slow path parses them.
+   * does): `[-] digits [. digits] [e [±] digits]` with a mantissa below 2^53 and a power of ten
+   * within 1e±22; a longer decimal goes to Number(). Other tokens are decoded and parsed as the
+   * slow path parses them.
    */
   valueBytes(b: Uint8Array, a: number, om: boolean): number {
     const n = b.length;
@@ -129,7 +130,8 @@ export class SeriesFastPath {
       c = ++i < n ? b[i] : -1;
     }
     let scale = frac < 0 ? 0 : frac - digits;
-    if ((c === 101 || c === 69) && digits > 0) {
+    let decimal = digits > 0; // the token so far is a decimal number
+    if ((c === 101 || c === 69) && decimal) {
       // An exponent: at most three digits, so that the scale stays a small integer.
       c = ++i < n ? b[i] : -1;
       const eneg = c === 45;
@@ -140,14 +142,21 @@ export class SeriesFastPath {
         e = e * 10 + (c - 48);
         c = ++i < n ? b[i] : -1;
       }
-      scale = i === from ? 99 : scale + (eneg ? -e : e);
+      decimal = i > from;
+      scale += eneg ? -e : e;
     }
-    if ((c === SP || c === NL || c === -1) && digits > 0 && digits <= 15 && scale >= -22 && scale <= 22) {
+    if ((c === SP || c === NL || c === -1) && decimal) {
+      // An exact mantissa (below 2^53: every 15-digit one, most 16-digit ones) and an exact power.
+      if (mant < 9007199254740992 && scale >= -22 && scale <= 22) {
+        this.valueEnd = i;
+        const v = scale === 0 ? mant : scale > 0 ? mant * POW10[scale] : mant / POW10[-scale];
+        return neg ? -v : v;
+      }
+      // Longer mantissas, larger powers: a valid decimal, which Number() reads exactly as Go does.
       this.valueEnd = i;
-      const v = scale === 0 ? mant : scale > 0 ? mant * POW10[scale] : mant / POW10[-scale];
-      return neg ? -v : v;
+      return Number(latin1(b, a, i));
     }
-    // Slow path for the number only: long mantissas, special values, hexadecimal floats.
+    // Slow path for the number only: special values, hexadecimal floats, malformed tokens.
     while (i < n && b[i] !== SP && b[i] !== NL) i++;
     const token = latin1(b, a, i);
     const v = om ? parseOpenMetricsNumber(token, 0, token.length) : parseGoFloat(token, 0, token.length);
@@ -175,10 +184,10 @@ export class SeriesFastPath {
  * byte above 0x7f becomes a character no number grammar accepts).
  */
 export function latin1(b: Uint8Array, a: number, e: number): string {
-  let s = '';
-  for (let i = a; i < e; i++) s += String.fromCharCode(b[i]);
-  return s;
+  return latin1Slice.call(b, a, e);
 }
+
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, a: number, e: number): string }).latin1Slice;
 
 /**
  * decodePlainLabels builds the Labels of a series the fast path accepted: `name` plus the block
