@@ -246,6 +246,22 @@ export function countRefusals(report: PageReport, result: AppendResult): PageRep
 export function mergeTargetLabels(scraped: Labels, opts: Pick<PageOptions, 'targetLabels' | 'honorLabels'>): Labels {
   const target = opts.targetLabels;
   if (target.size === 0) return scraped;
+  // Fast path: no name in common (the usual case), so the two sorted lists merge in one pass.
+  const a = scraped.flat, b = target.flat;
+  const flat = new Array<string>(a.length + b.length);
+  let i = 0, j = 0, k = 0;
+  while (i < a.length && j < b.length && a[i] !== b[j]) {
+    const from = a[i] < b[j] ? a : b;
+    const at = from === a ? (i += 2) - 2 : (j += 2) - 2;
+    flat[k++] = from[at];
+    flat[k++] = from[at + 1];
+  }
+  if (i === a.length || j === b.length) {
+    while (i < a.length) flat[k++] = a[i++];
+    while (j < b.length) flat[k++] = b[j++];
+    return Labels.fromSortedFlat(flat);
+  }
+  // Slow path: a clash, settled by honor_labels.
   const out = new Map<string, string>(scraped);
   const conflicts: Array<[string, string]> = [];
   for (const [name, value] of target) {

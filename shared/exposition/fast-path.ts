@@ -40,8 +40,8 @@ export class SeriesFastPath {
   /** After scanSeries: end of the metric name, the label block's '{' (-1 when none). */
   nameEnd = 0;
   labelsOpen = -1;
-  /** After value: the index after the value token (a space, '\n' or the page's end), or -1. */
-  valueEnd = -1;
+  /** After value or valueBytes: the number read (a field, so that no call returns a boxed double). */
+  number = NaN;
 
   /**
    * scanSeries checks the series text starting at `start` and returns the index of the single
@@ -105,7 +105,8 @@ export class SeriesFastPath {
 
   /**
    * valueBytes is value() over UTF-8 bytes: it reads the number at b[a…] up to a space, '\n' or
-   * the end, and sets valueEnd there (-1 when the token is no number of the format). Fast path,
+   * the end into `number` and returns the index there (-1 when the token is no number of the
+   * format). Fast path,
    * computed exactly (one correctly rounded operation on exact operands, as strtod's fast path
    * does): `[-] digits [. digits] [e [±] digits]` with a mantissa below 2^53 and a power of ten
    * within 1e±22; a longer decimal goes to Number(). Other tokens are decoded and parsed as the
@@ -148,34 +149,36 @@ export class SeriesFastPath {
     if ((c === SP || c === NL || c === -1) && decimal) {
       // An exact mantissa (below 2^53: every 15-digit one, most 16-digit ones) and an exact power.
       if (mant < 9007199254740992 && scale >= -22 && scale <= 22) {
-        this.valueEnd = i;
         const v = scale === 0 ? mant : scale > 0 ? mant * POW10[scale] : mant / POW10[-scale];
-        return neg ? -v : v;
+        this.number = neg ? -v : v;
+      } else {
+        // Longer mantissas, larger powers: a valid decimal, which Number() reads exactly as Go does.
+        this.number = Number(latin1(b, a, i));
       }
-      // Longer mantissas, larger powers: a valid decimal, which Number() reads exactly as Go does.
-      this.valueEnd = i;
-      return Number(latin1(b, a, i));
+      return i;
     }
     // Slow path for the number only: special values, hexadecimal floats, malformed tokens.
     while (i < n && b[i] !== SP && b[i] !== NL) i++;
     const token = latin1(b, a, i);
-    const v = om ? parseOpenMetricsNumber(token, 0, token.length) : parseGoFloat(token, 0, token.length);
-    this.valueEnd = v === undefined ? -1 : i;
-    return v ?? NaN;
+    return this.#setNumber(om ? parseOpenMetricsNumber(token, 0, token.length) : parseGoFloat(token, 0, token.length), i);
+  }
+
+  #setNumber(v: number | undefined, end: number): number {
+    if (v === undefined) return -1;
+    this.number = v;
+    return end;
   }
 
   /**
-   * value reads the value token at s[a…], which ends at a space, '\n' or the text's end, and
-   * sets valueEnd there; `om` selects OpenMetrics' number grammar, otherwise Go's (whose fast
-   * path, parseRealNumber's, computes `[-] digits [. digits]` of at most 15 digits exactly). On a
-   * token that is not a number of the format, valueEnd is -1 (slow path).
+   * value reads the value token at s[a…], which ends at a space, '\n' or the text's end, into
+   * `number` and returns the index of its end; `om` selects OpenMetrics' number grammar,
+   * otherwise Go's (whose fast path, parseRealNumber's, computes `[-] digits [. digits]` of at most
+   * 15 digits exactly). On a token that is not a number of the format it returns -1 (slow path).
    */
   value(s: string, a: number, om: boolean): number {
     let i = a;
     for (let c = s.charCodeAt(i); i < s.length && c !== SP && c !== NL; c = s.charCodeAt(++i));
-    const v = om ? parseOpenMetricsNumber(s, a, i) : parseGoFloat(s, a, i);
-    this.valueEnd = v === undefined ? -1 : i;
-    return v ?? NaN;
+    return this.#setNumber(om ? parseOpenMetricsNumber(s, a, i) : parseGoFloat(s, a, i), i);
   }
 }
 

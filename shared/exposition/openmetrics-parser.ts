@@ -83,8 +83,8 @@ export class OpenMetricsParser extends ParserBase {
     const fp = this.fast;
     const sp = fp.scanSeries(s, start);
     if (sp < 0) return false;
-    const value = fp.value(s, sp + 1, true);
-    const e = fp.valueEnd;
+    const e = fp.value(s, sp + 1, true);
+    const value = fp.number;
     if (e < 0) return false;
     this.acceptFastSeries(start, sp);
     this.cachedLabels = null;

@@ -157,8 +157,8 @@ export abstract class ParserBase implements ExpositionParser {
   private fastTail(start: number, sp: number): boolean {
     const b = this.bytes!;
     const fp = this.fast;
-    const value = fp.valueBytes(b, sp + 1, this.omNumbers);
-    let e = fp.valueEnd;
+    let e = fp.valueBytes(b, sp + 1, this.omNumbers);
+    const value = fp.number;
     if (e < 0) return false;
     let ts = NaN;
     if (e < b.length && b[e] === SP) {
@@ -195,7 +195,9 @@ export abstract class ParserBase implements ExpositionParser {
     const page = this.#pageView(b);
     const kv = this.#keyView(key);
     let j = 0;
-    for (; j + 4 <= len; j += 4) if (page.getInt32(p + j, true) !== kv.getInt32(start + j, true)) return false;
+    for (; j + 8 <= len; j += 8) {
+      if (page.getInt32(p + j, true) !== kv.getInt32(start + j, true) || page.getInt32(p + j + 4, true) !== kv.getInt32(start + j + 4, true)) return false;
+    }
     for (; j < len; j++) if (b[p + j] !== key[start + j]) return false;
     this.line++;
     if (!this.fastTail(p, p + len)) {

@@ -66,8 +66,8 @@ export class TextParser extends ParserBase {
     const fp = this.fast;
     const sp = fp.scanSeries(s, start);
     if (sp < 0) return false;
-    const value = fp.value(s, sp + 1, false);
-    let e = fp.valueEnd;
+    let e = fp.value(s, sp + 1, false);
+    const value = fp.number;
     if (e < 0) return false;
     this.acceptFastSeries(start, sp);
     this.value = value;

@@ -8,6 +8,7 @@ const POLY = 0x82f63b78;
 
 /** TABLES[k][b]: the CRC contribution of byte b followed by k zero bytes. */
 const TABLES: Uint32Array[] = buildTables();
+const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
 
 function buildTables(): Uint32Array[] {
   const t0 = new Uint32Array(256);
@@ -31,7 +32,6 @@ function buildTables(): Uint32Array[] {
  * call over the preceding bytes, or 0 to start). The result is an unsigned 32-bit integer.
  */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length, crc = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
   let c = ~crc;
   let i = start;
   // Fast path: eight bytes per step.

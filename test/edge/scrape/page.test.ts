@@ -43,6 +43,13 @@ describe('mergeTargetLabels', () => {
   it('prefixes again when exported_ is taken', () =>
     check({ __name__: 'x', job: 'j', exported_job: 'k' }, false, { __name__: 'x', job: 'api', exported_job: 'k', exported_exported_job: 'j', instance: 'a:80' }));
   it('lets scraped labels win with honor_labels', () => check({ __name__: 'x', job: 'j' }, true, { __name__: 'x', job: 'j', instance: 'a:80' }));
+  it('keeps the merged set sorted by name', () => {
+    const sets: Record<string, string>[] = [{ __name__: 'x', a: '1', zz: '2' }, { __name__: 'x', j: '1' }, { k: 'v' }, { zzz: 'v' }, { instancf: '1', jo: '2' }];
+    for (const scraped of sets) {
+      const got = mergeTargetLabels(Labels.from(scraped), { targetLabels: target, honorLabels: false });
+      expect(got.flat).toEqual(Labels.from({ ...scraped, job: 'api', instance: 'a:80' }).flat);
+    }
+  });
 });
 
 describe('ScrapeCache.appendPage', () => {
