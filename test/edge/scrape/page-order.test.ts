@@ -13,6 +13,8 @@ import { newParser } from '../../../shared/exposition/content-type.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
 import { ScrapeCache, type PageOptions } from '../../../edge/scrape/page.ts';
 
+type ExpositionParserLike = ReturnType<typeof newParser>;
+
 /** CountingParser counts the lines its nextKnownSeries read. */
 class CountingParser extends TextParser {
   hits = 0;
@@ -75,6 +77,26 @@ describe('ScrapeCache page order', () => {
       expect(points(s)).toEqual(want);
     });
   }
+
+  it('reads OpenMetrics pages the same from bytes as from strings, _created lines and timestamps included', () => {
+    const om = (k: number, extra = '') =>
+      `# TYPE c counter\nc_total{a="1"} ${k}\nc_created{a="1"} 1700000000\n${extra}# TYPE g gauge\ng{a="1"} ${k * 2} ${1000 + k}\ng_created 5\n# EOF\n`;
+    const run = (parse: (text: string) => ExpositionParserLike) => {
+      const s = openMemStorage();
+      const cache = new ScrapeCache();
+      const reports = [om(1), om(2), om(3, 'c_total{a="2"} 9\n'), om(4)].map((text, k) => {
+        const app = s.appender();
+        const r = cache.appendPage(app, parse(text), 10_000 * (k + 1), opts);
+        app.commit();
+        return [r.scraped, r.kept, r.added];
+      });
+      return { reports, points: points(s) };
+    };
+    const fromBytes = run((text) => newParser('openmetrics', Buffer.from(text)));
+    expect(fromBytes).toEqual(run((text) => newParser('openmetrics', text)));
+    expect(fromBytes.reports).toEqual([[3, 3, 3], [3, 3, 0], [4, 4, 1], [3, 3, 0]]);
+    expect(fromBytes.points['c_total{a="1", job="j"}']).toEqual([[10_000, 1], [20_000, 2], [30_000, 3], [40_000, 4]]);
+  });
 
   it('follows the previous page again after a line that moved, appeared or vanished', () => {
     const lines = Array.from({ length: 20 }, (_, i) => `m{i="${i}"}`);
