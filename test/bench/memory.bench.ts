@@ -4,7 +4,8 @@
  * `outpost hub`, both child processes on 127.0.0.1 with temporary data directories. Once every
  * series has reached the hub, the processes run for a hold time; the figures are medians of the
  * readings over its last 30 s: VmRSS (/proc/PID/status), the JS heap used and V8's external
- * memory (their /metrics, prom-client's default metrics) and the hub's WebAssembly memory. Run
+ * memory (their /metrics, prom-client's default metrics) and the hub's WebAssembly memory, and
+ * the CPU each process used over those 30 s (/proc/PID/stat). Run
  * at two sizes, the difference gives the marginal cost per series beside the total; an idle pair
  * (one target where nothing listens) gives the cost net of the idle processes. Prints figures;
  * asserts nothing.
@@ -16,7 +17,7 @@
  * Prometheus measured 3,239 B and VictoriaMetrics 1,436 B of RSS per series at 100k series
  * (../shared/bench/results-anchors.md).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,11 +39,22 @@ interface Reading {
   wasm: number;
 }
 
-/** Figures: one size's medians per process, and the series counts. */
+/** Figures: one size's medians per process, the cores each used over the window, and the series counts. */
 interface Figures {
   series: number;
   hub: Reading;
   edge: Reading;
+  hubCores: number;
+  edgeCores: number;
+}
+
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** cpuSeconds: user + system CPU time of a process so far (/proc/PID/stat). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+  return (Number(f[11]) + Number(f[12])) / TICKS;
 }
 
 function vmRSS(pid: number): number {
@@ -129,12 +141,16 @@ async function measure(series: number, holdMs: number, snapshots: string): Promi
       }, 300_000, `${want} series streamed to the hub`);
       const until = Date.now() + holdMs;
       const hubReadings: Reading[] = [], edgeReadings: Reading[] = [];
+      let cpu0: { at: number; hub: number; edge: number } | undefined;
       while (Date.now() < until) {
         await sleep(Math.min(READ_EVERY_MS, until - Date.now()));
         if (until - Date.now() > WINDOW_MS) continue;
+        cpu0 ??= { at: Date.now(), hub: cpuSeconds(h.child.pid!), edge: cpuSeconds(e.child.pid!) };
         hubReadings.push(await read(h, hub.port));
         edgeReadings.push(await read(e, edge.port));
       }
+      const wall = (Date.now() - cpu0!.at) / 1000;
+      const hubCores = (cpuSeconds(h.child.pid!) - cpu0!.hub) / wall, edgeCores = (cpuSeconds(e.child.pid!) - cpu0!.edge) / wall;
       if (snapshots) await snapshot([h, e], snapshots);
       const med = (rs: Reading[]): Reading => ({
         rss: median(rs.map((r) => r.rss)),
@@ -142,7 +158,7 @@ async function measure(series: number, holdMs: number, snapshots: string): Promi
         external: median(rs.map((r) => r.external)),
         wasm: median(rs.map((r) => r.wasm)),
       });
-      return { series: want, hub: med(hubReadings), edge: med(edgeReadings) };
+      return { series: want, hub: med(hubReadings), edge: med(edgeReadings), hubCores, edgeCores };
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${procs.logs()}`, { cause: err });
     }
@@ -207,6 +223,8 @@ export default async function run(): Promise<void> {
     const marginal = runs.length > 1 ? b((f(last) - f(first)) / (last.series - first.series)) : '–';
     console.log(`| ${name} | ${mb(f(idle))} | ${cells.join(' | ')} | ${marginal} |`);
   }
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  console.log(`\nCPU over the window, % of one core: ${[idle, ...runs].map((r) => `${r.series.toLocaleString('en')} series: hub ${pct(r.hubCores)}, edge ${pct(r.edgeCores)}`).join('; ')}.`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run();
