@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Backlog, type StoredBatch } from '../../../edge/uplink/backlog.ts';
+import { readSegment } from '../../../shared/tsdb/wal/segment.ts';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -90,6 +91,23 @@ describe('Backlog', () => {
     expect(got[1].labels.map(String)).toEqual(series(22).slice(10).map(String));
     expect(Array.from(got[1].values)).toEqual(new Array(12).fill(8));
     await d.close();
+  });
+
+  it('keeps one ref per label set across folds (the log codes values per ref: new refs would grow its state)', async () => {
+    const dir = await tempDir();
+    const b = await Backlog.open(dir, { maxBytes: 1 << 20, segmentBytes: 2048 });
+    const refs = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      await b.append(1000 * i, series(30), new Float64Array(30).fill(i)).durable;
+      b.markDone(i + 1);
+      await b.maintain();
+      for (const f of (await readdir(dir)).filter((f) => /^\d{8}$/.test(f))) {
+        for (const rec of readSegment(f, 0, await readFile(join(dir, f)))) if (rec.type === 'samples') for (const r of rec.refs) refs.add(r);
+      }
+    }
+    expect((await readdir(dir)).some((f) => f.startsWith('checkpoint.'))).toBe(true);
+    expect([...refs].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    await b.close();
   });
 
   it('drops the oldest batches beyond maxBytes, counting them', async () => {
