@@ -1,7 +1,9 @@
 /**
  * Scrape metadata: the TYPE, HELP and UNIT that a target's page gives each metric family, kept per
  * target for the metadata APIs. Only a page that was scraped whole replaces what is kept; families
- * that leave the page leave the metadata with it.
+ * that leave the page leave the metadata with it. Pages rarely change their metadata, so a page
+ * whose metadata lines are those of the last good page, in the same order, keeps the same objects:
+ * nothing is built, and nothing lives on from scrape to scrape for the garbage collector to move.
  */
 import type { MetricType } from '../../shared/exposition/types.ts';
 
@@ -14,15 +16,27 @@ export interface MetricMetadata {
   unit: string;
 }
 
+/** The kinds of metadata line. */
+const TYPE = 0, HELP = 1, UNIT = 2;
+
+/** MetadataLines: a page's metadata lines in page order, as parallel lists. */
+interface MetadataLines {
+  kinds: number[];
+  names: string[];
+  values: string[];
+}
+
 /** MetadataCache: one target's metadata by family name. Not safe for concurrent use. */
 export class MetadataCache {
   #byName = new Map<string, MetricMetadata>();
+  /** The last good page's metadata lines, from which #byName was built. */
+  #lines: MetadataLines = { kinds: [], names: [], values: [] };
+  readonly #builder = new MetadataBuilder(this);
 
   /** begin starts collecting one page; nothing changes until the returned builder commits. */
   begin(): MetadataBuilder {
-    return new MetadataBuilder(this.#byName, (next) => {
-      this.#byName = next;
-    });
+    this.#builder.reset(this.#lines);
+    return this.#builder;
   }
 
   /** list returns every family's metadata, sorted by name. */
@@ -37,41 +51,93 @@ export class MetadataCache {
   get size(): number {
     return this.#byName.size;
   }
+
+  /** install makes `byName`, built from `lines`, the target's metadata (MetadataBuilder.commit). */
+  install(byName: Map<string, MetricMetadata>, lines: MetadataLines): void {
+    this.#byName = byName;
+    this.#lines = lines;
+  }
 }
 
-/** MetadataBuilder: the metadata of one page being read. */
+/**
+ * MetadataBuilder: the metadata of one page being read. Fast path: while the page's lines equal
+ * the last good page's, it only counts them. Slow path: from the first line that differs, it
+ * builds new metadata (the equal lines before it included).
+ */
 export class MetadataBuilder {
-  readonly #next = new Map<string, MetricMetadata>();
-  constructor(
-    readonly previous: ReadonlyMap<string, MetricMetadata>,
-    private readonly done: (next: Map<string, MetricMetadata>) => void,
-  ) {}
+  readonly #cache: MetadataCache;
+  #previous: MetadataLines = { kinds: [], names: [], values: [] };
+  /** Lines so far equal to the previous page's. */
+  #same = 0;
+  /** This page's lines and metadata, once it differs from the previous page. */
+  #lines: MetadataLines | null = null;
+  #next: Map<string, MetricMetadata> | null = null;
 
-  #entry(name: string): MetricMetadata {
-    let e = this.#next.get(name);
-    if (e === undefined) {
-      e = { metric: name, type: 'unknown', help: '', unit: '' };
-      this.#next.set(name, e);
-    }
-    return e;
+  constructor(cache: MetadataCache) {
+    this.#cache = cache;
+  }
+
+  /** reset starts a page whose predecessor had `previous`. */
+  reset(previous: MetadataLines): void {
+    this.#previous = previous;
+    this.#same = 0;
+    this.#lines = null;
+    this.#next = null;
   }
 
   type(name: string, type: MetricType): void {
-    this.#entry(name).type = type === 'untyped' ? 'unknown' : type;
+    this.#line(TYPE, name, type === 'untyped' ? 'unknown' : type);
   }
 
   help(name: string, help: string): void {
-    // Fast path: the same text as last time keeps the old string and lets the page's copy go.
-    const old = this.previous.get(name);
-    this.#entry(name).help = old !== undefined && old.help === help ? old.help : (' ' + help).slice(1);
+    this.#line(HELP, name, help);
   }
 
   unit(name: string, unit: string): void {
-    this.#entry(name).unit = unit;
+    this.#line(UNIT, name, unit);
   }
 
   /** commit makes this page's metadata the target's. */
   commit(): void {
-    this.done(this.#next);
+    if (this.#lines === null) {
+      if (this.#same === this.#previous.kinds.length) return; // unchanged: keep it all
+      this.#diverge(); // the page ended early
+    }
+    this.#cache.install(this.#next!, this.#lines!);
+  }
+
+  #line(kind: number, name: string, value: string): void {
+    if (this.#lines === null) {
+      const p = this.#previous, at = this.#same;
+      if (at < p.kinds.length && p.kinds[at] === kind && p.names[at] === name && p.values[at] === value) {
+        this.#same++;
+        return;
+      }
+      this.#diverge();
+    }
+    this.#apply(kind, name, value);
+  }
+
+  /** #diverge starts building this page's metadata from the lines it shares with the previous page. */
+  #diverge(): void {
+    this.#lines = { kinds: [], names: [], values: [] };
+    this.#next = new Map();
+    const p = this.#previous;
+    for (let i = 0; i < this.#same; i++) this.#apply(p.kinds[i], p.names[i], p.values[i]);
+  }
+
+  #apply(kind: number, name: string, value: string): void {
+    const lines = this.#lines!;
+    lines.kinds.push(kind);
+    lines.names.push(name);
+    lines.values.push(value);
+    let e = this.#next!.get(name);
+    if (e === undefined) {
+      e = { metric: name, type: 'unknown', help: '', unit: '' };
+      this.#next!.set(name, e);
+    }
+    if (kind === TYPE) e.type = value;
+    else if (kind === HELP) e.help = value;
+    else e.unit = value;
   }
 }

@@ -91,6 +91,27 @@ describe('scrape metadata', () => {
     expect(() => page(s, cache, '# TYPE d gauge\nd{ 1\n', 3000, opts())).toThrow();
     expect(cache.metadata.list().map((m) => m.metric)).toEqual(['c_seconds']);
   });
+
+  it('keeps the same metadata while the lines stay the same, and follows every change', () => {
+    const s = openMemStorage();
+    const cache = new ScrapeCache();
+    const text = (help: string, tail = '') => `# TYPE a counter\n# HELP a ${help}\na 1\n# TYPE b gauge\nb 2\n${tail}`;
+    page(s, cache, text('Done.'), 1000, opts());
+    const before = cache.metadata.get('a');
+    page(s, cache, text('Done.'), 2000, opts());
+    expect(cache.metadata.get('a')).toBe(before); // unchanged: not rebuilt
+    page(s, cache, text('Done again.'), 3000, opts());
+    expect(cache.metadata.list()).toEqual([
+      { metric: 'a', type: 'counter', help: 'Done again.', unit: '' },
+      { metric: 'b', type: 'gauge', help: '', unit: '' },
+    ]);
+    page(s, cache, text('Done again.', '# TYPE c gauge\nc 3\n'), 4000, opts()); // a family more
+    expect(cache.metadata.list().map((m) => m.metric)).toEqual(['a', 'b', 'c']);
+    page(s, cache, '# TYPE a counter\n# HELP a Done again.\na 1\n', 5000, opts()); // the page ends early
+    expect(cache.metadata.list()).toEqual([{ metric: 'a', type: 'counter', help: 'Done again.', unit: '' }]);
+    page(s, cache, 'a 1\n', 6000, opts());
+    expect(cache.metadata.list()).toEqual([]);
+  });
 });
 
 describe('series cache', () => {
