@@ -1,11 +1,16 @@
 /**
  * Scrape metadata: the TYPE, HELP and UNIT that a target's page gives each metric family, kept per
  * target for the metadata APIs. Only a page that was scraped whole replaces what is kept; families
- * that leave the page leave the metadata with it. Pages rarely change their metadata, so a page
- * whose metadata lines are those of the last good page, in the same order, keeps the same objects:
- * nothing is built, and nothing lives on from scrape to scrape for the garbage collector to move.
+ * that leave the page leave the metadata with it.
+ *
+ * Pages rarely change their metadata. The cache keeps the last good page's metadata lines, with
+ * their bytes, so that the scrape cache can ask the parser whether the next line is one of them
+ * (ExpositionParser.nextKnownMetadata: the bytes are compared, nothing is decoded); and a page
+ * whose metadata lines are those of the last good page, in the same order, keeps the same
+ * objects: nothing is built, and nothing lives on from scrape to scrape for the garbage collector
+ * to move.
  */
-import type { MetricType } from '../../shared/exposition/types.ts';
+import type { ByteSpan, ExpositionFormat, ExpositionParser } from '../../shared/exposition/types.ts';
 
 /** MetricMetadata: one family's metadata, as the Prometheus API reports it. */
 export interface MetricMetadata {
@@ -16,26 +21,38 @@ export interface MetricMetadata {
   unit: string;
 }
 
-/** The kinds of metadata line. */
-const TYPE = 0, HELP = 1, UNIT = 2;
+type MetadataKind = 'type' | 'help' | 'unit';
 
-/** MetadataLines: a page's metadata lines in page order, as parallel lists. */
+/**
+ * MetadataLines: a page's metadata lines in page order, as parallel lists: the kind, family name
+ * and value the parser gave (its own type spelling), and the line's bytes, arena[start, end)
+ * (start -1: none, the page was read from a string).
+ */
 interface MetadataLines {
-  kinds: number[];
+  format: ExpositionFormat | '';
+  kinds: MetadataKind[];
   names: string[];
   values: string[];
+  starts: number[];
+  ends: number[];
+  arena: Uint8Array;
 }
+
+const noLines = (format: ExpositionFormat | ''): MetadataLines => ({ format, kinds: [], names: [], values: [], starts: [], ends: [], arena: new Uint8Array(0) });
 
 /** MetadataCache: one target's metadata by family name. Not safe for concurrent use. */
 export class MetadataCache {
   #byName = new Map<string, MetricMetadata>();
   /** The last good page's metadata lines, from which #byName was built. */
-  #lines: MetadataLines = { kinds: [], names: [], values: [] };
+  #lines: MetadataLines = noLines('');
   readonly #builder = new MetadataBuilder(this);
 
-  /** begin starts collecting one page; nothing changes until the returned builder commits. */
-  begin(): MetadataBuilder {
-    this.#builder.reset(this.#lines);
+  /**
+   * begin starts collecting one page read in `format`; nothing changes until the returned builder
+   * commits. Lines kept from a page in another format are not offered (they may mean otherwise).
+   */
+  begin(format: ExpositionFormat): MetadataBuilder {
+    this.#builder.reset(this.#lines.format === format ? this.#lines : noLines(format), format);
     return this.#builder;
   }
 
@@ -60,41 +77,61 @@ export class MetadataCache {
 }
 
 /**
- * MetadataBuilder: the metadata of one page being read. Fast path: while the page's lines equal
- * the last good page's, it only counts them. Slow path: from the first line that differs, it
- * builds new metadata (the equal lines before it included).
+ * MetadataBuilder: the metadata of one page being read. Fast path: while the page's lines are the
+ * last good page's, in order, it only counts them. Slow path: from the first line that differs, it
+ * builds new metadata and lines (the equal lines before it included).
  */
 export class MetadataBuilder {
   readonly #cache: MetadataCache;
-  #previous: MetadataLines = { kinds: [], names: [], values: [] };
-  /** Lines so far equal to the previous page's. */
+  #previous: MetadataLines = noLines('');
+  #format: ExpositionFormat = 'text';
+  /** Lines so far equal to the previous page's, in order. */
   #same = 0;
   /** This page's lines and metadata, once it differs from the previous page. */
   #lines: MetadataLines | null = null;
   #next: Map<string, MetricMetadata> | null = null;
+  #arenaUsed = 0;
+  readonly #span: ByteSpan = { bytes: new Uint8Array(0), start: 0, end: 0 };
 
   constructor(cache: MetadataCache) {
     this.#cache = cache;
   }
 
   /** reset starts a page whose predecessor had `previous`. */
-  reset(previous: MetadataLines): void {
+  reset(previous: MetadataLines, format: ExpositionFormat): void {
     this.#previous = previous;
+    this.#format = format;
     this.#same = 0;
     this.#lines = null;
     this.#next = null;
+    this.#arenaUsed = 0;
   }
 
-  type(name: string, type: MetricType): void {
-    this.#line(TYPE, name, type === 'untyped' ? 'unknown' : type);
+  /** count: the page's metadata lines so far; line i of the page is the one counted i + 1. */
+  get count(): number {
+    return this.#lines === null ? this.#same : this.#lines.kinds.length;
   }
 
-  help(name: string, help: string): void {
-    this.#line(HELP, name, help);
+  /**
+   * known reads the parser's next line when it is the previous page's metadata line `i` (see
+   * ExpositionParser.nextKnownMetadata) and records it; false when it is not.
+   */
+  known(parser: ExpositionParser, i: number): boolean {
+    const p = this.#previous;
+    if (i >= p.kinds.length || p.starts[i] < 0) return false;
+    if (!parser.nextKnownMetadata(p.arena, p.starts[i], p.ends[i], p.kinds[i], p.names[i], p.values[i])) return false;
+    if (this.#lines === null && i === this.#same) this.#same++;
+    else this.#line(p.kinds[i], p.names[i], p.values[i], p.arena, p.starts[i], p.ends[i]);
+    return true;
   }
 
-  unit(name: string, unit: string): void {
-    this.#line(UNIT, name, unit);
+  /** read records the metadata entry of `kind` that parser.next() just returned. */
+  read(parser: ExpositionParser, kind: MetadataKind): void {
+    const name = parser.metricName();
+    const value = kind === 'type' ? parser.type() : kind === 'help' ? parser.help() : parser.unit();
+    const span = this.#span;
+    if (parser.metadataKey(span)) this.#line(kind, name, value, span.bytes, span.start, span.end);
+    else this.#line(kind, name, value, span.bytes, -1, -1);
   }
 
   /** commit makes this page's metadata the target's. */
@@ -103,41 +140,59 @@ export class MetadataBuilder {
       if (this.#same === this.#previous.kinds.length) return; // unchanged: keep it all
       this.#diverge(); // the page ended early
     }
-    this.#cache.install(this.#next!, this.#lines!);
+    const lines = this.#lines!;
+    lines.arena = lines.arena.subarray(0, this.#arenaUsed);
+    this.#cache.install(this.#next!, lines);
   }
 
-  #line(kind: number, name: string, value: string): void {
+  /** #line records a line: the fast path while it is the previous page's next one. */
+  #line(kind: MetadataKind, name: string, value: string, bytes: Uint8Array, start: number, end: number): void {
     if (this.#lines === null) {
       const p = this.#previous, at = this.#same;
-      if (at < p.kinds.length && p.kinds[at] === kind && p.names[at] === name && p.values[at] === value) {
+      if (at < p.kinds.length && p.kinds[at] === kind && p.names[at] === name && p.values[at] === value && p.starts[at] >= 0 === start >= 0) {
         this.#same++;
         return;
       }
       this.#diverge();
     }
-    this.#apply(kind, name, value);
+    this.#apply(kind, name, value, bytes, start, end);
   }
 
-  /** #diverge starts building this page's metadata from the lines it shares with the previous page. */
+  /** #diverge starts building this page's lines and metadata from those it shares with the previous page. */
   #diverge(): void {
-    this.#lines = { kinds: [], names: [], values: [] };
+    this.#lines = noLines(this.#format);
     this.#next = new Map();
     const p = this.#previous;
-    for (let i = 0; i < this.#same; i++) this.#apply(p.kinds[i], p.names[i], p.values[i]);
+    for (let i = 0; i < this.#same; i++) this.#apply(p.kinds[i], p.names[i], p.values[i], p.arena, p.starts[i], p.ends[i]);
   }
 
-  #apply(kind: number, name: string, value: string): void {
+  #apply(kind: MetadataKind, name: string, value: string, bytes: Uint8Array, start: number, end: number): void {
     const lines = this.#lines!;
     lines.kinds.push(kind);
     lines.names.push(name);
     lines.values.push(value);
+    if (start < 0) {
+      lines.starts.push(-1);
+      lines.ends.push(-1);
+    } else {
+      // The line's bytes outlive the page: copied into this page's arena.
+      const n = end - start;
+      if (this.#arenaUsed + n > lines.arena.length) {
+        const grown = new Uint8Array(Math.max(1024, 2 * (this.#arenaUsed + n)));
+        grown.set(lines.arena.subarray(0, this.#arenaUsed));
+        lines.arena = grown;
+      }
+      lines.arena.set(bytes.subarray(start, end), this.#arenaUsed);
+      lines.starts.push(this.#arenaUsed);
+      lines.ends.push((this.#arenaUsed += n));
+    }
     let e = this.#next!.get(name);
     if (e === undefined) {
       e = { metric: name, type: 'unknown', help: '', unit: '' };
       this.#next!.set(name, e);
     }
-    if (kind === TYPE) e.type = value;
-    else if (kind === HELP) e.help = value;
+    if (kind === 'type') e.type = value === 'untyped' ? 'unknown' : value;
+    else if (kind === 'help') e.help = value;
     else e.unit = value;
   }
 }

@@ -2,11 +2,12 @@
  * Scrape pages: turns one scraped page into appended samples, as Prometheus' scrape loop does. A
  * per-target cache maps each series' text as written (`name{labels}`, as bytes) to its storage
  * ref and final labels, so a series seen before costs a comparison of bytes: no string, no label
- * parsing, relabeling or hashing. Pages rarely change their order, so the parser is first asked
- * whether the next line is the series that followed the previous one on the previous page
- * (ExpositionParser.nextKnownSeries), which compares the line's bytes with the cached text
- * instead of scanning it; a line that is not goes through next() and a look-up of its bytes,
- * after which the previous page's order is followed again from that series on.
+ * parsing, relabeling or hashing. Pages rarely change, so the previous page's lines (series and
+ * metadata, in order) are a template: the parser is first asked whether the next line is the one
+ * that followed on the previous page (ExpositionParser.nextKnownSeries, nextKnownMetadata), which
+ * compares the line's bytes with the cached ones instead of scanning them; a line that is not
+ * goes through next() and a look-up of its bytes, after which the previous page's order is
+ * followed again from that series on.
  * Series that were in the previous page and are missing from this one get a staleness marker
  * (series with their own timestamps only under track_timestamps_staleness, as in Prometheus). New
  * series are checked against the label limits, and the page's TYPE/HELP/UNIT lines are kept as the
@@ -103,23 +104,34 @@ export class ScrapeCache {
     let next = this.#nextOrder;
     let current = this.#current;
     let kept = 0, scraped = 0, added = 0, live = 0, nCurrent = 0;
-    let at = 0; // index of this series line among the page's series lines
-    let cursor = 0; // the previous page's series line expected next
+    let at = 0; // index of this line among the page's series and metadata lines
+    let cursor = 0; // the previous page's line expected next
     const trackAll = opts.trackTimestampsStaleness === true || !opts.honorTimestamps;
     const { honorTimestamps, sampleLimit } = opts;
-    const meta = this.metadata.begin();
+    const meta = this.metadata.begin(parser.format);
     for (;;) {
+      // The template: a series by its id, or (negative) a metadata line by its index, plus one.
       let id = cursor < orderLength ? order[cursor] : 0;
-      if (id !== 0 && (this.#flags[id] & KNOWN_FAST) !== 0 && parser.nextKnownSeries(keys.arena, keys.start[id], keys.start[id] + keys.length[id])) {
-        // Fast path: the series that followed the previous one on the previous page.
+      if (id > 0 && (this.#flags[id] & KNOWN_FAST) !== 0 && parser.nextKnownSeries(keys.arena, keys.start[id], keys.start[id] + keys.length[id])) {
+        // Fast path: the series that followed the previous line on the previous page.
         cursor++;
+      } else if (id < 0 && meta.known(parser, -id - 1)) {
+        // Fast path: the metadata line that followed the previous line on the previous page.
+        cursor++;
+        if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
+        next[at++] = -meta.count;
+        continue;
       } else {
         const kind = parser.next();
         if (kind === 'eof') break;
         if (kind !== 'series') {
-          if (kind === 'type') meta.type(parser.metricName(), parser.type());
-          else if (kind === 'help') meta.help(parser.metricName(), parser.help());
-          else if (kind === 'unit') meta.unit(parser.metricName(), parser.unit());
+          if (kind === 'type' || kind === 'help' || kind === 'unit') {
+            // A metadata line where one was expected: taken as changed in place, the template goes on after it.
+            if (id < 0) cursor++;
+            meta.read(parser, kind);
+            if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
+            next[at++] = -meta.count;
+          }
           continue;
         }
         if (parser.isCreatedSeries()) continue;

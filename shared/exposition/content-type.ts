@@ -6,10 +6,9 @@
  */
 import { OpenMetricsParser, type OpenMetricsParserOptions } from './openmetrics-parser.ts';
 import { TextParser } from './text-parser.ts';
-import type { ExpositionParser } from './types.ts';
+import type { ExpositionFormat, ExpositionParser } from './types.ts';
 
-/** ExpositionFormat: the text formats Outpost reads and writes. */
-export type ExpositionFormat = 'openmetrics' | 'text';
+export type { ExpositionFormat } from './types.ts';
 
 /** ScrapeProtocol: Prometheus' names for the protocols a scrape may ask for, in its config spelling. */
 export type ScrapeProtocol = 'OpenMetricsText1.0.0' | 'OpenMetricsText0.0.1' | 'PrometheusText1.0.0' | 'PrometheusText0.0.4';

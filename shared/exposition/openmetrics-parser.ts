@@ -29,6 +29,7 @@ export class OpenMetricsParser extends ParserBase {
   private readonly exScan = new LabelScan();
   private sawEof = false;
   private cachedLabels: Labels | null = null;
+  readonly format = 'openmetrics';
   protected readonly fastTimestamps = false;
   protected readonly omNumbers = true;
 

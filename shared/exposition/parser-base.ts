@@ -13,7 +13,7 @@
 import type { Labels } from '../model/labels.ts';
 import { decodePlainLabels, SeriesFastPath } from './fast-path.ts';
 import { decodeLabels, LabelScan, unescape, type PairBuffer } from './scan.ts';
-import type { ByteSpan, EntryKind, Exemplar, ExpositionParser, MetricType } from './types.ts';
+import type { ByteSpan, EntryKind, Exemplar, ExpositionFormat, ExpositionParser, MetricType } from './types.ts';
 import { ExpositionParseError } from './types.ts';
 
 /** The suffixes each family type may add to its name, longest first (`''` = bare name). */
@@ -43,6 +43,9 @@ export abstract class ParserBase implements ExpositionParser {
   protected bpos = 0;
   /** The current entry's spans refer to `bytes` (a line of byte input read by the fast path), not `s`. */
   protected inBytes = false;
+  /** Byte input: the span of the line last decoded into `s`, without its '\n'. */
+  protected lineStart = 0;
+  protected lineEnd = 0;
   line = 0;
   value = NaN;
   timestamp = NaN;
@@ -74,6 +77,8 @@ export abstract class ParserBase implements ExpositionParser {
   protected typedName = '';
   protected typedType: MetricType = 'unknown';
 
+  /** The format read: a known line's meaning depends on it. */
+  abstract readonly format: ExpositionFormat;
   /** Whether a fast sample line may end with an integer timestamp (the text format's). */
   protected abstract readonly fastTimestamps: boolean;
   /** Whether values follow OpenMetrics' number grammar (else Go's). */
@@ -127,8 +132,11 @@ export abstract class ParserBase implements ExpositionParser {
     this.line++;
     if (this.fastBytes(start)) return true;
     this.line--;
-    let end = b.indexOf(NL, start);
-    end = end < 0 ? b.length : end + 1;
+    let nl = b.indexOf(NL, start);
+    if (nl < 0) nl = b.length;
+    const end = Math.min(nl + 1, b.length);
+    this.lineStart = start;
+    this.lineEnd = nl;
     this.bpos = end;
     // The line keeps its '\n', so that an empty line is a line and not the end of the text.
     this.s = utf8.decode(b.subarray(start, end));
@@ -191,7 +199,51 @@ export abstract class ParserBase implements ExpositionParser {
     if (b === null || this.pos < this.s.length || !this.fastAllowed()) return false;
     const p = this.bpos;
     const len = end - start;
-    if (p + len >= b.length || b[p + len] !== SP) return false;
+    if (p + len >= b.length || b[p + len] !== SP || !this.#equals(b, p, key, start, len)) return false;
+    this.line++;
+    if (!this.fastTail(p, p + len)) {
+      this.line--;
+      return false;
+    }
+    this.nameEnd = -1; // located when an accessor needs it
+    return true;
+  }
+
+  /**
+   * nextKnownMetadata: see ExpositionParser. The line is compared, not parsed: the same bytes in
+   * the same format mean the same entry, which is recorded as next() records it.
+   */
+  nextKnownMetadata(key: Uint8Array, start: number, end: number, kind: 'type' | 'help' | 'unit', name: string, value: string): boolean {
+    const b = this.bytes;
+    if (b === null || this.pos < this.s.length || !this.fastAllowed()) return false;
+    const p = this.bpos;
+    const len = end - start;
+    if (p + len > b.length || (p + len < b.length && b[p + len] !== NL) || !this.#equals(b, p, key, start, len)) return false;
+    this.line++;
+    this.bpos = p + len + 1;
+    this.lineStart = p;
+    this.lineEnd = p + len;
+    this.inBytes = false;
+    this.metaName = name;
+    if (kind === 'type') {
+      this.metaType = value as MetricType;
+      this.typedName = name;
+      this.typedType = this.metaType;
+    } else this.metaText = value;
+    return true;
+  }
+
+  /** metadataKey: see ExpositionParser. The line of a metadata entry read from bytes is the one last decoded. */
+  metadataKey(out: ByteSpan): boolean {
+    if (this.bytes === null || this.inBytes) return false;
+    out.bytes = this.bytes;
+    out.start = this.lineStart;
+    out.end = this.lineEnd;
+    return true;
+  }
+
+  /** #equals: b[p, p + len) holds the bytes key[start, start + len), compared eight at a time. */
+  #equals(b: Uint8Array, p: number, key: Uint8Array, start: number, len: number): boolean {
     const page = this.#pageView(b);
     const kv = this.#keyView(key);
     let j = 0;
@@ -199,12 +251,6 @@ export abstract class ParserBase implements ExpositionParser {
       if (page.getInt32(p + j, true) !== kv.getInt32(start + j, true) || page.getInt32(p + j + 4, true) !== kv.getInt32(start + j + 4, true)) return false;
     }
     for (; j < len; j++) if (b[p + j] !== key[start + j]) return false;
-    this.line++;
-    if (!this.fastTail(p, p + len)) {
-      this.line--;
-      return false;
-    }
-    this.nameEnd = -1; // located when an accessor needs it
     return true;
   }
 

@@ -18,6 +18,7 @@ function isBlank(c: number): boolean {
 }
 
 export class TextParser extends ParserBase {
+  readonly format = 'text';
   protected readonly fastTimestamps = true;
   protected readonly omNumbers = false;
 

@@ -6,6 +6,9 @@
  */
 import type { Labels } from '../model/labels.ts';
 
+/** ExpositionFormat: the text formats Outpost reads and writes. */
+export type ExpositionFormat = 'openmetrics' | 'text';
+
 /** EntryKind: what ExpositionParser.next() found. */
 export type EntryKind = 'series' | 'type' | 'help' | 'unit' | 'comment' | 'eof';
 
@@ -61,6 +64,22 @@ export interface ExpositionParser {
    * compared, not parsed. Always false when reading a string, and in strict mode.
    */
   nextKnownSeries(key: Uint8Array, start: number, end: number): boolean;
+  /**
+   * nextKnownMetadata does for a TYPE, HELP or UNIT line what nextKnownSeries does for a sample:
+   * when the next line is exactly key[start, end) — bytes metadataKey() gave for an entry of this
+   * `kind`, whose metricName() was `name` and type(), help() or unit() `value`, read by a parser of
+   * the same format — it reads the line as next() would, returns true and that entry is current.
+   * Otherwise it returns false and nothing changed. Always false when reading a string.
+   */
+  nextKnownMetadata(key: Uint8Array, start: number, end: number, kind: 'type' | 'help' | 'unit', name: string, value: string): boolean;
+  /**
+   * metadataKey, after next() returned 'type', 'help' or 'unit', points `out` at the entry's line as
+   * bytes (without its '\n'; valid like seriesKey's) and returns true; false when the parser reads
+   * a string.
+   */
+  metadataKey(out: ByteSpan): boolean;
+  /** format: the exposition format read (the same bytes may mean another entry in another format). */
+  readonly format: ExpositionFormat;
   /** The 1-based line number of the current entry. */
   readonly line: number;
   /** The sample value of the current series entry. */

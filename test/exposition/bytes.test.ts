@@ -102,6 +102,41 @@ describe('byte input', () => {
     expect(p.next()).toBe('eof');
   });
 
+  it('names a metadata line by its bytes, and reads it again by comparing them', () => {
+    const page = bytes('# HELP a Done \\n twice.\n# TYPE a counter\na_created 1\n# TYPE b gauge\n');
+    const span = { bytes: new Uint8Array(0), start: 0, end: 0 };
+    const first = new TextParser(page);
+    const lines: [Uint8Array, 'type' | 'help' | 'unit', string, string][] = [];
+    for (let k = first.next(); k !== 'eof'; k = first.next()) {
+      if (k === 'series') continue;
+      expect(first.metadataKey(span)).toBe(true);
+      const value = k === 'type' ? first.type() : k === 'help' ? first.help() : first.unit();
+      lines.push([span.bytes.slice(span.start, span.end), k as 'type' | 'help', first.metricName(), value]);
+    }
+    expect(lines.map(([b, ...rest]) => [Buffer.from(b).toString(), ...rest])).toEqual([
+      ['# HELP a Done \\n twice.', 'help', 'a', 'Done \n twice.'],
+      ['# TYPE a counter', 'type', 'a', 'counter'],
+      ['# TYPE b gauge', 'type', 'b', 'gauge'],
+    ]);
+    // Read again from the known lines: the same entries, and the TYPE still governs _created.
+    const p = new TextParser(page);
+    const known = (i: number) => p.nextKnownMetadata(lines[i][0], 0, lines[i][0].length, lines[i][1], lines[i][2], lines[i][3]);
+    expect(known(1)).toBe(false); // not the next line
+    expect(known(0)).toBe(true);
+    expect([p.metricName(), p.help(), p.line]).toEqual(['a', 'Done \n twice.', 1]);
+    expect(known(1)).toBe(true);
+    expect([p.metricName(), p.type(), p.line]).toEqual(['a', 'counter', 2]);
+    expect(p.next()).toBe('series');
+    expect(p.isCreatedSeries()).toBe(true);
+    expect(known(2)).toBe(true); // the last line, ending with its '\n'
+    expect(p.next()).toBe('eof');
+    // A prefix of a line is not the line; a string is never read this way.
+    const q = new TextParser(bytes('# TYPE b gauge2\n'));
+    expect(q.nextKnownMetadata(lines[2][0], 0, lines[2][0].length, 'type', 'b', 'gauge')).toBe(false);
+    expect(new TextParser('# TYPE b gauge\n').nextKnownMetadata(lines[2][0], 0, lines[2][0].length, 'type', 'b', 'gauge')).toBe(false);
+    expect(new TextParser('# TYPE b gauge\n').metadataKey(span)).toBe(false);
+  });
+
   it('never reads a known series from a string, in strict mode, or past a line end', () => {
     const key = bytes('a');
     expect(new TextParser('a 1\n').nextKnownSeries(key, 0, 1)).toBe(false);

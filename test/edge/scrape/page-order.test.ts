@@ -9,18 +9,33 @@ import { Labels } from '../../../shared/model/labels.ts';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import { isStaleNaN } from '../../../shared/model/stale.ts';
 import { TextParser } from '../../../shared/exposition/text-parser.ts';
+import { OpenMetricsParser } from '../../../shared/exposition/openmetrics-parser.ts';
 import { newParser } from '../../../shared/exposition/content-type.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
 import { ScrapeCache, type PageOptions } from '../../../edge/scrape/page.ts';
 
 type ExpositionParserLike = ReturnType<typeof newParser>;
 
-/** CountingParser counts the lines its nextKnownSeries read. */
+/** CountingParser counts the lines its nextKnownSeries and nextKnownMetadata read. */
 class CountingParser extends TextParser {
   hits = 0;
+  metaHits = 0;
   override nextKnownSeries(key: Uint8Array, start: number, end: number): boolean {
     const hit = super.nextKnownSeries(key, start, end);
     if (hit) this.hits++;
+    return hit;
+  }
+  override nextKnownMetadata(...args: Parameters<TextParser['nextKnownMetadata']>): boolean {
+    const hit = super.nextKnownMetadata(...args);
+    if (hit) this.metaHits++;
+    return hit;
+  }
+}
+class CountingOpenMetricsParser extends OpenMetricsParser {
+  metaHits = 0;
+  override nextKnownMetadata(...args: Parameters<OpenMetricsParser['nextKnownMetadata']>): boolean {
+    const hit = super.nextKnownMetadata(...args);
+    if (hit) this.metaHits++;
     return hit;
   }
 }
@@ -120,6 +135,30 @@ describe('ScrapeCache page order', () => {
     [swapped[2], swapped[15]] = [swapped[15], swapped[2]];
     expect(hits(page(swapped, 5), 5)).toBe(20 - 4); // each moved line, and the one after it
     expect(cache.size).toBe(21);
+  });
+
+  it('reads the previous page\'s metadata lines by comparing them, keeping each family\'s TYPE', () => {
+    const cache = new ScrapeCache();
+    const s = openMemStorage();
+    const text = (v: number, help = 'Requests.') => `# HELP c ${help}\n# TYPE c counter\nc_total ${v}\nc_created 17\n# TYPE g gauge\ng ${v}\n`;
+    const scrape = (p: CountingParser | CountingOpenMetricsParser, k: number) => {
+      const app = s.appender();
+      const r = cache.appendPage(app, p, 1000 * k, opts);
+      app.commit();
+      return [r.scraped, p.metaHits];
+    };
+    const meta = () => cache.metadata.list().map((m) => [m.metric, m.type, m.help]);
+    expect(scrape(new CountingParser(Buffer.from(text(1))), 1)).toEqual([2, 0]);
+    expect(scrape(new CountingParser(Buffer.from(text(2))), 2)).toEqual([2, 3]); // c_created still skipped
+    expect(meta()).toEqual([['c', 'counter', 'Requests.'], ['g', 'gauge', '']]);
+    expect(scrape(new CountingParser(Buffer.from(text(3, 'All requests.'))), 3)).toEqual([2, 2]);
+    expect(meta()).toEqual([['c', 'counter', 'All requests.'], ['g', 'gauge', '']]);
+    // The same lines in another format are read afresh once (they may mean something else there).
+    const om = (v: number) => `${text(v, 'All requests.')}# EOF\n`;
+    expect(scrape(new CountingOpenMetricsParser(Buffer.from(om(4))), 4)).toEqual([2, 0]);
+    expect(scrape(new CountingOpenMetricsParser(Buffer.from(om(5))), 5)).toEqual([2, 3]);
+    expect(meta()).toEqual([['c', 'counter', 'All requests.'], ['g', 'gauge', '']]);
+    expect(points(s)['c_total{job="j"}'].map(([, v]) => v)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('forgets series that churned away once the cache holds far more than a page', () => {
