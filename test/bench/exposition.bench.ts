@@ -6,7 +6,8 @@
  * not scanned), value and timestamp. "scan" is next(), value, timestamp and the series text as
  * bytes (seriesKey): a page whose series the cache must look up. "scan (string)" is the same
  * from a string. "labels" also parses every label set (a cold cache). "strict" is OpenMetrics
- * with every family rule checked. Each run is timed on the wall clock and in CPU time of the
+ * with every family rule checked. "scrape cache" is ScrapeCache.appendPage on a page it read
+ * before (series and metadata lines compared, not parsed) into an appender that keeps nothing. Each run is timed on the wall clock and in CPU time of the
  * process: on a shared, loaded machine the CPU figure is the steadier one.
  */
 import { readFileSync } from 'node:fs';
@@ -16,6 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { OpenMetricsParser } from '../../shared/exposition/openmetrics-parser.ts';
 import { TextParser } from '../../shared/exposition/text-parser.ts';
 import type { ByteSpan, ExpositionParser } from '../../shared/exposition/types.ts';
+import { Labels } from '../../shared/model/labels.ts';
+import type { Appender } from '../../shared/storage/interface.ts';
+import { ScrapeCache } from '../../edge/scrape/page.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SHARED = resolve(here, '../../../shared');
@@ -120,6 +124,28 @@ function measure(make: () => ExpositionParser, mode: Mode): Figures & { samples:
   return { ...f, samples };
 }
 
+/** measureCache times ScrapeCache.appendPage over `page`, read once before (a warm cache). */
+function measureCache(page: Buffer): Figures & { samples: number } {
+  let next = 1;
+  let sink = 0;
+  const app: Appender = {
+    append: (ref, _labels, _t, v) => {
+      sink += v === v ? 1 : 0;
+      return ref || next++;
+    },
+    commit: () => ({ appended: 0, errors: [] }),
+    rollback: () => {},
+  };
+  const opts = { targetLabels: Labels.from({ job: 'bench', instance: 'h:9100' }), honorLabels: false, honorTimestamps: true, metricRelabel: [], sampleLimit: 0 };
+  const cache = new ScrapeCache();
+  const once = () => cache.appendPage(app, new TextParser(page), 1000, opts).scraped;
+  const samples = once();
+  for (let i = 0; i < 20; i++) once();
+  const f = timeRuns(once);
+  if (sink === 0) throw new Error('BUG: benchmark sink stayed empty');
+  return { ...f, samples };
+}
+
 function measureBaseline(page: string, samples: number): Figures {
   const pass = (): number => {
     let n = 0;
@@ -172,6 +198,10 @@ export default async function run(): Promise<void> {
   for (const [name, make, mode] of cases) {
     const { samples, ...f } = measure(make, mode);
     row(name, mode, samples, f);
+  }
+  for (const [name, page] of [['textparse alltypes.237mfs.prom.txt (text)', text237], ['synthetic 10k-series page (text)', synthetic]] as const) {
+    const { samples, ...f } = measureCache(page);
+    row(name, 'scrape cache', samples, f);
   }
   // Baseline: one charCodeAt pass over the synthetic page, to read the figures above against
   // this machine's speed and load at the time of the run.
