@@ -98,7 +98,9 @@ export class Http1Pool {
 
   #take(key: string): Conn | null {
     const list = this.#idle.get(key);
-    const c = list?.pop() ?? null;
+    let c = list?.pop() ?? null;
+    // A connection destroyed whose 'close' has not run yet is no use.
+    while (c !== null && c.socket.destroyed) c = list!.pop() ?? null;
     if (list?.length === 0) this.#idle.delete(key);
     return c;
   }
