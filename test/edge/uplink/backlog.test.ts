@@ -102,7 +102,7 @@ describe('Backlog', () => {
       b.markDone(i + 1);
       await b.maintain();
       for (const f of (await readdir(dir)).filter((f) => /^\d{8}$/.test(f))) {
-        for (const rec of readSegment(f, 0, await readFile(join(dir, f)))) if (rec.type === 'samples') for (const r of rec.refs) refs.add(r);
+        for (const rec of readSegment(f, 0, await readFile(join(dir, f)))) if (rec.type === 'samples') for (let k = 0; k < rec.refs.length; k++) refs.add(rec.refs[k]);
       }
     }
     expect((await readdir(dir)).some((f) => f.startsWith('checkpoint.'))).toBe(true);
