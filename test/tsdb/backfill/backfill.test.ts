@@ -1,21 +1,13 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { backfillOpenMetrics, BackfillInputError, compatibleBlockDuration } from '../../../shared/tsdb/backfill/index.ts';
 import { openBlock } from '../../../shared/tsdb/block/index.ts';
 import { DirectoryLockedError, openDB } from '../../../shared/tsdb/db/index.ts';
-import { blockDirs, readBack, tempDir, writeOM } from './helpers.ts';
+import { blockDirs, readBack, writeOM } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirs('outpost-backfill-');
 
 const H = 3_600_000;
 const T0 = 1_700_000_000; // seconds; 2 h ranges start at multiples of 7200 s

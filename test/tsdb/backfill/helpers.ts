@@ -1,16 +1,15 @@
 /** Test helpers for the backfill suites: temp directories, OpenMetrics files, reading a data directory back. */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir as makeTempDir } from '../../support/temp-dirs.ts';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import { isULID } from '../../../shared/tsdb/block/index.ts';
 import { openDB } from '../../../shared/tsdb/db/index.ts';
 import { read } from '../../storage/suite.ts';
 
-/** tempDir makes a fresh directory; cleanup() removes it. */
+/** tempDir makes a fresh directory for these tests; cleanup() removes it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'outpost-backfill-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return makeTempDir('outpost-backfill-');
 }
 
 /** writeOM writes `lines` (joined by newlines, with a final newline) to `dir/name` and returns the path. */

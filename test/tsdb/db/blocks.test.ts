@@ -1,24 +1,16 @@
 import { cpSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import type { DB } from '../../../shared/tsdb/db/index.ts';
 import { planCut } from '../../../shared/tsdb/db/index.ts';
 import { isULID } from '../../../shared/tsdb/block/index.ts';
 import { bitsOf, read, readBits, STALE_NAN_BITS, staleNaN } from '../../storage/suite.ts';
-import { open, tempDir } from './helpers.ts';
+import { open } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirs('outpost-db-');
 
 const RANGE = 60_000; // a 1-minute block range keeps the tests small
 const ALL = [new Matcher('=~', '__name__', '.+')];

@@ -1,21 +1,13 @@
 import { describe, expect, it, afterEach } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import { WALWriteError, type DB } from '../../../shared/tsdb/db/index.ts';
 import { read } from '../../storage/suite.ts';
 import { FaultyFS } from '../wal/helpers.ts';
-import { open, tempDir } from './helpers.ts';
+import { open } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirs('outpost-db-');
 
 const ALL = [new Matcher('=~', '__name__', '.+')];
 

@@ -1,13 +1,10 @@
 /** Test helpers for the durable TSDB suites: temp directories and opening with quiet logs. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir as makeTempDir } from '../../support/temp-dirs.ts';
 import { openDB, type DB, type DBOptions } from '../../../shared/tsdb/db/index.ts';
 
-/** tempDir makes a fresh directory; cleanup() removes it. */
+/** tempDir makes a fresh directory for these tests; cleanup() removes it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'outpost-db-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return makeTempDir('outpost-db-');
 }
 
 /** open opens a DB with warnings collected in `logs` instead of printed. */

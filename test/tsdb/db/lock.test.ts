@@ -2,20 +2,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import { DirectoryLockedError, LOCK_FILE } from '../../../shared/tsdb/db/index.ts';
-import { open, tempDir } from './helpers.ts';
+import { open } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirs('outpost-db-');
 
 /** deadPid returns the PID of a process that has exited. */
 async function deadPid(): Promise<number> {

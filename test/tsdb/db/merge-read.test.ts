@@ -2,19 +2,16 @@
 // head merged series by series for any slice and range, the older block winning on equal
 // timestamps, and the same answers whether a slice's blocks are gathered and decoded in one call
 // or joined with the head's batch.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import { loadCore } from '../../../core-wasm/host/index.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import { writeBlock, type ColumnSeries } from '../../../shared/tsdb/block/writer.ts';
 import type { DB } from '../../../shared/tsdb/db/index.ts';
-import { open, tempDir } from './helpers.ts';
+import { open } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
+const tempDir = tempDirs('outpost-db-');
 
 const ALL = [new Matcher('=~', '__name__', '.+')];
 
@@ -47,15 +44,14 @@ function load(db: DB, mint: number, maxt: number, from?: number, to?: number): R
 
 describe('merged reads over blocks and the head', () => {
   it('joins overlapping blocks and the head per series, the older block first, for every slice and range', async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
+    const dir = tempDir();
     const core = loadCore();
     const x = (from: number, to: number, f: (s: number) => number): [number, number][] =>
       Array.from({ length: to - from + 1 }, (_, k) => [(from + k) * 1000, f(from + k)] as [number, number]);
     // Block A (older id): x at 1..5 s, y. Block B (newer, dense): x at 3..7 s with other values, z.
-    await writeBlock(t.dir, [series('x', x(1, 5, (s) => s)), series('y', x(1, 2, (s) => -s))], { encoding: 'xor', core, now: 1_000 });
-    await writeBlock(t.dir, [series('x', x(3, 7, (s) => 10 * s)), series('z', x(6, 7, (s) => 100 * s))], { encoding: 'dense', core, now: 2_000 });
-    const db = await open(t.dir, { background: false });
+    await writeBlock(dir, [series('x', x(1, 5, (s) => s)), series('y', x(1, 2, (s) => -s))], { encoding: 'xor', core, now: 1_000 });
+    await writeBlock(dir, [series('x', x(3, 7, (s) => 10 * s)), series('z', x(6, 7, (s) => 100 * s))], { encoding: 'dense', core, now: 2_000 });
+    const db = await open(dir, { background: false });
     try {
       const app = db.appender();
       app.append(0, Labels.from({ __name__: 'x' }), 8000, 80);

@@ -1,19 +1,11 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import type { WALRecord } from '../../../shared/tsdb/wal/record.ts';
-import { expectSame, FaultyFS, openReplay, samples, segmentFiles, series, tempDir } from './helpers.ts';
+import { expectSame, FaultyFS, openReplay, samples, segmentFiles, series } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirs('outpost-wal-');
 
 const batch = (k: number): WALRecord[] => [samples(k * 1000, [1, 2], [k, k + 0.5])];
 

@@ -2,9 +2,8 @@
  * Test helpers for the WAL suites: temp directories, record builders with exact value bits,
  * collecting a replay, and comparing records bit for bit.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { tempDir as makeTempDir } from '../../support/temp-dirs.ts';
 import { expect } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
 import type { SamplesRecord, WALRecord } from '../../../shared/tsdb/wal/record.ts';
@@ -12,10 +11,9 @@ import { WAL, type WALOptions } from '../../../shared/tsdb/wal/wal.ts';
 import type { ReplayResult } from '../../../shared/tsdb/wal/replay.ts';
 import { nodeFS, type WalFile, type WalFS } from '../../../shared/tsdb/wal/fs.ts';
 
-/** tempDir makes a fresh directory; cleanup() removes it. */
+/** tempDir makes a fresh directory for these tests; cleanup() removes it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'outpost-wal-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return makeTempDir('outpost-wal-');
 }
 
 /** bitsToFloat: a Float64Array whose elements have exactly the given 64-bit patterns. */

@@ -1,20 +1,12 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.ts';
 import type { WALRecord } from '../../../shared/tsdb/wal/record.ts';
 import { WAL, type SyncPolicy } from '../../../shared/tsdb/wal/wal.ts';
-import { expectSame, FaultyFS, fromBits, openReplay, samples, segmentFiles, series, STALE_NAN, tempDir } from './helpers.ts';
+import { expectSame, FaultyFS, fromBits, openReplay, samples, segmentFiles, series, STALE_NAN } from './helpers.ts';
 
-let cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const dir = tempDirs('outpost-wal-');
 
 /** scrape builds a series record (first time) and a samples record for `n` series at step k. */
 function scrape(k: number, n: number): WALRecord[] {
