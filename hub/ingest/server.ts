@@ -16,6 +16,7 @@ import { IngestMetrics } from './metrics.ts';
 import { IngestSession, type EdgeStatus, type SessionHost } from './session.ts';
 import type { IngestSocket, SessionHandlers } from './socket.ts';
 import { EdgeTargets } from './targets.ts';
+import type { EdgeInfo } from '../../shared/api/edges-routes.ts';
 
 /** IngestServerOptions: what the hub wires in. */
 export interface IngestServerOptions {
@@ -40,8 +41,8 @@ export interface IngestServerOptions {
   now?: () => number;
 }
 
-/** EdgeListing: an edge's status; `state` is 'disconnected' for an edge whose session ended. */
-export type EdgeListing = Omit<EdgeStatus, 'state'> & { state: EdgeStatus['state'] | 'disconnected' };
+/** EdgeListing: an edge's status as the API lists it; `state` is 'disconnected' for an edge whose session ended. */
+export type EdgeListing = EdgeInfo;
 
 export class IngestServer implements SessionHost {
   readonly hubName: string;

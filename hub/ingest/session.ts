@@ -18,6 +18,7 @@ import { RateLimiter, type IngestLimits } from './limits.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { EdgeSeries } from './session-append.ts';
 import { isLoopback, type IngestSocket, type SessionHandlers } from './socket.ts';
+import type { EdgeInfo } from '../../shared/api/edges-routes.ts';
 
 /** INTERNAL_ERROR: the standard WebSocket close code for "the server failed", e.g. storage not durable. */
 export const INTERNAL_ERROR = 1011;
@@ -46,23 +47,8 @@ export interface SessionHost {
 
 export type SessionState = 'handshake' | 'streaming' | 'closed';
 
-/** EdgeStatus: one session as the API lists it. */
-export interface EdgeStatus {
-  edge: string;
-  remoteAddress: string;
-  state: SessionState;
-  /** Unix ms. */
-  connectedAt: number;
-  lastContact: number;
-  /** Seconds between the newest sample of the last batch and its arrival. */
-  lagSeconds: number;
-  /** The last sequence acknowledged to the edge. */
-  ackedSeq: number;
-  series: number;
-  samples: number;
-  /** For an HA replica: its cluster and replica, and whether its samples are the ones stored. */
-  dedup?: { cluster: string; replica: string; leader: boolean };
-}
+/** EdgeStatus: one session as the API lists it (the API's EdgeInfo, in a session's states). */
+export type EdgeStatus = Omit<EdgeInfo, 'state'> & { state: SessionState };
 
 /** IngestSession: see the module comment. The transport drives it through SessionHandlers. */
 export class IngestSession implements SessionHandlers {
