@@ -7,9 +7,8 @@ import { hubCommand } from '../hub/command.ts';
 import { edgeCommand } from '../edge/command.ts';
 import { testRulesCommand } from '../shared/rules/unittest/command.ts';
 import { tsdbCommand } from '../shared/tsdb/backfill/index.ts';
-import { readFileSync } from 'node:fs';
+import { version } from '../shared/cli/version.ts';
 
-const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
 const versionCommand: Command = {
   name: 'version',

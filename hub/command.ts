@@ -14,9 +14,9 @@
  * with its file:line message and the running one stays.
  */
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../shared/cli/command.ts';
+import { version } from '../shared/cli/version.ts';
 import { ConfigError, parseConfig, type Config } from '../shared/config/index.ts';
 import { openDB, DirectoryLockedError, type DB } from '../shared/tsdb/db/index.ts';
 import type { SyncPolicy } from '../shared/tsdb/wal/index.ts';
@@ -35,7 +35,6 @@ import { attachIngest, hubTargets, ingestFromConfig, ingestWindowMs, type Ingest
 
 export { DEFAULT_INGEST_OOO_WINDOW_MS } from './ingest/index.ts';
 
-const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
 /** defaultConfig: the config a hub runs without --config.file: it scrapes itself. */
 export function defaultConfig(port: number): string {

@@ -3,7 +3,8 @@
  * process. Every function takes numbers and addresses; see core-wasm/assembly/index.ts for each
  * contract. Only this folder may call them.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** RawCore: the flat functions the module exports. Addresses are byte offsets into `memory`. */
@@ -47,7 +48,20 @@ export const ErrorCode = {
   SAMPLE_COUNT: 10,
 } as const;
 
-const wasmPath = fileURLToPath(new URL('../build/outpost.wasm', import.meta.url));
+/**
+ * wasmFile: core-wasm/build/outpost.wasm under the nearest directory above this module that has
+ * core-wasm/: the repository's root both from the sources (core-wasm/host/) and from the
+ * precompiled bundle (dist/).
+ */
+function wasmFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'core-wasm'))) return join(dir, 'core-wasm/build/outpost.wasm');
+    if (dirname(dir) === dir) return join(here, '../build/outpost.wasm');
+  }
+}
+
+const wasmPath = wasmFile();
 let compiled: WebAssembly.Module | undefined;
 
 /** compileCore compiles the module on first use and returns the cached WebAssembly.Module. */

@@ -1,0 +1,72 @@
+// bundle: compiles the `outpost` command (bin/main.ts and everything it imports from bin/, shared/,
+// hub/, edge/ and core-wasm/host/) into one ES module, dist/outpost.mjs, with esbuild (which tsx
+// brings). Packages under node_modules stay imports. bin/outpost.js runs the bundle, so a running
+// hub or edge carries no TypeScript loader (tsx's loader thread and caches cost an idle hub about
+// 37 MB of RSS).
+//
+// ensureBundle() rebuilds only when a source is newer than the bundle, so an edited checkout runs
+// its edits. Several processes may start at once: each writes its own temporary file and renames
+// it into place. `node scripts/bundle.js [--force]` builds from the command line.
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bundlePath = join(root, 'dist/outpost.mjs');
+const SOURCES = ['bin', 'shared', 'hub', 'edge', 'core-wasm/host'];
+
+function newest(dir) {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) t = Math.max(t, newest(path));
+    else if (entry.name.endsWith('.ts')) t = Math.max(t, statSync(path).mtimeMs);
+  }
+  return t;
+}
+
+/** stale: whether the bundle is missing or older than a source, package.json or this script. */
+function stale() {
+  if (!existsSync(bundlePath)) return true;
+  const built = statSync(bundlePath).mtimeMs;
+  const inputs = [join(root, 'package.json'), fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs);
+  return Math.max(...inputs, ...SOURCES.map((d) => newest(join(root, d)))) > built;
+}
+
+async function build() {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [join(root, 'bin/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    outfile: bundlePath,
+    write: false,
+    logLevel: 'error',
+  });
+  mkdirSync(dirname(bundlePath), { recursive: true });
+  // The map first: the bundle names it, and the bundle's rename is what makes the build visible.
+  for (const file of [...result.outputFiles].sort((a) => (a.path.endsWith('.map') ? -1 : 1))) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+}
+
+/** ensureBundle builds dist/outpost.mjs when it is missing or stale and returns its path. */
+export async function ensureBundle(force = false) {
+  if (force || stale()) await build();
+  return bundlePath;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  if (process.argv.includes('--force') || stale()) {
+    await build();
+    console.error(`bundle: built ${bundlePath} in ${Date.now() - started} ms`);
+  }
+}
