@@ -11,12 +11,14 @@ import type { Context, Hono } from 'hono';
 import { ParseError, parseExpr, parseDuration } from '../promql/parser/index.ts';
 import { Engine, QueryCanceledError, QueryExecutionError, QueryTimeoutError, type QueryResult, type QueryValue } from '../promql/engine/index.ts';
 import type { Queryable } from '../storage/interface.ts';
-import { ApiError } from './respond.ts';
+import { ApiError, JSON_HEADERS } from './respond.ts';
 import { Params } from './params.ts';
-import { resultJSON } from './format-value.ts';
+import { JsonWriter } from './json-writer.ts';
+import { resultSize, writeResult } from './result-json.ts';
 import { SampleCounter, statsJSON } from './query-stats.ts';
 
-export { formatValue, resultJSON } from './format-value.ts';
+export { formatValue } from './format-value.ts';
+export { resultJSON } from './result-json.ts';
 
 /** The most points a range query may return per series, as Prometheus limits it. */
 export const MAX_POINTS_PER_SERIES = 11_000;
@@ -97,10 +99,14 @@ async function execute(c: Context, p: Params, storage: Queryable, run: Run) {
       warnings.push(`value ${JSON.stringify(stats)} for parameter "stats" is deprecated and will be rejected in the next major release, use "true" or "all"`);
     }
     const extra = stats ? `"stats":${statsJSON({ parseMs: parsed - began, evalMs, totalMs: performance.now() - began }, counter)}` : '';
-    let body = `{"status":"success","data":${resultJSON(value, extra)}`;
-    if (warnings.length) body += `,"warnings":${JSON.stringify(warnings)}`;
-    if (r.infos.length) body += `,"infos":${JSON.stringify(r.infos)}`;
-    return c.body(`${body}}`, 200, { 'content-type': 'application/json' });
+    // The response is written as bytes into one buffer and sent as it is (no string, no copy).
+    const w = new JsonWriter(resultSize(value));
+    w.raw('{"status":"success","data":');
+    writeResult(w, value, extra);
+    if (warnings.length) w.raw(`,"warnings":${JSON.stringify(warnings)}`);
+    if (r.infos.length) w.raw(`,"infos":${JSON.stringify(r.infos)}`);
+    w.raw('}');
+    return c.body(w.bytes(), 200, JSON_HEADERS);
   } catch (err) {
     translate(err);
   }
