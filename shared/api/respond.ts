@@ -25,15 +25,23 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * JSON_HEADERS: the headers of every API response. The apps' compress middleware adds `Vary:
+ * Accept-Encoding` to each JSON response it could compress, and adding a header to a finished
+ * response rebuilds it (a fetch Response whose body is copied into a stream, then read back);
+ * a response that already says so is passed through as it is, and its headers are the same.
+ */
+export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', vary: 'Accept-Encoding' };
+
 /** success renders a successful response. */
 export function success(c: Context, data: unknown, warnings: readonly string[] = [], infos: readonly string[] = []) {
   const body: Record<string, unknown> = { status: 'success', data };
   if (warnings.length) body.warnings = warnings;
   if (infos.length) body.infos = infos;
-  return c.json(body);
+  return c.body(JSON.stringify(body), 200, JSON_HEADERS);
 }
 
 /** failure renders an error response with the status code of its type. */
 export function failure(c: Context, errorType: ErrorType, message: string) {
-  return c.json({ status: 'error', errorType, error: message }, STATUS[errorType]);
+  return c.body(JSON.stringify({ status: 'error', errorType, error: message }), STATUS[errorType], JSON_HEADERS);
 }
