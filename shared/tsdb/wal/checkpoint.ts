@@ -4,15 +4,21 @@
  * position per name, in the segment format, in a directory checkpoint.NNNNNNNN (NNNNNNNN = the
  * last segment it covers). It is written to a temporary directory, fsynced and renamed into place,
  * and only then are the segments and the older checkpoint it replaces removed; a crash at any
- * point leaves either the old or the new state, both complete.
+ * point leaves either the old or the new state, both complete. Series records are filtered as
+ * bytes (a kept series' labels are copied, never decoded), and samples records are skipped
+ * unread when no sample survives, so that a fold of many series allocates little.
  */
 import { join } from 'node:path';
 import type { WalFS } from './fs.ts';
+import { ByteReader, ByteWriter, DecodeError } from './bytes.ts';
+import { beginFrame, endFrame, FRAME_HEADER_SIZE, type Frame } from './frame.ts';
+import { decodeRecord } from './record-decode.ts';
 import type { ValueEncoding } from './record-encode.ts';
-import type { PositionRecord, SamplesRecord, SeriesEntry, WALRecord } from './record.ts';
+import { RECORD_SAMPLES, RECORD_SERIES, type PositionRecord, type SamplesRecord, type WALRecord } from './record.ts';
 import { wrap, type ReplaySource } from './replay.ts';
-import { checkpointName, parseListing, readSegment, segmentPath } from './segment.ts';
+import { checkpointName, parseListing, readFrames, segmentPath } from './segment.ts';
 import { SegmentWriter } from './writer.ts';
+import type { XorState } from './xor-state.ts';
 
 /** CheckpointStats: what a checkpoint kept and dropped. */
 export interface CheckpointStats {
@@ -31,7 +37,7 @@ export interface CheckpointStats {
 export interface CheckpointFilter {
   /** keepSeries: whether series `ref` (and its samples) is still alive. */
   keepSeries: (ref: number) => boolean;
-  /** Samples at or before this time (Unix ms) are dropped. */
+  /** Samples at or before this time (Unix ms) are dropped; Infinity drops them all, unread. */
   keepSamplesAfter: number;
 }
 
@@ -61,7 +67,7 @@ export async function writeCheckpoint(
 
   const writer = new SegmentWriter(fs, tmp, { ...opts, durable: true }, -1);
   const positions = new Map<string, PositionRecord>();
-  let pending: WALRecord[] = [];
+  let pending: (WALRecord | Uint8Array)[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length) await writer.write(pending, false);
     pending = [];
@@ -71,15 +77,14 @@ export async function writeCheckpoint(
     for (const [fileDir, n] of await sourceFiles(fs, dir, src)) {
       const path = segmentPath(fileDir, n);
       const buf = await wrap(`read WAL segment ${path}`, () => fs.readFile(path));
-      const it = readSegment(path, n, buf);
+      const it = readFrames(path, n, buf, (frame, xor) => filterFrame(buf, frame, xor, filter, stats, positions));
       for (;;) {
         const r = it.next();
         if (r.done) {
           if (r.value.corruption) throw r.value.corruption;
           break;
         }
-        const out = filterRecord(r.value, filter, stats, positions);
-        if (out) pending.push(out);
+        if (r.value) pending.push(r.value);
         if (pending.length >= FLUSH_RECORDS) await flush();
       }
     }
@@ -117,20 +122,84 @@ async function sourceFiles(fs: WalFS, dir: string, src: ReplaySource): Promise<[
   return out;
 }
 
-function filterRecord(rec: WALRecord, f: CheckpointFilter, stats: CheckpointStats, positions: Map<string, PositionRecord>): WALRecord | undefined {
-  switch (rec.type) {
-    case 'series': {
-      const kept: SeriesEntry[] = rec.series.filter((s) => f.keepSeries(s.ref));
-      stats.seriesKept += kept.length;
-      stats.seriesDropped += rec.series.length - kept.length;
-      return kept.length ? { type: 'series', series: kept } : undefined;
-    }
-    case 'samples':
-      return filterSamples(rec, f, stats);
-    case 'position':
-      positions.delete(rec.name); // keep insertion order = order of the latest update
-      positions.set(rec.name, rec);
-      return undefined;
+/**
+ * filterFrame returns what the checkpoint keeps of the frame buf[frame] (a record, a whole frame's
+ * bytes, or nothing); position records are collected in `positions` instead. Throws DecodeError
+ * on a malformed payload.
+ */
+function filterFrame(
+  buf: Uint8Array,
+  frame: Frame,
+  xor: XorState,
+  f: CheckpointFilter,
+  stats: CheckpointStats,
+  positions: Map<string, PositionRecord>,
+): WALRecord | Uint8Array | undefined {
+  if (frame.type === RECORD_SERIES) return filterSeries(buf, frame, f, stats);
+  if (frame.type === RECORD_SAMPLES && f.keepSamplesAfter === Infinity) {
+    // Fast path: every sample goes, so neither the values nor the XOR state are needed again.
+    const r = new ByteReader(buf, frame.start, frame.end);
+    r.u8();
+    stats.samplesDropped += r.uvarint();
+    return undefined;
+  }
+  const rec = decodeRecord(frame.type, buf, frame.start, frame.end, xor);
+  if (rec.type === 'samples') return filterSamples(rec, f, stats);
+  if (rec.type === 'position') {
+    positions.delete(rec.name); // keep insertion order = order of the latest update
+    positions.set(rec.name, rec);
+  }
+  return undefined;
+}
+
+/**
+ * filterSeries filters a series record as bytes (docs/wal-format.md): the whole frame when every
+ * series is kept, else a new frame of the kept entries, their refs delta-coded again and their
+ * labels copied as they are. Nothing is decoded into strings.
+ */
+function filterSeries(buf: Uint8Array, frame: Frame, f: CheckpointFilter, stats: CheckpointStats): Uint8Array | undefined {
+  const r = new ByteReader(buf, frame.start, frame.end);
+  const n = r.uvarint();
+  if (n > r.remaining) throw new DecodeError(`series count ${n} exceeds the payload`);
+  const at = r.pos;
+  let kept = 0;
+  for (let i = 0, ref = 0; i < n; i++) {
+    ref += r.varint();
+    if (ref < 0) throw new DecodeError(`negative series ref ${ref}`);
+    skipLabels(r, ref);
+    if (f.keepSeries(ref)) kept++;
+  }
+  if (r.pos !== frame.end) throw new DecodeError(`${frame.end - r.pos} stray bytes after the record`);
+  stats.seriesKept += kept;
+  stats.seriesDropped += n - kept;
+  if (kept === 0) return undefined;
+  if (kept === n) return buf.subarray(frame.start - FRAME_HEADER_SIZE, frame.end);
+  // Slow path: some series go; a second pass copies the others.
+  const w = new ByteWriter(frame.end - frame.start + 16);
+  const out = beginFrame(w, RECORD_SERIES);
+  w.uvarint(kept);
+  r.pos = at;
+  for (let i = 0, ref = 0, last = 0; i < n; i++) {
+    ref += r.varint();
+    const from = r.pos;
+    skipLabels(r, ref);
+    if (!f.keepSeries(ref)) continue;
+    w.varint(ref - last);
+    last = ref;
+    w.bytes(buf.subarray(from, r.pos));
+  }
+  endFrame(w, out);
+  return w.buf.subarray(0, w.len);
+}
+
+/** skipLabels moves `r` past one series entry's labels (a pair count, then length-prefixed strings). */
+function skipLabels(r: ByteReader, ref: number): void {
+  const pairs = r.uvarint();
+  if (pairs * 2 > r.remaining) throw new DecodeError(`label count ${pairs} of series ${ref} exceeds the payload`);
+  for (let j = 0; j < pairs * 2; j++) {
+    const len = r.uvarint();
+    r.need(len, 'string');
+    r.pos += len;
   }
 }
 

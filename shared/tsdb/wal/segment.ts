@@ -75,7 +75,18 @@ export interface SegmentEnd {
  * readSegment yields the records of one segment file's bytes in order, and returns how it ended:
  * at the end of the file, or at the first damaged frame (reported in `corruption`, never thrown).
  */
-export function* readSegment(file: string, segment: number, buf: Uint8Array): Generator<WALRecord, SegmentEnd> {
+export function readSegment(file: string, segment: number, buf: Uint8Array): Generator<WALRecord, SegmentEnd> {
+  return readFrames(file, segment, buf, (frame, xor) => decodeRecord(frame.type, buf, frame.start, frame.end, xor));
+}
+
+/**
+ * readFrames yields `read(frame, xor)` for every intact frame of one segment file's bytes, in
+ * order, with the segment's XOR state (which a reader of samples records must keep up to date),
+ * and ends as readSegment does. A DecodeError thrown by `read` ends the segment as damaged at
+ * that frame. Reading the frames without decoding every record lets a checkpoint pass over
+ * what it drops (or copies whole) without building it.
+ */
+export function* readFrames<T>(file: string, segment: number, buf: Uint8Array, read: (frame: Frame, xor: XorState) => T): Generator<T, SegmentEnd> {
   const bad = checkSegmentHeader(buf);
   if (bad) return { end: 0, records: 0, corruption: new CorruptionError(file, segment, 0, bad) };
   const xor = new XorState();
@@ -85,16 +96,16 @@ export function* readSegment(file: string, segment: number, buf: Uint8Array): Ge
   while (off < buf.length) {
     const why = readFrame(buf, off, frame);
     if (why) return { end: off, records, corruption: new CorruptionError(file, segment, off, why) };
-    let rec: WALRecord;
+    let out: T;
     try {
-      rec = decodeRecord(frame.type, buf, frame.start, frame.end, xor);
+      out = read(frame, xor);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       return { end: off, records, corruption: new CorruptionError(file, segment, off, `undecodable record: ${err.message}`) };
     }
     off = frame.end;
     records++;
-    yield rec;
+    yield out;
   }
   return { end: off, records };
 }

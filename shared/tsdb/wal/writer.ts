@@ -64,9 +64,12 @@ export class SegmentWriter {
   /**
    * write appends `records` and, with `sync`, fsyncs before resolving. On failure nothing of the
    * batch remains on disk and the error names the segment and the operation; if even the
-   * clean-up fails, the writer refuses all further writes (reopen the WAL to repair it).
+   * clean-up fails, the writer refuses all further writes (reopen the WAL to repair it). A
+   * Uint8Array in `records` is one whole frame, already encoded, that is copied as it is (a
+   * checkpoint copies kept series records so); it must not be a samples frame, whose XOR-coded
+   * values depend on the segment they were written to.
    */
-  async write(records: readonly WALRecord[], sync: boolean): Promise<void> {
+  async write(records: readonly (WALRecord | Uint8Array)[], sync: boolean): Promise<void> {
     if (this.#broken) throw new Error(`WAL ${this.#dir} is unusable until reopened: ${this.#broken.message}`, { cause: this.#broken });
     let parts: Part[];
     try {
@@ -145,7 +148,7 @@ export class SegmentWriter {
   }
 
   /** #encode frames every record into #w, split into parts by destination segment. */
-  #encode(records: readonly WALRecord[]): Part[] {
+  #encode(records: readonly (WALRecord | Uint8Array)[]): Part[] {
     const w = this.#w;
     const { segmentSize, values } = this.#opts;
     w.reset();
@@ -160,16 +163,17 @@ export class SegmentWriter {
       this.#xor.reset();
       writeSegmentHeader(w);
     };
+    const put = (rec: WALRecord | Uint8Array): void => (rec instanceof Uint8Array ? w.bytes(rec) : encodeRecord(w, rec, this.#xor, values));
     if (!this.#file) fresh(this.#last + 1);
     for (const rec of records) {
       const before = w.len;
-      encodeRecord(w, rec, this.#xor, values);
+      put(rec);
       if (cur.records > 0 && cur.fileOffset + (w.len - cur.start) > segmentSize) {
         // The record does not fit: end the part before it and re-encode it in a new segment.
         w.len = before;
         parts.push({ segment: cur.segment, fileOffset: cur.fileOffset, start: cur.start, end: before });
         fresh(cur.segment + 1);
-        encodeRecord(w, rec, this.#xor, values);
+        put(rec);
       }
       cur.records++;
     }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Labels } from '../../../shared/model/labels.ts';
 import type { WALRecord } from '../../../shared/tsdb/wal/record.ts';
 import { bitsOf, fromBits, openReplay, samples, series, STALE_NAN, tempDir } from './helpers.ts';
 
@@ -99,6 +100,43 @@ describe('checkpoint', () => {
     const third = await openReplay(d);
     expect(apply(third.records)).toEqual(summarise(want, keep2, 44_000));
     expect(readdirSync(d).filter((n) => n.startsWith('checkpoint.'))).toEqual([`checkpoint.${String(next - 1).padStart(8, '0')}`]);
+    await third.wal.close();
+  });
+
+  it('copies kept series of many-series records as bytes and drops every sample unread under Infinity', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const d = t.dir;
+    const { wal } = await openReplay(d, { segmentSize: 4096, sync: 'never' });
+    const all: WALRecord[] = [];
+    let samplesLogged = 0;
+    for (let k = 0; k < 12; k++) {
+      // Six series per record, refs far apart (multi-byte deltas), values with non-ASCII bytes.
+      const refs = Array.from({ length: 6 }, (_, i) => 1 + (k * 6 + i) * 1000);
+      const recs: WALRecord[] = [
+        { type: 'series', series: refs.map((ref) => ({ ref, labels: Labels.from({ __name__: 'métrique', id: String(ref), zone: 'α'.repeat(ref % 5) }) })) },
+        samples(k * 1000, refs, refs.map((r) => r + 0.5)),
+        { type: 'position', name: 'b', seq: k },
+      ];
+      samplesLogged += refs.length;
+      all.push(...recs);
+      await wal.log(recs);
+    }
+    const before = await wal.cut();
+    const keep = (ref: number) => ((ref - 1) / 1000) % 4 !== 1;
+    const stats = await wal.checkpoint(before, keep, Infinity);
+    expect(stats).toMatchObject({ seriesKept: 54, seriesDropped: 18, samplesKept: 0, samplesDropped: samplesLogged, positions: 1 });
+    await wal.log(step(0, [1]));
+    await wal.close();
+    const got = await openReplay(d);
+    expect(got.result.corruptions).toEqual([]);
+    expect(apply(got.records)).toEqual(apply([...summarisedRecords(all, keep, Infinity), ...step(0, [1])]));
+    // The copied records fold again (every series kept: the frames go through whole).
+    const next = await got.wal.cut();
+    await got.wal.checkpoint(next, () => true, Infinity);
+    await got.wal.close();
+    const third = await openReplay(d);
+    expect(apply(third.records)).toEqual(summarise(apply(got.records), () => true, Infinity));
     await third.wal.close();
   });
 
