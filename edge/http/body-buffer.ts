@@ -3,7 +3,10 @@
  * response at a time, so that a scrape loop receives every page into the same memory instead of
  * collecting the socket's chunks and concatenating them (a fresh megabyte per page for a large
  * target, which the garbage collector then has to find). It keeps the capacity of the largest
- * recent body; one far smaller than the capacity several times in a row gives the memory back.
+ * recent body, with an eighth more: a page a few bytes longer than the last (its values grew)
+ * fits, instead of replacing the buffer while views of the previous page (the scrape cache's)
+ * still hold the old one. One far smaller than the capacity several times in a row gives the
+ * memory back.
  */
 
 /** Bodies in a row far below the capacity before it is given back. */
@@ -21,14 +24,14 @@ export class BodyBuffer {
   /** reset starts a new body; `expected` (Content-Length, 0 when unknown) sizes the buffer at once. */
   reset(expected = 0): void {
     this.#len = 0;
-    if (expected > this.#buf.length) this.#resize(expected);
+    if (expected > this.#buf.length) this.#resize(expected + (expected >> 3));
   }
 
   /** append copies `chunk` after the bytes received so far, growing the buffer when full. */
   append(chunk: Uint8Array): void {
     const need = this.#len + chunk.length;
     // Slow path: the body outgrew the buffer.
-    if (need > this.#buf.length) this.#resize(Math.max(need, 2 * this.#buf.length, 4096));
+    if (need > this.#buf.length) this.#resize(Math.max(need + (need >> 3), 2 * this.#buf.length, 4096));
     this.#buf.set(chunk, this.#len);
     this.#len = need;
   }
