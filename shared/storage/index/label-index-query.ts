@@ -107,25 +107,29 @@ function lowerBoundString(a: readonly string[], x: string): number {
   return lo;
 }
 
-/** inRange narrows sorted refs to those with samples in [mint, maxt] through the index's callback. */
-export function inRange(ix: LabelIndex, refs: Uint32Array, mint: number, maxt: number): Uint32Array {
-  if (ix.overlapping === undefined || refs.length === 0) return refs;
+/**
+ * inRange narrows sorted refs to those with samples in [mint, maxt] through the index's callback;
+ * without bounds it keeps them all.
+ */
+export function inRange(ix: LabelIndex, refs: Uint32Array, mint?: number, maxt?: number): Uint32Array {
+  if (ix.overlapping === undefined || refs.length === 0 || mint === undefined || maxt === undefined) return refs;
   return ix.overlapping(refs, mint, maxt);
 }
 
 /**
  * selectRefs returns the sorted refs of the series matching every matcher with samples in
- * [mint, maxt].
+ * [mint, maxt] (without bounds, all of them).
  */
-export function selectRefs(ix: LabelIndex, matchers: readonly Matcher[], mint: number, maxt: number): Uint32Array {
+export function selectRefs(ix: LabelIndex, matchers: readonly Matcher[], mint?: number, maxt?: number): Uint32Array {
   return inRange(ix, postingsForMatchers(ix, matchers), mint, maxt);
 }
 
 /**
  * labelNames returns the sorted label names of the series that match `matchers` (all series when
- * none are given) and have samples in [mint, maxt].
+ * none are given) and have samples in [mint, maxt]; without bounds, of every such series (as
+ * Prometheus answers from a block that overlaps the range at all).
  */
-export function labelNames(ix: LabelIndex, matchers: readonly Matcher[] | undefined, mint: number, maxt: number): string[] {
+export function labelNames(ix: LabelIndex, matchers: readonly Matcher[] | undefined, mint?: number, maxt?: number): string[] {
   const refs = selectRefs(ix, matchers ?? [], mint, maxt);
   if (refs.length === ix.size) return [...ix.sortedNames()]; // fast path: every series counts
   const names = new Set<string>();
@@ -138,14 +142,15 @@ export function labelNames(ix: LabelIndex, matchers: readonly Matcher[] | undefi
 
 /**
  * labelValues returns the sorted values of label `name` over the series that match `matchers`
- * (all series when none are given) and have samples in [mint, maxt].
+ * (all series when none are given) and have samples in [mint, maxt]; without bounds, over every
+ * such series (as Prometheus answers from a block that overlaps the range at all).
  */
 export function labelValues(
   ix: LabelIndex,
   name: string,
   matchers: readonly Matcher[] | undefined,
-  mint: number,
-  maxt: number,
+  mint?: number,
+  maxt?: number,
 ): string[] {
   const entry = ix.entry(name);
   if (entry === undefined) return [];
@@ -153,7 +158,7 @@ export function labelValues(
   if (matchers !== undefined && matchers.length > 0) {
     refs = postingsForMatchers(ix, matchers);
   } else {
-    if (ix.overlapping === undefined) return [...entry.sortedValues()]; // fast path: no bounds
+    if (ix.overlapping === undefined || mint === undefined) return [...entry.sortedValues()]; // fast path: no bounds
     refs = ix.allPostings();
   }
   refs = inRange(ix, refs, mint, maxt);

@@ -39,6 +39,11 @@ export class MemQuerier implements Querier {
     return new MemSeriesSet(this.#storage.core, series, mint, maxt);
   }
 
+  /**
+   * labelNames: see Querier.labelNames. Only series with samples in the range count: Prometheus
+   * answers from its whole head, but drops the series its head no longer holds samples of, and
+   * this head never drops series (blocks answer from their whole index: BlockQuerier).
+   */
   labelNames(matchers?: readonly Matcher[]): string[] {
     this.#check('labelNames');
     return labelNames(this.#storage.index, matchers, this.#mint, this.#maxt);

@@ -58,14 +58,20 @@ export class BlockQuerier implements Querier {
     return set;
   }
 
+  /**
+   * labelNames: see Querier.labelNames. As in Prometheus, a block answers from its index alone:
+   * when the block overlaps the querier's range, every series of it counts, whatever its
+   * samples' times; otherwise none does.
+   */
   labelNames(matchers?: readonly Matcher[]): string[] {
     this.#check('labelNames');
-    return labelNames(this.#block.index, matchers, this.#mint, this.#maxt);
+    return this.#overlaps() ? labelNames(this.#block.index, matchers) : [];
   }
 
+  /** labelValues: see Querier.labelValues; from the block's index alone, as labelNames. */
   labelValues(name: string, matchers?: readonly Matcher[]): string[] {
     this.#check('labelValues');
-    return labelValues(this.#block.index, name, matchers, this.#mint, this.#maxt);
+    return this.#overlaps() ? labelValues(this.#block.index, name, matchers) : [];
   }
 
   fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
@@ -75,6 +81,12 @@ export class BlockQuerier implements Querier {
 
   close(): void {
     this.#closed = true;
+  }
+
+  /** #overlaps: whether the block's [minTime, maxTime) meets the querier's [mint, maxt]. */
+  #overlaps(): boolean {
+    const { minTime, maxTime } = this.#block.meta;
+    return minTime <= this.#maxt && this.#mint < maxTime;
   }
 
   #check(what: string): void {
