@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { parseMetricSelector, ParseError } from '../promql/parser/index.ts';
+import type { Labels } from '../model/labels.ts';
 import type { Matcher } from '../model/matcher.ts';
 import type { Queryable } from '../storage/interface.ts';
 import { ApiError, success } from './respond.ts';
@@ -39,6 +40,21 @@ function limited<T>(items: T[], limit: number): { items: T[]; warnings: string[]
 function union(lists: string[][]): string[] {
   if (lists.length === 1) return lists[0];
   return [...new Set(lists.flat())].sort();
+}
+
+/** mergeSorted merges two label sets sorted by Labels.compare into one, without duplicates. */
+function mergeSorted(a: Labels[], b: Labels[]): Labels[] {
+  if (a.length === 0) return b;
+  const out: Labels[] = [];
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    const d = a[i].compare(b[j]);
+    out.push(d <= 0 ? a[i++] : b[j++]);
+    if (d === 0) j++;
+  }
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 /** seriesRoutes registers the three endpoints on `app` (GET and form POST). */
@@ -85,13 +101,11 @@ export function seriesRoutes(app: Hono, storage: Queryable): void {
     const limit = p.nonNegativeInt('limit', 0);
     const q = storage.querier(start, end);
     try {
-      const seen = new Map<string, Record<string, string>>();
-      for (const m of sets) {
-        for (const s of q.select(m).series) seen.set(s.labels.key(), s.labels.toObject());
-      }
-      const keys = [...seen.keys()].sort();
-      const { items, warnings } = limited(keys, limit);
-      return success(c, items.map((k) => seen.get(k)), warnings);
+      // Each select is sorted by labels already: merge them, dropping the series two selectors share.
+      let found: Labels[] = [];
+      for (const m of sets) found = mergeSorted(found, q.select(m).series.map((s) => s.labels));
+      const { items, warnings } = limited(found, limit);
+      return success(c, items.map((l) => l.toObject()), warnings);
     } finally {
       q.close();
     }
