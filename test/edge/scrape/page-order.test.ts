@@ -193,7 +193,7 @@ describe('BodyBuffer', () => {
     const big = Buffer.alloc(3 << 20, 120);
     b.reset(big.length);
     const cap = b.capacity;
-    expect(cap).toBe(big.length);
+    expect(cap).toBeGreaterThanOrEqual(big.length);
     b.append(big);
     expect(b.finish().equals(big)).toBe(true);
     for (let i = 0; i < 7; i++) {
