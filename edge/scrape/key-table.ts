@@ -15,6 +15,17 @@
 
 /** The smallest arena and id capacity. */
 const MIN = 1024;
+/** The most of the arena live keys fill after it is compacted, leaving room for a page's changes. */
+const FILL = 0.8;
+
+/**
+ * grownCapacity: the capacity after `cap` when at least `min` is needed. Tables grow by a quarter,
+ * not double: they grow on a target's first pages only, and what they hold lives as long as the
+ * target, so memory matters more than the few extra copies.
+ */
+export function grownCapacity(cap: number, min = 0): number {
+  return Math.max(min, cap + (cap >> 2));
+}
 
 export class KeyTable {
   /** The arena: key i is arena[start[i], start[i] + length[i]). Replaced when it grows or compacts. */
@@ -135,11 +146,11 @@ export class KeyTable {
     return this.#keyView!;
   }
 
-  /** #makeRoom compacts the arena, doubling it until the live keys fill at most three quarters. */
+  /** #makeRoom compacts the arena, growing it until the live keys fill at most FILL of it. */
   #makeRoom(len: number): void {
     const live = this.#used - this.#holes;
     let cap = this.arena.length;
-    while (live + len > cap * 0.75) cap *= 2;
+    while (live + len > cap * FILL) cap = grownCapacity(cap);
     const next = new Uint8Array(cap);
     let at = 0;
     for (let id = 1; id <= this.#top; id++) {
@@ -156,7 +167,7 @@ export class KeyTable {
   }
 
   #growIds(): void {
-    const cap = this.start.length * 2;
+    const cap = grownCapacity(this.start.length);
     const grow = (a: Int32Array) => {
       const n = new Int32Array(cap);
       n.set(a);

@@ -21,7 +21,7 @@ import { relabel } from '../../shared/relabel/index.ts';
 import type { RelabelConfig } from '../../shared/relabel/relabel-config.ts';
 import type { ByteSpan, ExpositionParser } from '../../shared/exposition/types.ts';
 import type { Appender, AppendResult, SeriesRef } from '../../shared/storage/interface.ts';
-import { KeyTable } from './key-table.ts';
+import { KeyTable, grownCapacity } from './key-table.ts';
 import { checkLabelLimits, type LabelLimits } from './limits.ts';
 import { MetadataCache } from './metadata.ts';
 
@@ -207,7 +207,7 @@ export class ScrapeCache {
     if (labels !== null) checkLabelLimits(labels, opts);
     const id = this.#keys.add(span.bytes, span.start, span.end, h);
     if (id >= this.#refs.length) {
-      const cap = Math.max(id + 1, this.#refs.length * 2);
+      const cap = grownCapacity(this.#refs.length, id + 1);
       this.#refs = grown(this.#refs, cap);
       this.#seen = grown(this.#seen, cap);
       this.#pos = grown(this.#pos, cap);
@@ -237,9 +237,9 @@ export class ScrapeCache {
   }
 }
 
-/** grown returns a copy of `a` with room for at least `min` elements (at least twice as many). */
+/** grown returns a copy of `a` with room for at least `min` elements (grownCapacity). */
 function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, min: number): T {
-  const n = new (a.constructor as new (n: number) => T)(Math.max(min, a.length * 2));
+  const n = new (a.constructor as new (n: number) => T)(grownCapacity(a.length, min));
   n.set(a);
   return n;
 }
