@@ -12,7 +12,7 @@ const BLOCK_RANGE_MS = 60_000; // a block per 60 batches: cuts happen while the 
 
 /** runChild runs the writer until a random SIGKILL and returns the batches it acknowledged. */
 function runChild(dir: string): Promise<number[]> {
-  return runUntilKilled(join(here, 'crash-child.ts'), [dir, String(BLOCK_RANGE_MS)], { minMs: 100, windowMs: 700, guardMs: 20_000 });
+  return runUntilKilled(join(here, 'crash-child.ts'), [dir, String(BLOCK_RANGE_MS)], { minMs: 100, windowMs: 700, minAcks: 11, guardMs: 20_000 });
 }
 
 describe('crash safety of the durable TSDB', () => {

@@ -9,7 +9,7 @@ const ROUNDS = 8;
 
 /** runChild runs the writer until a random SIGKILL and returns the batches it acknowledged. */
 function runChild(dir: string): Promise<number[]> {
-  return runUntilKilled(join(here, 'crash-child.ts'), [dir], { minMs: 50, windowMs: 600, guardMs: 15_000 });
+  return runUntilKilled(join(here, 'crash-child.ts'), [dir], { minMs: 50, windowMs: 600, minAcks: 11, guardMs: 15_000 });
 }
 
 describe('crash safety', () => {
