@@ -22,7 +22,7 @@ const STEP_S = 15;
 const END_S = 1795238925; // the anchors' history end (results-anchors.md)
 
 /** history regenerates history.js' samples for the first `targets` targets, in label order. */
-function history(targets: number): ColumnSeries[] {
+export function history(targets: number): ColumnSeries[] {
   const model = loadModel() as ReturnType<typeof loadModel> & { BUCKETS: number[] };
   const handlers = Math.max(1, Math.round(10000 / 10 / model.SERIES_PER_HANDLER));
   const start = (END_S - (POINTS - 1) * STEP_S) * 1000;

@@ -20,7 +20,7 @@ import { ByteReader } from './bytes.ts';
 import { decodeDense } from './dense-decode.ts';
 import { ENC_DENSE, ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
-import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, PAGE_HEADER_BYTES } from './format.ts';
+import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, knownVersion, PAGE_HEADER_BYTES } from './format.ts';
 import { decodeGathered, type GatheredChunks } from './gather.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
 import { readMeta, type BlockMeta } from './meta.ts';
@@ -83,7 +83,7 @@ function checkChunksFile(fd: number, file: string, pages: PageTable): void {
   readSync(fd, h, 0, FILE_HEADER_BYTES, 0);
   const magic = (h[0] | (h[1] << 8) | (h[2] << 16) | (h[3] << 24)) >>> 0;
   if (magic !== CHUNKS_MAGIC) throw new CorruptionError(file, 0, 'bad magic: not a block chunks file');
-  if (h[4] !== FORMAT_VERSION) throw new CorruptionError(file, 4, `format version ${h[4]}, this reader knows ${FORMAT_VERSION}`);
+  if (!knownVersion(h[4])) throw new CorruptionError(file, 4, `format version ${h[4]}, this reader knows 1 … ${FORMAT_VERSION}`);
 }
 
 /** Block: see the module comment. */
@@ -103,6 +103,7 @@ export class Block {
   readonly #cache = new Map<number, Uint8Array>();
   #cacheBytes = 0;
   readonly #cacheLimit: number;
+  #pagesRead = 0;
 
   constructor(dir: string, meta: BlockMeta, labels: Labels[], chunks: ChunkTable, pages: PageTable, fd: number, o: OpenBlockOptions) {
     this.dir = dir;
@@ -143,6 +144,11 @@ export class Block {
   /** querier: a storage Querier over this block for [mint, maxt] (inclusive); needs the core. */
   querier(mint: number, maxt: number): Querier {
     return new BlockQuerier(this, this.#needCore('query'), mint, maxt);
+  }
+
+  /** pagesRead: pages read from the chunks file (and decompressed) since open, page-cache hits excluded. */
+  get pagesRead(): number {
+    return this.#pagesRead;
   }
 
   /** bytes: the block's size on disk (index + chunks + meta excluded). */
@@ -302,6 +308,7 @@ export class Block {
     }
     if (this.#fd < 0) throw new Error(`BUG: block ${this.id} used after close()`);
     const raw = readPage(this.#fd, this.#file, this.#pages, p, this.#checked);
+    this.#pagesRead++;
     this.#cache.set(p, raw);
     this.#cacheBytes += raw.length;
     for (const [k, v] of this.#cache) {

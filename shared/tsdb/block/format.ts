@@ -11,8 +11,15 @@ export const CHUNKS_FILE = 'chunks';
 /** Suffix of directories being written or deleted; a directory scan removes them. */
 export const TMP_SUFFIX = '.tmp';
 
-/** The format version this code writes and reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format version this code writes. Version 2 stores a chunk's page as a signed delta (pages
+ * of time-bucketed dense blocks do not follow series order); this code reads versions 1 and 2.
+ */
+export const FORMAT_VERSION = 2;
+/** knownVersion: whether this code reads files (meta, index, chunks) of format `v`. */
+export function knownVersion(v: unknown): boolean {
+  return v === 1 || v === 2;
+}
 
 /** "OPCK" and "OPIX": the first four bytes of the chunks and index files. */
 export const CHUNKS_MAGIC = 0x4b43504f; // bytes 4F 50 43 4B, read as u32 little-endian
@@ -33,6 +40,32 @@ export const COMPRESS_BROTLI = 1;
 export const DEFAULT_PAGE_BYTES = 256 * 1024;
 /** Brotli quality for dense pages (0–11); 11 is about 10 % smaller than 9 and ~8× slower. */
 export const DEFAULT_QUALITY = 11;
+/**
+ * Dense blocks cut every series into chunks at multiples of a time bucket (Unix ms, so buckets
+ * nest in the compaction windows), and a page holds chunks of one bucket only. The bucket is the
+ * smallest 2 h·3^k that leaves at most MAX_BUCKETS buckets in the block's range, grown while the
+ * mean series would get fewer than MIN_BUCKET_SAMPLES samples a bucket. 2 h when nothing is known.
+ */
+export const MIN_BUCKET_MS = 2 * 3600_000;
+export const MAX_BUCKETS = 16;
+export const MIN_BUCKET_SAMPLES = 240;
+
+/**
+ * denseBucketMs: the time bucket of a dense block covering `rangeMs` ms, whose series hold
+ * `samplesPerSeries` samples on average (either undefined when unknown). A short query reads
+ * only its buckets' pages and decodes each series' chunk of a bucket from its start; fewer,
+ * longer buckets mean fewer chunks (a smaller chunk table in memory, ~32 bytes a chunk).
+ */
+export function denseBucketMs(rangeMs?: number, samplesPerSeries?: number): number {
+  let b = MIN_BUCKET_MS;
+  if (rangeMs === undefined || !(rangeMs > 0)) return b;
+  while (rangeMs / b > MAX_BUCKETS) b *= 3;
+  if (samplesPerSeries !== undefined && samplesPerSeries > 0) {
+    while (b < rangeMs && (samplesPerSeries * b) / rangeMs < MIN_BUCKET_SAMPLES) b *= 3;
+  }
+  return b;
+}
+
 /** XOR chunks cut from sample columns hold at most this many samples, like Prometheus' head. */
 export const XOR_CHUNK_SAMPLES = 120;
 /** A page holds at most this many raw bytes (a chunk bigger than the page size gets its own). */

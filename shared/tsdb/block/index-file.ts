@@ -10,7 +10,7 @@ import { Labels } from '../../model/labels.ts';
 import { crc32c } from '../wal/crc32c.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
-import { COMPRESS_BROTLI, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_BODY_HEADER_BYTES, INDEX_MAGIC, PAGE_HEADER_BYTES } from './format.ts';
+import { COMPRESS_BROTLI, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_BODY_HEADER_BYTES, INDEX_MAGIC, knownVersion, PAGE_HEADER_BYTES } from './format.ts';
 
 /** ChunkTable: every chunk of a block, series by series, in flat columns. */
 export interface ChunkTable {
@@ -56,7 +56,7 @@ export function encodeIndex(data: IndexData, minTime: number, quality = 9): Uint
     w.uvarint(pages.raw[p]);
   }
   w.uvarint(labels.length);
-  let prevPage = 0;
+  const pageOf = new PagePredictor();
   for (let s = 0; s < labels.length; s++) {
     const f = labels[s].flat;
     w.uvarint(f.length >> 1);
@@ -69,9 +69,8 @@ export function encodeIndex(data: IndexData, minTime: number, quality = 9): Uint
       w.uvarint(chunks.maxt[c] - chunks.mint[c]);
       prevMax = chunks.maxt[c];
       w.uvarint(chunks.samples[c]);
-      w.uvarint(chunks.page[c] - prevPage);
-      prevPage = chunks.page[c];
-      w.uvarint(chunks.offset[c]);
+      w.varint(chunks.page[c] - pageOf.guess(c - from));
+      pageOf.saw(c - from, chunks.page[c]);
       w.uvarint(chunks.length[c]);
     }
   }
@@ -98,7 +97,7 @@ export function decodeIndex(buf: Uint8Array, file: string, minTime: number, maxT
   const r = new ByteReader(buf);
   if (r.u32le() !== INDEX_MAGIC) throw new CorruptionError(file, 0, 'bad magic: not a block index');
   const version = r.u8();
-  if (version !== FORMAT_VERSION) throw new CorruptionError(file, 4, `format version ${version}, this reader knows ${FORMAT_VERSION}`);
+  if (!knownVersion(version)) throw new CorruptionError(file, 4, `format version ${version}, this reader knows 1 … ${FORMAT_VERSION}`);
   r.pos = FILE_HEADER_BYTES;
   const compression = r.u8();
   const storedLen = r.u32le(), rawLen = r.u32le(), crc = r.u32le();
@@ -116,14 +115,14 @@ export function decodeIndex(buf: Uint8Array, file: string, minTime: number, maxT
   }
   if (raw.length !== rawLen) throw new CorruptionError(file, head, `body decompresses to ${raw.length} bytes, want ${rawLen}`);
   try {
-    return parseBody(raw, minTime, maxTime);
+    return parseBody(raw, minTime, maxTime, version);
   } catch (err) {
     if (err instanceof DecodeError) throw new CorruptionError(file, head, `decompressed body at byte ${err.at}: ${err.message}`, { cause: err });
     throw err;
   }
 }
 
-function parseBody(raw: Uint8Array, minTime: number, maxTime: number): IndexData {
+function parseBody(raw: Uint8Array, minTime: number, maxTime: number, version: number): IndexData {
   const r = new ByteReader(raw);
   const nsym = r.uvarint();
   if (nsym > raw.length) throw new DecodeError(0, `${nsym} symbols in ${raw.length} bytes`);
@@ -149,6 +148,9 @@ function parseBody(raw: Uint8Array, minTime: number, maxTime: number): IndexData
   let t: ChunkTable = allocChunks(seriesStart, cap);
   let nc = 0;
   let page = 0;
+  const pageOf = new PagePredictor();
+  // Version 2: where each page's next chunk starts (chunks lie back to back in index order).
+  const fill = new Float64Array(version === 1 ? 0 : npages);
   for (let s = 0; s < nseries; s++) {
     const at = r.pos;
     const nl = r.uvarint();
@@ -178,18 +180,47 @@ function parseBody(raw: Uint8Array, minTime: number, maxTime: number): IndexData
       t.mint[c] = mint;
       t.maxt[c] = maxt;
       t.samples[c] = r.uvarint();
-      page += r.uvarint();
-      if (page >= npages) throw new DecodeError(at, `chunk in page ${page} of ${npages}`);
+      if (version === 1) page += r.uvarint();
+      else page = pageOf.guess(c - nc) + r.varint();
+      if (page < 0 || page >= npages) throw new DecodeError(at, `chunk in page ${page} of ${npages}`);
+      pageOf.saw(c - nc, page);
       t.page[c] = page;
-      t.offset[c] = r.uvarint();
-      t.length[c] = r.uvarint();
+      if (version === 1) {
+        t.offset[c] = r.uvarint();
+        t.length[c] = r.uvarint();
+      } else {
+        t.length[c] = r.uvarint();
+        t.offset[c] = fill[page];
+        fill[page] += t.length[c];
+      }
       if (t.samples[c] < 1 || t.offset[c] + t.length[c] > pages.raw[page]) throw new DecodeError(at, 'chunk reference outside its page');
     }
     nc += k;
     seriesStart[s + 1] = nc;
   }
   if (r.remaining !== 0) throw new DecodeError(r.pos, `${r.remaining} bytes after the last series`);
+  for (let p = 0; p < fill.length; p++) {
+    if (fill[p] !== pages.raw[p]) throw new DecodeError(r.pos, `chunks fill ${fill[p]} bytes of page ${p}, which holds ${pages.raw[p]}`);
+  }
   return { labels, chunks: growChunks(t, nc, nc), pages };
+}
+
+/**
+ * PagePredictor: the page a series' chunk k is expected in, for the index's page deltas (format
+ * 2): the page of chunk k of the last series that had one (else 0). Neighbouring series'
+ * chunks of one time bucket share pages, so the deltas are mostly 0.
+ */
+class PagePredictor {
+  readonly #last: number[] = [];
+
+  guess(k: number): number {
+    return k < this.#last.length ? this.#last[k] : 0;
+  }
+
+  saw(k: number, page: number): void {
+    while (this.#last.length < k) this.#last.push(0);
+    this.#last[k] = page;
+  }
 }
 
 function allocChunks(seriesStart: Uint32Array, n: number): ChunkTable {

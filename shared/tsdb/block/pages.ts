@@ -1,7 +1,7 @@
 /**
- * Pages of the chunks file. PageWriter gathers encoded chunks into a page buffer and, once the
- * page reaches its size, compresses it (brotli for dense blocks, nothing for XOR blocks) and
- * appends it, with a header and CRC-32C, to the file. readPage reads one page back, checks it
+ * Pages of the chunks file. PageWriter gathers encoded chunks into page buffers (one open page
+ * per lane, i.e. time bucket) and, once a page reaches its size, compresses it (brotli for dense
+ * blocks, nothing for XOR blocks) and appends it, with a header and CRC-32C, to the file. readPage reads one page back, checks it
  * against the index's page table and its checksum, and returns its raw bytes.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -13,23 +13,36 @@ import { CorruptionError } from './errors.ts';
 import { CHUNKS_MAGIC, COMPRESS_BROTLI, COMPRESS_NONE, FILE_HEADER_BYTES, FORMAT_VERSION, PAGE_HEADER_BYTES } from './format.ts';
 import type { PageTable } from './index-file.ts';
 
-/** PageWriter: see the module comment. Chunks are written into `page` directly by encoders. */
+/** Lane: one open page and the chunks (writer's numbers) it holds so far. */
+interface Lane {
+  page: ByteWriter;
+  chunks: number[];
+}
+
+/**
+ * PageWriter: see the module comment. Chunks are written into a lane's open page directly by
+ * encoders. A writer keeps one lane per time bucket (a page holds chunks of one lane only), so a
+ * page can hold one bucket of many series; pages are numbered, and appended to the file, in the
+ * order they fill up, lanes interleaved. `placed` learns the page number of every chunk once its
+ * page is written.
+ */
 export class PageWriter {
-  /** The open page; encoders append a chunk to it, then call endChunk(). */
-  readonly page = new ByteWriter(1 << 18);
   readonly stored: number[] = [];
   readonly raw: number[] = [];
+  readonly #lanes = new Map<number, Lane>();
+  readonly #placed: (page: number, chunks: readonly number[]) => void;
   #fh: FileHandle;
   #pos = 0;
   #compression: number;
   #quality: number;
   #pageBytes: number;
 
-  constructor(fh: FileHandle, compress: boolean, quality: number, pageBytes: number) {
+  constructor(fh: FileHandle, compress: boolean, quality: number, pageBytes: number, placed: (page: number, chunks: readonly number[]) => void) {
     this.#fh = fh;
     this.#compression = compress ? COMPRESS_BROTLI : COMPRESS_NONE;
     this.#quality = quality;
     this.#pageBytes = pageBytes;
+    this.#placed = placed;
   }
 
   /** start writes the file header. */
@@ -41,19 +54,33 @@ export class PageWriter {
     await this.#write(h.view());
   }
 
-  /** pageIndex: the number of the open page. */
-  get pageIndex(): number {
-    return this.stored.length;
+  /** page: the open page of `lane` (opened on first use); an encoder appends one chunk, then endChunk. */
+  page(lane: number): ByteWriter {
+    let l = this.#lanes.get(lane);
+    if (l === undefined) {
+      l = { page: new ByteWriter(this.#pageBytes + (this.#pageBytes >> 3)), chunks: [] };
+      this.#lanes.set(lane, l);
+    }
+    return l.page;
   }
 
-  /** endChunk is called after each chunk; it flushes the page once it is full. */
-  async endChunk(): Promise<void> {
-    if (this.page.len >= this.#pageBytes) await this.flush();
+  /** endChunk records chunk number `chunk` as the last one in `lane`'s page; a full page is written. */
+  async endChunk(lane: number, chunk: number): Promise<void> {
+    const l = this.#lanes.get(lane);
+    if (l === undefined) throw new Error(`BUG: endChunk on lane ${lane}, which has no open page`);
+    l.chunks.push(chunk);
+    if (l.page.len >= this.#pageBytes) await this.#flush(l);
   }
 
-  /** flush writes the open page, if it holds anything. */
+  /** flush writes every lane's open page that holds anything, in lane order, and drops the lanes. */
   async flush(): Promise<void> {
-    const raw = this.page.view();
+    const lanes = [...this.#lanes.keys()].sort((a, b) => a - b);
+    for (const k of lanes) await this.#flush(this.#lanes.get(k)!);
+    this.#lanes.clear();
+  }
+
+  async #flush(l: Lane): Promise<void> {
+    const raw = l.page.view();
     if (raw.length === 0) return;
     const stored =
       this.#compression === COMPRESS_BROTLI
@@ -68,9 +95,11 @@ export class PageWriter {
     h.u32le(crc32c(stored));
     h.bytes(stored);
     await this.#write(h.view());
+    this.#placed(this.stored.length, l.chunks);
     this.stored.push(stored.length);
     this.raw.push(raw.length);
-    this.page.len = 0;
+    l.page.len = 0;
+    l.chunks.length = 0;
   }
 
   /** bytes: the file's length so far. */

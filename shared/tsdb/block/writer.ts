@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import { DENSE_MAX_SAMPLES, DenseEncoder, ENC_XOR, TS_LIMIT } from './dense-encode.ts';
-import { CHUNKS_FILE, DEFAULT_PAGE_BYTES, DEFAULT_QUALITY, FORMAT_VERSION, INDEX_FILE, META_FILE, TMP_SUFFIX, XOR_CHUNK_SAMPLES, type BlockEncoding } from './format.ts';
+import { CHUNKS_FILE, DEFAULT_PAGE_BYTES, denseBucketMs, DEFAULT_QUALITY, FORMAT_VERSION, INDEX_FILE, META_FILE, TMP_SUFFIX, XOR_CHUNK_SAMPLES, type BlockEncoding } from './format.ts';
 import { syncDir, writeFileDurable } from './fs.ts';
 import { encodeIndex, growChunks, newChunkTable, type ChunkTable } from './index-file.ts';
 import { encodeMeta, type BlockCompaction, type BlockMeta } from './meta.ts';
@@ -53,6 +53,12 @@ export interface WriteBlockOptions {
   quality?: number;
   /** Raw bytes at which a page is cut (default 256 KiB). */
   pageBytes?: number;
+  /**
+   * Dense blocks: the time bucket (ms) at which series are cut into chunks; a page holds chunks of
+   * one bucket only (default: denseBucketMs of the block's range). Infinity: one bucket, each
+   * series' chunks back to back (the layout of format 1).
+   */
+  bucketMs?: number;
   /** Provenance (default: level 1, the block its own source). */
   compaction?: { level: number; sources: string[]; parents: string[] };
   /** The id's time (default Date.now()). */
@@ -118,6 +124,7 @@ export function* seriesFromExport(
 class BlockWriter {
   readonly #o: WriteBlockOptions;
   readonly #encoding: BlockEncoding;
+  readonly #bucketMs: number;
   readonly #dense = new DenseEncoder();
   #pages!: PageWriter;
   readonly #labels: Labels[] = [];
@@ -137,10 +144,17 @@ class BlockWriter {
     if (o.minTime !== undefined && o.maxTime !== undefined && !(o.minTime < o.maxTime)) {
       throw new Error(`writeBlock: empty time range [${o.minTime}, ${o.maxTime})`);
     }
+    const range = o.minTime !== undefined && o.maxTime !== undefined ? o.maxTime - o.minTime : undefined;
+    this.#bucketMs = o.bucketMs ?? denseBucketMs(range);
+    if (!(this.#bucketMs === Infinity || (Number.isSafeInteger(this.#bucketMs) && this.#bucketMs > 0))) {
+      throw new Error(`writeBlock: bucketMs ${o.bucketMs} is not a positive integer (ms) or Infinity`);
+    }
   }
 
   async run(fh: import('node:fs/promises').FileHandle, source: BlockSource): Promise<void> {
-    this.#pages = new PageWriter(fh, this.#encoding === 'dense', this.#o.quality ?? DEFAULT_QUALITY, this.#o.pageBytes ?? DEFAULT_PAGE_BYTES);
+    this.#pages = new PageWriter(fh, this.#encoding === 'dense', this.#o.quality ?? DEFAULT_QUALITY, this.#o.pageBytes ?? DEFAULT_PAGE_BYTES, (page, chunks) => {
+      for (const c of chunks) this.#chunks.page[c] = page;
+    });
     await this.#pages.start();
     for await (const s of source) {
       if (this.#prev !== undefined && this.#prev.compare(s.labels) >= 0) {
@@ -207,20 +221,29 @@ class BlockWriter {
     }
     this.#beginSeries(s.labels, ts[0], ts[n - 1], n);
     if (this.#encoding === 'dense') {
-      const parts = Math.ceil(n / DENSE_MAX_SAMPLES);
-      for (let k = 0; k < parts; k++) {
-        const from = Math.floor((k * n) / parts), to = Math.floor(((k + 1) * n) / parts);
-        const at = this.#pages.page.len;
-        this.#dense.encode(this.#pages.page, ts, s.values, from, to);
-        await this.#endChunk(at, ts[from], ts[to - 1], to - from);
+      // A chunk per time bucket (split equally past DENSE_MAX_SAMPLES), in the bucket's lane.
+      const bucket = this.#bucketMs;
+      for (let start = 0; start < n; ) {
+        const lane = Math.floor(ts[start] / bucket);
+        const until = (lane + 1) * bucket;
+        let end = start + 1;
+        while (end < n && ts[end] < until) end++;
+        const parts = Math.ceil((end - start) / DENSE_MAX_SAMPLES);
+        for (let k = 0; k < parts; k++) {
+          const from = start + Math.floor((k * (end - start)) / parts), to = start + Math.floor(((k + 1) * (end - start)) / parts);
+          const page = this.#pages.page(lane), at = page.len;
+          this.#dense.encode(page, ts, s.values, from, to);
+          await this.#endChunk(lane, at, ts[from], ts[to - 1], to - from);
+        }
+        start = end;
       }
     } else {
       const core = this.#need('turn sample columns into XOR chunks');
       for (let from = 0; from < n; from += XOR_CHUNK_SAMPLES) {
         const to = Math.min(n, from + XOR_CHUNK_SAMPLES);
-        const at = this.#pages.page.len;
-        this.#pages.page.bytes(core.encodeChunk(ts.subarray(from, to), s.values.subarray(from, to)));
-        await this.#endChunk(at, ts[from], ts[to - 1], to - from);
+        const page = this.#pages.page(0), at = page.len;
+        page.bytes(core.encodeChunk(ts.subarray(from, to), s.values.subarray(from, to)));
+        await this.#endChunk(0, at, ts[from], ts[to - 1], to - from);
       }
     }
     this.#endSeries();
@@ -243,9 +266,9 @@ class BlockWriter {
     this.#beginSeries(s.labels, s.mint[0], s.maxt[k - 1], samples);
     for (let i = 0; i < k; i++) {
       const off = s.chunkOffsets[i], end = i + 1 < k ? s.chunkOffsets[i + 1] : s.chunks.length;
-      const at = this.#pages.page.len;
-      this.#pages.page.bytes(s.chunks.subarray(off, end));
-      await this.#endChunk(at, s.mint[i], s.maxt[i], (s.chunks[off + 1] << 8) | s.chunks[off + 2]);
+      const page = this.#pages.page(0), at = page.len;
+      page.bytes(s.chunks.subarray(off, end));
+      await this.#endChunk(0, at, s.mint[i], s.maxt[i], (s.chunks[off + 1] << 8) | s.chunks[off + 2]);
     }
     this.#endSeries();
   }
@@ -297,16 +320,16 @@ class BlockWriter {
     this.#starts.push(this.#nc);
   }
 
-  async #endChunk(at: number, mint: number, maxt: number, samples: number): Promise<void> {
+  /** #endChunk records the chunk just written at byte `at` of `lane`'s page; its page number comes when the page is written. */
+  async #endChunk(lane: number, at: number, mint: number, maxt: number, samples: number): Promise<void> {
     if (this.#nc === this.#chunks.mint.length) this.#chunks = growChunks(this.#chunks, this.#nc * 2, this.#nc);
     const t = this.#chunks, c = this.#nc++;
     t.mint[c] = mint;
     t.maxt[c] = maxt;
     t.samples[c] = samples;
-    t.page[c] = this.#pages.pageIndex;
     t.offset[c] = at;
-    t.length[c] = this.#pages.page.len - at;
-    await this.#pages.endChunk();
+    t.length[c] = this.#pages.page(lane).len - at;
+    await this.#pages.endChunk(lane, c);
   }
 
   #need(what: string): Core {

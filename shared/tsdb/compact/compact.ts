@@ -10,6 +10,7 @@ import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Block, BlockMeta, ColumnSeries } from '../block/index.ts';
 import { writeBlock } from '../block/index.ts';
+import { denseBucketMs } from '../block/format.ts';
 import { mergeParts, type Part } from './merge.ts';
 
 /** CompactOptions for compact. */
@@ -19,6 +20,8 @@ export interface CompactOptions {
   /** Brotli quality of the new block's pages (default: writeBlock's). */
   quality?: number;
   pageBytes?: number;
+  /** Time bucket of the new block's chunks and pages (default: writeBlock's, from the range). */
+  bucketMs?: number;
   /** Output series merged per batch (default 4096). */
   batchSeries?: number;
   /** The new id's time (default Date.now()). */
@@ -44,6 +47,7 @@ export async function compact(blocks: readonly Block[], outDir: string, o: Compa
       core: o.core,
       quality: o.quality,
       pageBytes: o.pageBytes,
+      bucketMs: o.bucketMs ?? denseBucketMs(maxTime - minTime, samplesPerSeries(metas)),
       minTime,
       maxTime,
       now: o.now,
@@ -52,6 +56,15 @@ export async function compact(blocks: readonly Block[], outDir: string, o: Compa
   } catch (err) {
     throw new Error(`compact blocks ${parents.join(', ')} into ${outDir}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * samplesPerSeries estimates the merged block's samples per series: all the sources' samples
+ * over the most series any one holds (the union holds at least as many).
+ */
+function samplesPerSeries(metas: readonly BlockMeta[]): number {
+  const series = Math.max(...metas.map((m) => m.stats.numSeries));
+  return series > 0 ? metas.reduce((n, m) => n + m.stats.numSamples, 0) / series : 0;
 }
 
 /** mergedSeries yields every series of the blocks in label order, samples merged. */
