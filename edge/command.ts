@@ -13,6 +13,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { registerStorageMetrics } from '../shared/storage/mem/metrics.ts';
+import { version } from '../shared/cli/version.ts';
 import type { Command } from '../shared/cli/command.ts';
 import { ConfigError, loadConfigFile, parseDuration, type Config } from '../shared/config/index.ts';
 import { openDB, type DB } from '../shared/tsdb/db/index.ts';
@@ -100,6 +102,7 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const db = await openDB(opts.storage.path, { sync: opts.storage.walSync, retentionMs: opts.storage.retentionMs, log });
+  registerStorageMetrics(registry, db.head.mem, version);
   let uplink: Uplink | null;
   try {
     uplink = await openUplink(config, opts, registry, log);

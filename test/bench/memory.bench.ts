@@ -209,10 +209,11 @@ export default async function run(): Promise<void> {
     ['hub VmRSS', (r) => r.hub.rss],
     ['hub JS heap used', (r) => r.hub.heapUsed],
     ['hub external (array buffers, WebAssembly)', (r) => r.hub.external],
-    ['hub WebAssembly memory', (r) => r.hub.wasm],
+    ['hub WebAssembly memory (size; pages never touched are not resident)', (r) => r.hub.wasm],
     ['edge VmRSS', (r) => r.edge.rss],
     ['edge JS heap used', (r) => r.edge.heapUsed],
     ['edge external (array buffers, WebAssembly)', (r) => r.edge.external],
+    ['edge WebAssembly memory (size)', (r) => r.edge.wasm],
   ];
   const first = runs[0], last = runs[runs.length - 1];
   const cols = runs.map((r) => `${r.series.toLocaleString('en')} series: total, per series, net of idle`);

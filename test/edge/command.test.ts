@@ -54,6 +54,11 @@ describe('outpost edge', () => {
     expect(data.droppedTargetCounts).toEqual({ app: 0 });
     const series = JSON.parse((await get(e, '/api/v1/series?match[]=hello_total')).text) as ApiResponse;
     expect(series.data).toEqual([{ __name__: 'hello_total', job: 'app', instance: a.address }]);
+    // Its own metrics carry the storage's, as the hub's do.
+    const metrics = (await get(e, '/metrics')).text;
+    expect(Number(/^outpost_head_series (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(Number(/^outpost_wasm_memory_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^outpost_build_info\{version="[^"]+",nodeversion="v\d/m);
   });
 
   it('reloads on POST /-/reload and refuses an invalid config with its file and line, keeping the running one', async () => {
