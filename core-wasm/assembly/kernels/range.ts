@@ -4,7 +4,7 @@
 // sorted, so each bound only advances: O(samples + steps) to find every window) and evaluates
 // the function on each window. Invalid per-step parameters are reported, not thrown.
 import { setError } from '../errors';
-import { countDrops, ensureKernelScratch, maxSeriesLength, selectSeries, tAt, vAt } from './columns';
+import { countDrops, curTs, ensureKernelScratch, maxSeriesLength, selectSeries, tAt, vAt } from './columns';
 import {
   FN_RATE, FN_INCREASE, FN_DELTA, FN_IRATE, FN_IDELTA, FN_RESETS, FN_CHANGES, FN_DERIV, FN_PREDICT_LINEAR,
   FN_AVG, FN_MIN, FN_MAX, FN_SUM, FN_COUNT, FN_QUANTILE, FN_STDDEV, FN_STDVAR, FN_LAST, FN_FIRST,
@@ -51,6 +51,19 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     const n = selectSeries(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a));
     const row = <usize>s * <usize>steps;
     if (fn == FN_RATE || fn == FN_INCREASE || fn == FN_RESETS) countDrops(n);
+    // Fast path: rate, increase and delta in loops of their own, without the per-step dispatch.
+    if (fn == FN_RATE) {
+      extrapolatedRow(true, true, n, start, step, steps, range, out + (row << 3), outP + row);
+      continue;
+    }
+    if (fn == FN_INCREASE) {
+      extrapolatedRow(true, false, n, start, step, steps, range, out + (row << 3), outP + row);
+      continue;
+    }
+    if (fn == FN_DELTA) {
+      extrapolatedRow(false, false, n, start, step, steps, range, out + (row << 3), outP + row);
+      continue;
+    }
     if (fn == FN_MIN || fn == FN_MAX || fn == FN_TS_OF_MIN || fn == FN_TS_OF_MAX) {
       // Fast path: a monotonic deque finds every window's extreme in O(samples + steps).
       slidingExtremes(fn, n, start, step, steps, range, out + (row << 3), outP + row);
@@ -120,4 +133,29 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     }
   }
   return 0;
+}
+
+/**
+ * extrapolatedRow writes extrapolatedRate over every step's window of the current series (n
+ * samples) to steps values at outV and flags at outP. Inlined with constant isCounter and isRate,
+ * so each of rate, increase and delta gets a loop without branches on the function.
+ */
+@inline function extrapolatedRow(isCounter: bool, isRate: bool, n: u32, start: f64, step: f64, steps: u32, range: f64, outV: usize, outP: usize): void {
+  const ts = curTs;
+  let lo: u32 = 0;
+  let hi: u32 = 0;
+  for (let j: u32 = 0; j < steps; j++) {
+    const t = start + <f64>j * step;
+    const left = t - range;
+    while (hi < n && load<f64>(ts + (<usize>hi << 3)) <= t) hi++;
+    while (lo < hi && load<f64>(ts + (<usize>lo << 3)) <= left) lo++;
+    let v: f64 = NaN;
+    let p: u8 = 0;
+    if (hi - lo >= 2) {
+      v = extrapolatedRate(lo, hi, t, range, isCounter, isRate);
+      p = 1;
+    }
+    store<f64>(outV + (<usize>j << 3), v);
+    store<u8>(outP + <usize>j, p);
+  }
 }

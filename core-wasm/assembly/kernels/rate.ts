@@ -10,7 +10,7 @@ import { dropsAt, tAt, vAt } from './columns';
  * at most half an average sample interval beyond 1.1 of one; for counters (isCounter) corrected
  * for resets and never extrapolated below zero; per second when isRate. Needs hi - lo ≥ 2.
  */
-export function extrapolatedRate(lo: u32, hi: u32, t: f64, range: f64, isCounter: bool, isRate: bool): f64 {
+@inline export function extrapolatedRate(lo: u32, hi: u32, t: f64, range: f64, isCounter: bool, isRate: bool): f64 {
   const firstT = tAt(lo);
   const lastT = tAt(hi - 1);
   const first = vAt(lo);
