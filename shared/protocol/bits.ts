@@ -10,7 +10,8 @@ const TWO32 = 2 ** 32;
 
 /**
  * BitWriter appends bit fields to a buffer it owns. `finish` returns a copy of the bytes written
- * and makes the writer empty again, so one writer serves a whole connection. Not for concurrent use.
+ * and makes the writer empty again, so one writer serves a whole connection; `written` then
+ * `clear` does the same without the copy. Not for concurrent use.
  */
 export class BitWriter {
   #buf: Uint8Array;
@@ -64,6 +65,14 @@ export class BitWriter {
   writeUint(x: number, n: number): void {
     if (n > 32) this.write64(Math.floor(x / TWO32), x >>> 0, n);
     else this.write(x >>> 0, n);
+  }
+
+  /**
+   * written returns the bytes written so far as a view of the writer's buffer: valid until the
+   * next write or clear, which the caller must call once done with it.
+   */
+  written(): Uint8Array {
+    return this.#buf.subarray(0, (this.#bit + 7) >>> 3);
   }
 
   /** finish returns the bytes written (a copy the caller owns) and empties the writer. */

@@ -215,7 +215,12 @@ export class EdgeEncoder {
       }
     }
     const listField = list.define ? [list.id, refs] : list.id;
-    frames.push(packFrame([FrameType.BATCH, seq, kind, t - this.#lastT, listField, count, w.finish()]));
+    // packFrame copies the bit stream into the frame: the writer's own bytes serve, cleared after.
+    try {
+      frames.push(packFrame([FrameType.BATCH, seq, kind, t - this.#lastT, listField, count, w.written()]));
+    } finally {
+      w.clear();
+    }
     this.#lastT = t;
     this.#lastSeq = seq;
     return frames;
