@@ -5,7 +5,7 @@
  * switches to an incremental mean once the sum overflows (Prometheus 3). topk, bottomk, limitk
  * and limit_ratio keep input series, chosen per step; count_values makes a series per value.
  */
-import type { AggregateExpr } from '../ast.ts';
+import type { AggregateExpr, Expr } from '../ast.ts';
 import { Labels, METRIC_NAME } from '../../model/labels.ts';
 import { hashLabels } from '../../model/hash.ts';
 import { isValidLabelName } from '../../model/validate.ts';
@@ -13,7 +13,9 @@ import { formatFloat } from '../parser/numbers.ts';
 import { goFloat } from './annotations.ts';
 import type { Evaluator } from './evaluator.ts';
 import { QueryExecutionError } from './errors.ts';
+import { streamRangeCall, unwrapParens } from './functions/range.ts';
 import { Rows, type Grid } from './rows.ts';
+import { streamVectorSelector, type RowStream } from './selectors.ts';
 
 /** kahanInc adds inc to sum with compensation c (Neumaier's variant), as Prometheus does. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
@@ -53,19 +55,27 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): P
     return countValues(await ev.vector(e.expr, g), label, e);
   }
   const param = e.param ? await ev.scalar(e.param, g) : null;
-  const input = await ev.vector(e.expr, g);
   switch (e.op) {
     case 'topk':
     case 'bottomk':
     case 'limitk':
     case 'limit_ratio':
-      return selectK(ev, e, input, param!);
-    case 'quantile':
-      warnQuantile(ev, e, param!);
-      return fold(e, input, param);
-    default:
-      return fold(e, input, null);
+      return selectK(ev, e, await ev.vector(e.expr, g), param!);
   }
+  // Fast path: a selector or range function folded slice by slice, never held whole.
+  const stream = await streamOf(ev, e.expr, g);
+  const input = stream ? null : await ev.vector(e.expr, g);
+  if (e.op === 'quantile') warnQuantile(ev, e, param!);
+  return input ? fold(e, input, param) : foldStream(e, stream!, g.steps, param);
+}
+
+/** streamOf: the argument as a RowStream when it is a selector or a kernel range function. */
+async function streamOf(ev: Evaluator, arg: Expr, g: Grid): Promise<RowStream | null> {
+  const x = unwrapParens(arg);
+  ev.ctx.check('query execution');
+  if (x.kind === 'VectorSelector') return streamVectorSelector(ev.ctx, x, g);
+  if (x.kind === 'Call') return streamRangeCall(ev, x, g);
+  return null;
 }
 
 function warnQuantile(ev: Evaluator, e: AggregateExpr, q: Float64Array): void {
@@ -80,45 +90,99 @@ function warnQuantile(ev: Evaluator, e: AggregateExpr, q: Float64Array): void {
   if (min < 0) ev.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${goFloat(min)}`, pos);
 }
 
-/** fold: the aggregations that produce one series per group. */
+/** fold: the aggregations that produce one series per group, over evaluated rows. */
 function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
-  const s = input.steps;
-  const index = new Map<string, number>();
-  const labels: Labels[] = [];
-  const groupOf = new Int32Array(input.count);
-  for (let i = 0; i < input.count; i++) {
-    const gl = groupLabels(input.labels[i], e);
-    const key = gl.key();
-    let gi = index.get(key);
-    if (gi === undefined) {
-      gi = labels.length;
-      index.set(key, gi);
-      labels.push(gl);
+  const f = new GroupFold(e, input.steps);
+  for (let i = 0; i < input.count; i++) f.add(input.labels[i], input.dropName[i] === 1, input.values, input.present, i * input.steps);
+  return f.finish(param);
+}
+
+/**
+ * foldStream: fold over a RowStream, each slice folded as the kernel produces it. A series
+ * without any value is skipped, as the compacted rows of its evaluation would not hold it.
+ */
+async function foldStream(e: AggregateExpr, input: RowStream, steps: number, param: Float64Array | null): Promise<Rows> {
+  const f = new GroupFold(e, steps);
+  const live: Labels[] | null = input.after ? [] : null;
+  await input.each((m, first, count) => {
+    const { values, present } = m;
+    for (let i = 0; i < count; i++) {
+      const row = i * steps;
+      let j = 0;
+      while (j < steps && !present[row + j]) j++;
+      if (j === steps) continue;
+      const labels = input.labels[first + i];
+      f.add(labels, input.dropName[first + i] === 1, values, present, row);
+      live?.push(labels);
     }
-    groupOf[i] = gi;
+  });
+  if (live) input.after!(live);
+  return f.finish(param);
+}
+
+/**
+ * GroupFold: the state of one folding aggregation. add() folds one input series (its steps
+ * cells from `row` of values/present) into its group's cells, groups numbered in order of first
+ * appearance; series must come in input order (the order of the compensated additions).
+ */
+class GroupFold {
+  readonly #e: AggregateExpr;
+  readonly #s: number;
+  readonly #index = new Map<string, number>();
+  readonly #labels: Labels[] = [];
+  #dropName = new Uint8Array(0);
+  #seen = new Uint8Array(0);
+  #val = new Float64Array(0);
+  #comp = new Float64Array(0);
+  #cnt = new Float64Array(0);
+  #mean = new Float64Array(0);
+  #incMean = new Uint8Array(0);
+  #lists: number[][] | null;
+
+  constructor(e: AggregateExpr, steps: number) {
+    this.#e = e;
+    this.#s = steps;
+    this.#lists = e.op === 'quantile' ? [] : null;
   }
-  const n = labels.length * s;
-  const seen = new Uint8Array(n);
-  const val = new Float64Array(n);
-  const comp = new Float64Array(n);
-  const cnt = new Float64Array(n);
-  const mean = new Float64Array(n);
-  const incMean = new Uint8Array(n);
-  const dropName = new Uint8Array(labels.length);
-  const lists: number[][] | null = e.op === 'quantile' ? new Array(n) : null;
-  const op = e.op;
-  for (let i = 0; i < input.count; i++) {
-    const base = groupOf[i] * s;
-    if (input.dropName[i]) dropName[groupOf[i]] = 1;
+
+  /** #group: the group of a series' labels, added (and the cells grown) when new. */
+  #group(l: Labels): number {
+    const gl = groupLabels(l, this.#e);
+    const key = gl.key();
+    let gi = this.#index.get(key);
+    if (gi !== undefined) return gi;
+    gi = this.#labels.length;
+    this.#index.set(key, gi);
+    this.#labels.push(gl);
+    if (gi >= this.#dropName.length) {
+      const cap = Math.max(8, this.#dropName.length * 2), n = cap * this.#s;
+      this.#dropName = grow(this.#dropName, new Uint8Array(cap));
+      this.#seen = grow(this.#seen, new Uint8Array(n));
+      this.#val = grow(this.#val, new Float64Array(n));
+      this.#comp = grow(this.#comp, new Float64Array(n));
+      this.#cnt = grow(this.#cnt, new Float64Array(n));
+      this.#mean = grow(this.#mean, new Float64Array(n));
+      this.#incMean = grow(this.#incMean, new Uint8Array(n));
+    }
+    return gi;
+  }
+
+  add(labels: Labels, dropName: boolean, values: Float64Array, present: Uint8Array, row: number): void {
+    const gi = this.#group(labels);
+    const s = this.#s, op = this.#e.op;
+    const base = gi * s;
+    if (dropName) this.#dropName[gi] = 1;
+    const seen = this.#seen, val = this.#val, comp = this.#comp, cnt = this.#cnt, mean = this.#mean, incMean = this.#incMean;
+    const lists = this.#lists;
     if (op === 'sum' || op === 'count') {
       // The common cases, in a loop of their own (no per-cell dispatch or tuple).
-      foldSumOrCount(op === 'sum', input, i * s, base, s, seen, val, comp, cnt);
-      continue;
+      foldSumOrCount(op === 'sum', values, present, row, base, s, seen, val, comp, cnt);
+      return;
     }
     for (let j = 0; j < s; j++) {
-      const k = i * s + j;
-      if (!input.present[k]) continue;
-      const f = input.values[k];
+      const k = row + j;
+      if (!present[k]) continue;
+      const f = values[k];
       const c = base + j;
       if (!seen[c]) {
         seen[c] = 1;
@@ -172,41 +236,53 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
       }
     }
   }
-  for (let c = 0; c < n; c++) {
-    if (!seen[c]) continue;
-    switch (op) {
-      case 'sum':
-        val[c] += comp[c];
-        break;
-      case 'avg':
-        val[c] = incMean[c] ? mean[c] + comp[c] : val[c] / cnt[c] + comp[c] / cnt[c];
-        break;
-      case 'count':
-        val[c] = cnt[c];
-        break;
-      case 'stdvar':
-        val[c] /= cnt[c];
-        break;
-      case 'stddev':
-        val[c] = Math.sqrt(val[c] / cnt[c]);
-        break;
-      case 'quantile':
-        val[c] = quantileOf(param![c % s], lists![c]);
-        break;
+
+  /** finish: one series per group (`param`: quantile's φ per step). */
+  finish(param: Float64Array | null): Rows {
+    const s = this.#s, op = this.#e.op, groups = this.#labels.length;
+    const n = groups * s;
+    const seen = this.#seen.slice(0, n), val = this.#val.slice(0, n), comp = this.#comp, cnt = this.#cnt, mean = this.#mean;
+    for (let c = 0; c < n; c++) {
+      if (!seen[c]) continue;
+      switch (op) {
+        case 'sum':
+          val[c] += comp[c];
+          break;
+        case 'avg':
+          val[c] = this.#incMean[c] ? mean[c] + comp[c] : val[c] / cnt[c] + comp[c] / cnt[c];
+          break;
+        case 'count':
+          val[c] = cnt[c];
+          break;
+        case 'stdvar':
+          val[c] /= cnt[c];
+          break;
+        case 'stddev':
+          val[c] = Math.sqrt(val[c] / cnt[c]);
+          break;
+        case 'quantile':
+          val[c] = quantileOf(param![c % s], this.#lists![c]);
+          break;
+      }
     }
+    return new Rows(s, this.#labels, this.#dropName.slice(0, groups), val, seen);
   }
-  return new Rows(s, labels, dropName, val, seen);
+}
+
+/** grow copies `from` into the start of the larger `to`. */
+function grow<T extends Uint8Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /**
- * foldSumOrCount folds the `steps` cells of one input row (from index `row`) into the group's
+ * foldSumOrCount folds the `steps` cells of one input row (from index `row` of values/present) into the group's
  * cells (from `base`): a Kahan–Neumaier sum into val/comp (as kahanInc), or a count into cnt.
  */
 function foldSumOrCount(
-  sum: boolean, input: Rows, row: number, base: number, steps: number,
+  sum: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number,
   seen: Uint8Array, val: Float64Array, comp: Float64Array, cnt: Float64Array,
 ): void {
-  const present = input.present, values = input.values;
   for (let j = 0; j < steps; j++) {
     if (!present[row + j]) continue;
     const c = base + j;

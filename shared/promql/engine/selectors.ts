@@ -69,11 +69,15 @@ export function keepSampleTimes(vs: VectorSelector): void {
   sampleTimesWanted.add(vs);
 }
 
+/** vectorSource: the kernel grid of a vector selector and its selected series (null: none). */
+function vectorSource(ctx: EvalContext, vs: VectorSelector, g: Grid): { kg: Grid; src: SeriesSource | null } {
+  const kg = selectorGrid(g, atTime(ctx, vs.at), vs.offset);
+  return { kg, src: selectSource(ctx, vs, kg.start - ctx.lookbackMs + 1, gridEnd(kg)) };
+}
+
 /** evalVectorSelector: the newest sample within the lookback delta of each step, per series. */
 export async function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): Promise<Rows> {
-  const offset = vs.offset;
-  const kg = selectorGrid(g, atTime(ctx, vs.at), offset);
-  const src = selectSource(ctx, vs, kg.start - ctx.lookbackMs + 1, gridEnd(kg));
+  const { kg, src } = vectorSource(ctx, vs, g);
   if (!src) return Rows.empty(g.steps);
   const keepTs = sampleTimesWanted.has(vs);
   const m = await runKernel(src, kg.steps, keepTs, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into));
@@ -110,6 +114,59 @@ export async function runKernel(src: SeriesSource, steps: number, withTimestamps
   if (withTimestamps) matrix.timestamps = new Float64Array(cells);
   await src.each((batch, first) => kernel(batch, { matrix, row: first }));
   return matrix;
+}
+
+/**
+ * RowStream: an instant vector produced slice by slice, for a consumer that folds each slice into
+ * its own result right away (an aggregation) instead of holding all series × steps cells at once.
+ * each() calls `visit` with rows [0, count) of `m`, the values of series [first, first + count)
+ * of `labels` (in order; `m` is reused by the next slice). Series without any value are still
+ * visited: the consumer skips them, as Rows.compact would have dropped them. When `after` is set,
+ * the consumer calls it once at the end with the labels of the series that had a value (for the
+ * annotations an evaluated Rows would have raised).
+ */
+export interface RowStream {
+  labels: Labels[];
+  dropName: Uint8Array;
+  each(visit: (m: StepMatrix, first: number, count: number) => void): Promise<void>;
+  after?: (live: Labels[]) => void;
+}
+
+/** rowsStream: evaluated rows as a RowStream of one slice. */
+export function rowsStream(rows: Rows): RowStream {
+  const m: StepMatrix = { series: rows.count, steps: rows.steps, values: rows.values, present: rows.present };
+  return { labels: rows.labels, dropName: rows.dropName, each: async (visit) => visit(m, 0, rows.count) };
+}
+
+/**
+ * streamKernel: RowStream.each over the slices of `src`, running `kernel` on each slice into one
+ * matrix of `steps` steps that is reused (grown to the largest slice), never into a whole result.
+ */
+export function streamKernel(src: SeriesSource, steps: number, kernel: (batch: SampleBatch, into: MatrixSlot) => void): RowStream['each'] {
+  return async (visit) => {
+    let matrix: StepMatrix = { series: 0, steps, values: new Float64Array(0), present: new Uint8Array(0) };
+    await src.each((batch, first) => {
+      const n = batch.seriesCount;
+      if (n > matrix.series) matrix = { series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) };
+      kernel(batch, { matrix, row: 0 });
+      visit(matrix, first, n);
+    });
+  };
+}
+
+/**
+ * streamVectorSelector: a vector selector as a RowStream, or null when it is read at one `@`
+ * time (then evalVectorSelector broadcasts it).
+ */
+export function streamVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Grid): RowStream | null {
+  if (selectorGrid(g, atTime(ctx, vs.at), vs.offset).steps !== g.steps) return null;
+  const { kg, src } = vectorSource(ctx, vs, g);
+  if (!src) return rowsStream(Rows.empty(g.steps));
+  return {
+    labels: src.labels,
+    dropName: new Uint8Array(src.labels.length),
+    each: streamKernel(src, g.steps, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into)),
+  };
 }
 
 /** selectSource selects the series of `vs` with samples in [mint, maxt]; null when none. */

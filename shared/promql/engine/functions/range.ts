@@ -6,12 +6,12 @@
  */
 import type { Call, Expr, MatrixSelector, SubqueryExpr } from '../../ast.ts';
 import { Labels, METRIC_NAME } from '../../../model/labels.ts';
-import type { RangeFunction, StepMatrix } from '../../../storage/interface.ts';
+import type { MatrixSlot, RangeFunction, SampleBatch, StepMatrix } from '../../../storage/interface.ts';
 import { goFloat } from '../annotations.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
-import { loadRange, rangeRows, runKernel as runSlices, type RangeInput } from '../selectors.ts';
+import { loadRange, rangeRows, rowsStream, runKernel as runSlices, streamKernel, type RangeInput, type RowStream } from '../selectors.ts';
 import { inOrder, vectorOf } from './helpers.ts';
 
 type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
@@ -33,30 +33,77 @@ function rangeArg(call: Call): { node: MatrixSelector | SubqueryExpr; index: num
 async function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | SubqueryExpr, g: Grid, params: Float64Array[]): Promise<{ m: StepMatrix; input: RangeInput } | null> {
   const input = await loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
   if (!input.source) return null;
-  const p = input.grid.steps === g.steps ? params : params.map((a) => a.subarray(0, input.grid.steps));
-  return { m: await runSlices(input.source, input.grid.steps, false, (batch, into) => batch.kernels.range(fn, input.grid, input.rangeMs, p, into)), input };
+  return { m: await runSlices(input.source, input.grid.steps, false, rangeKernel(fn, input, params)), input };
+}
+
+/** rangeKernel: the kernel call of `fn` over one slice of `input` (parameters cut to its grid). */
+function rangeKernel(fn: RangeFunction, input: RangeInput, params: Float64Array[]): (batch: SampleBatch, into: MatrixSlot) => void {
+  const p = params.map((a) => (a.length === input.grid.steps ? a : a.subarray(0, input.grid.steps)));
+  return (batch, into) => batch.kernels.range(fn, input.grid, input.rangeMs, p, into);
 }
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
 
+/** RangeCall: a call of a kernel function with its range argument and scalar parameters read. */
+interface RangeCall {
+  fn: RangeFunction;
+  call: Call;
+  node: MatrixSelector | SubqueryExpr;
+  index: number;
+  params: Float64Array[];
+  /** keepName: the function keeps the metric name (last_over_time, first_over_time). */
+  keepName: boolean;
+}
+
+async function readCall(ev: Evaluator, fn: RangeFunction, call: Call, g: Grid): Promise<RangeCall> {
+  const { node, index } = rangeArg(call);
+  const params = await inOrder(call.args.filter((_, k) => k !== index), (a) => ev.scalar(a, g));
+  checkParams(ev, fn, call, params);
+  return { fn, call, node, index, params, keepName: fn === 'last_over_time' || fn === 'first_over_time' };
+}
+
+/** counterInfo: Prometheus' note on rate or increase of a series not named like a counter. */
+function counterInfo(ev: Evaluator, rc: RangeCall, labels: readonly Labels[]): void {
+  if ((rc.fn !== 'rate' && rc.fn !== 'increase') || rc.node.kind !== 'MatrixSelector') return;
+  for (const l of labels) {
+    const name = l.metricName;
+    if (name !== '' && !COUNTER_SUFFIXES.some((s) => name.endsWith(s))) {
+      ev.ctx.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, rc.call.args[rc.index].pos);
+    }
+  }
+}
+
 function kernelFn(fn: RangeFunction): Impl {
   return async (ev, call, g) => {
-    const { node, index } = rangeArg(call);
-    const params = await inOrder(call.args.filter((_, k) => k !== index), (a) => ev.scalar(a, g));
-    checkParams(ev, fn, call, params);
-    const run = await runKernel(ev, fn, node, g, params);
-    if (!run) return vectorOf(Rows.empty(g.steps));
-    const keepName = fn === 'last_over_time' || fn === 'first_over_time';
-    const rows = rangeRows(run.m, run.input, !keepName, g);
-    if ((fn === 'rate' || fn === 'increase') && node.kind === 'MatrixSelector') {
-      for (const l of rows.labels) {
-        const name = l.metricName;
-        if (name !== '' && !COUNTER_SUFFIXES.some((s) => name.endsWith(s))) {
-          ev.ctx.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, call.args[index].pos);
-        }
-      }
-    }
-    return vectorOf(rows);
+    const rc = await readCall(ev, fn, call, g);
+    return vectorOf(await rangeCallRows(ev, rc, await loadRange(ev.ctx, rc.node, g, (x, ig) => ev.vector(x, ig)), g));
+  };
+}
+
+/** rangeCallRows: the call's kernel over the whole of `input`, as rows over g. */
+async function rangeCallRows(ev: Evaluator, rc: RangeCall, input: RangeInput, g: Grid): Promise<Rows> {
+  if (!input.source) return Rows.empty(g.steps);
+  const rows = rangeRows(await runSlices(input.source, input.grid.steps, false, rangeKernel(rc.fn, input, rc.params)), input, !rc.keepName, g);
+  counterInfo(ev, rc, rows.labels);
+  return rows;
+}
+
+/**
+ * streamRangeCall: a call of a kernel range function as a RowStream, its slices folded by the
+ * caller as they come (selectors.ts); null for other calls. A call whose window is read at one
+ * `@` time is evaluated whole, then streamed.
+ */
+export async function streamRangeCall(ev: Evaluator, call: Call, g: Grid): Promise<RowStream | null> {
+  const fn = call.func.name as RangeFunction;
+  if (!STREAMED.has(fn)) return null;
+  const rc = await readCall(ev, fn, call, g);
+  const input = await loadRange(ev.ctx, rc.node, g, (x, ig) => ev.vector(x, ig));
+  if (!input.source || input.grid.steps !== g.steps) return rowsStream(await rangeCallRows(ev, rc, input, g));
+  return {
+    labels: input.labels,
+    dropName: rc.keepName ? input.dropName : new Uint8Array(input.labels.length).fill(1),
+    each: streamKernel(input.source, g.steps, rangeKernel(fn, input, rc.params)),
+    after: (live) => counterInfo(ev, rc, live),
   };
 }
 
@@ -163,6 +210,9 @@ const KERNELS: readonly RangeFunction[] = [
   'present_over_time', 'mad_over_time', 'ts_of_min_over_time', 'ts_of_max_over_time',
   'ts_of_last_over_time', 'ts_of_first_over_time', 'double_exponential_smoothing',
 ];
+
+/** STREAMED: the kernel functions streamRangeCall streams (predict_linear shifts its horizon). */
+const STREAMED: ReadonlySet<string> = new Set(KERNELS.filter((fn) => fn !== 'predict_linear'));
 
 export const RANGE_FUNCTIONS: ReadonlyArray<[string, Impl]> = [
   ...KERNELS.filter((fn) => fn !== 'predict_linear').map((fn): [string, Impl] => [fn, kernelFn(fn)]),
