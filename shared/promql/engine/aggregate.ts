@@ -283,6 +283,15 @@ function foldSumOrCount(
   sum: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number,
   seen: Uint8Array, val: Float64Array, comp: Float64Array, cnt: Float64Array,
 ): void {
+  if (!sum) {
+    // count: no branch per cell (cnt starts at 0; finish reads only cnt).
+    for (let j = 0; j < steps; j++) {
+      const p = present[row + j];
+      seen[base + j] |= p;
+      cnt[base + j] += p;
+    }
+    return;
+  }
   for (let j = 0; j < steps; j++) {
     if (!present[row + j]) continue;
     const c = base + j;
@@ -290,11 +299,6 @@ function foldSumOrCount(
     if (!seen[c]) {
       seen[c] = 1;
       val[c] = f;
-      cnt[c] = 1;
-      continue;
-    }
-    if (!sum) {
-      cnt[c]++;
       continue;
     }
     const acc = val[c];
