@@ -187,92 +187,86 @@ export class Block {
 
   #readDense(ids: ArrayLike<number>, mint: number, maxt: number): Columns {
     const t = this.#chunks;
-    const n = ids.length;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const s = this.#series(ids[i]);
-      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) if (t.maxt[c] >= mint && t.mint[c] <= maxt) total += t.samples[c];
-    }
+    const sel = this.#select(ids, mint, maxt, t.samples);
+    const { chunks, count, starts } = sel;
+    const total = sel.total;
     const ts = new Float64Array(total), vals = new Float64Array(total);
     const bits = new Uint32Array(vals.buffer);
-    const offsets = new Int32Array(n + 1);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const s = ids[i] - 1;
-      const start = at;
-      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
-        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
-        const page = this.#page(t.page[c]);
-        const r = new ByteReader(page, t.offset[c], t.offset[c] + t.length[c]);
-        try {
-          decodeDense(r, t.samples[c], ts, vals, bits, at);
-          if (ts[at] !== t.mint[c] || ts[at + t.samples[c] - 1] !== t.maxt[c]) throw new DecodeError(t.offset[c], 'chunk times differ from the index');
-        } catch (err) {
-          if (err instanceof DecodeError) throw this.#corrupt(t.page[c], `dense chunk ${c} at raw byte ${err.at}: ${err.message}`, err);
-          throw err;
-        }
-        at += t.samples[c];
+    // Decode page by page (each page read once), every chunk at its place in series order.
+    const at = new Float64Array(count);
+    for (let j = 0, a = 0; j < count; j++) {
+      at[j] = a;
+      a += t.samples[chunks[j]];
+    }
+    let pageNo = -1, page: Uint8Array | undefined;
+    for (const j of this.#byPage(chunks, count)) {
+      const c = chunks[j];
+      if (t.page[c] !== pageNo) page = this.#page((pageNo = t.page[c]));
+      const r = new ByteReader(page!, t.offset[c], t.offset[c] + t.length[c]);
+      try {
+        decodeDense(r, t.samples[c], ts, vals, bits, at[j]);
+        if (ts[at[j]] !== t.mint[c] || ts[at[j] + t.samples[c] - 1] !== t.maxt[c]) throw new DecodeError(t.offset[c], 'chunk times differ from the index');
+      } catch (err) {
+        if (err instanceof DecodeError) throw this.#corrupt(t.page[c], `dense chunk ${c} at raw byte ${err.at}: ${err.message}`, err);
+        throw err;
       }
-      // Trim to [mint, maxt]: only the first and last chunk can stick out.
-      let lo = start, hi = at;
+    }
+    // Trim each series to [mint, maxt] (only its first and last chunk can stick out), packing.
+    const n = ids.length;
+    const offsets = new Int32Array(n + 1);
+    let out = 0;
+    for (let i = 0; i < n; i++) {
+      const first = starts[i], last = i + 1 < n ? starts[i + 1] : count;
+      let lo = first < count ? at[first] : total, hi = last < count ? at[last] : total;
       while (lo < hi && ts[lo] < mint) lo++;
       while (hi > lo && ts[hi - 1] > maxt) hi--;
-      if (lo > start || hi < at) {
-        ts.copyWithin(start, lo, hi);
-        vals.copyWithin(start, lo, hi);
-        at = start + (hi - lo);
+      if (lo !== out) {
+        ts.copyWithin(out, lo, hi);
+        vals.copyWithin(out, lo, hi);
       }
-      offsets[i + 1] = at;
+      out += hi - lo;
+      offsets[i + 1] = out;
     }
-    return at === total ? { offsets, timestamps: ts, values: vals } : { offsets, timestamps: ts.slice(0, at), values: vals.slice(0, at) };
+    return out === total ? { offsets, timestamps: ts, values: vals } : { offsets, timestamps: ts.slice(0, out), values: vals.slice(0, out) };
   }
 
   /**
    * gather copies the chunks of `ids` overlapping [mint, maxt] out of the pages, in the shape
    * Core.decodeChunks takes (which decodes XOR and dense chunks alike, checking each chunk's
-   * sample count against the index). A block stores series in id order, so the chunks of
-   * consecutive ids lie back to back in a page: they are copied as whole runs, not one by one.
+   * sample count against the index). Chunks are copied page by page, so that each page is read
+   * once whatever the page cache holds (a time-bucketed block has a series' chunks in as many
+   * pages as buckets), and neighbouring chunks of a page (consecutive series of one bucket) as
+   * whole runs.
    */
   gather(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): GatheredChunks {
     const t = this.#chunks;
-    const n = ids.length;
-    let bytes = 0, count = 0;
-    for (let i = 0; i < n; i++) {
-      const s = this.#series(ids[i]);
-      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
-        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
-        bytes += t.length[c];
-        count++;
-      }
-    }
+    const { chunks: chunkIds, count, starts, total: bytes } = this.#select(ids, mint, maxt, t.length);
     const data = new Uint8Array(bytes);
     const offsets = new Uint32Array(count);
-    const starts = new Uint32Array(n);
     const samples = new Uint32Array(count);
-    const chunkIds = new Uint32Array(count);
-    // The run being gathered: bytes [runFrom, runTo) of page runPage, to be copied to runAt.
+    for (let j = 0, at = 0; j < count; j++) {
+      const c = chunkIds[j];
+      samples[j] = t.samples[c];
+      offsets[j] = at;
+      at += t.length[c];
+    }
+    // The run being copied: bytes [runFrom, runTo) of page runPage, to data at runAt.
     let runPage = -1, runFrom = 0, runTo = 0, runAt = 0;
+    let pageNo = -1, page: Uint8Array | undefined;
     const flush = (): void => {
-      if (runPage >= 0) data.set(this.#page(runPage).subarray(runFrom, runTo), runAt);
+      if (runPage < 0) return;
+      if (runPage !== pageNo) page = this.#page((pageNo = runPage));
+      data.set(page!.subarray(runFrom, runTo), runAt);
     };
-    let at = 0, k = 0;
-    for (let i = 0; i < n; i++) {
-      const s = ids[i] - 1;
-      starts[i] = k;
-      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
-        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
-        if (t.page[c] !== runPage || t.offset[c] !== runTo) {
-          flush();
-          runPage = t.page[c];
-          runFrom = runTo = t.offset[c];
-          runAt = at;
-        }
-        runTo += t.length[c];
-        chunkIds[k] = c;
-        samples[k] = t.samples[c];
-        offsets[k++] = at;
-        at += t.length[c];
+    for (const j of this.#byPage(chunkIds, count)) {
+      const c = chunkIds[j];
+      if (t.page[c] !== runPage || t.offset[c] !== runTo || offsets[j] !== runAt + (runTo - runFrom)) {
+        flush();
+        runPage = t.page[c];
+        runFrom = runTo = t.offset[c];
+        runAt = offsets[j];
       }
+      runTo += t.length[c];
     }
     flush();
     const kind = this.meta.encoding === 'xor' ? 'XOR' : 'dense';
@@ -290,6 +284,55 @@ export class Block {
         return this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);
       },
     };
+  }
+
+  /**
+   * #select lists the chunks of `ids` (in that order; each series' in time order) overlapping
+   * [mint, maxt]: series i owns chunks[starts[i] .. starts[i + 1]). total: the sum of `size`
+   * over them (their samples or bytes).
+   */
+  #select(ids: ArrayLike<number>, mint: number, maxt: number, size: Uint32Array): { chunks: Uint32Array; count: number; starts: Uint32Array; total: number } {
+    const t = this.#chunks;
+    const n = ids.length;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const s = this.#series(ids[i]);
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) if (t.maxt[c] >= mint && t.mint[c] <= maxt) count++;
+    }
+    const chunks = new Uint32Array(count);
+    const starts = new Uint32Array(n);
+    let k = 0, total = 0;
+    for (let i = 0; i < n; i++) {
+      const s = ids[i] - 1;
+      starts[i] = k;
+      for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
+        if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
+        chunks[k++] = c;
+        total += size[c];
+      }
+    }
+    return { chunks, count, starts, total };
+  }
+
+  /**
+   * #byPage: the positions 0 … count−1 of `chunks` ordered by page (a counting sort, stable:
+   * within a page they stay in the given order, which is offset order for ascending ids).
+   */
+  #byPage(chunks: Uint32Array, count: number): Uint32Array {
+    const page = this.#chunks.page;
+    const order = new Uint32Array(count);
+    let sorted = true;
+    for (let j = 1; j < count && sorted; j++) sorted = page[chunks[j - 1]] <= page[chunks[j]];
+    if (sorted) {
+      // Fast path: series-major pages, or one bucket read.
+      for (let j = 0; j < count; j++) order[j] = j;
+      return order;
+    }
+    const at = new Uint32Array(this.#pages.stored.length + 1);
+    for (let j = 0; j < count; j++) at[page[chunks[j]] + 1]++;
+    for (let p = 1; p < at.length; p++) at[p] += at[p - 1];
+    for (let j = 0; j < count; j++) order[at[page[chunks[j]]]++] = j;
+    return order;
   }
 
   #series(id: number): number {

@@ -58,7 +58,7 @@ export class PageWriter {
   page(lane: number): ByteWriter {
     let l = this.#lanes.get(lane);
     if (l === undefined) {
-      l = { page: new ByteWriter(this.#pageBytes + (this.#pageBytes >> 3)), chunks: [] };
+      l = { page: new ByteWriter(Math.min(this.#pageBytes + (this.#pageBytes >> 3), 1 << 20)), chunks: [] };
       this.#lanes.set(lane, l);
     }
     return l.page;

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { loadCore, type Core } from '../../../core-wasm/host/index.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { denseBucketMs } from '../../../shared/tsdb/block/format.ts';
-import { openBlock, writeBlock, type ColumnSeries } from '../../../shared/tsdb/block/index.ts';
+import { CorruptionError, openBlock, writeBlock, type ColumnSeries } from '../../../shared/tsdb/block/index.ts';
+import { decodeIndex, encodeIndex, newChunkTable, type ChunkTable } from '../../../shared/tsdb/block/index-file.ts';
 import { sameColumns, slice, tempDir } from './helpers.ts';
 
 const H = 3600_000;
@@ -86,6 +87,24 @@ describe('time-bucketed dense blocks', () => {
     }
   });
 
+  it('read each page once for a whole-range read, even without a page cache', async () => {
+    tmp = tempDir();
+    const list = daySeries(100, 15_000);
+    const meta = (await writeBlock(tmp.dir, list, { core, pageBytes: 16384 }))!;
+    const b = await openBlock(join(tmp.dir, meta.ulid), { core, pageCacheBytes: 0 });
+    try {
+      const ids = Uint32Array.from({ length: list.length }, (_, i) => i + 1);
+      const batch = b.load(ids);
+      expect(sameColumns(batch, asSeries(list))).toBe('');
+      batch.release();
+      expect(b.pagesRead).toBe(meta.stats.numPages);
+      expect(sameColumns(b.readColumns(ids), asSeries(list))).toBe('');
+      expect(b.pagesRead).toBe(2 * meta.stats.numPages);
+    } finally {
+      b.close();
+    }
+  });
+
   it('split a bucket of more than 8,192 samples into equal chunks', async () => {
     tmp = tempDir();
     const list = daySeries(2, 1000, T0 + DAY - 6 * H); // 21,600 samples in one 6 h bucket
@@ -116,6 +135,35 @@ describe('time-bucketed dense blocks', () => {
     tmp = tempDir();
     for (const bucketMs of [0, -5, 1.5, NaN]) {
       await expect(writeBlock(tmp.dir, daySeries(1, 15_000), { core, bucketMs })).rejects.toThrow(/bucketMs .* is not a positive integer/);
+    }
+  });
+});
+
+describe('the format-2 index', () => {
+  const labels = [Labels.from({ __name__: 'a' }), Labels.from({ __name__: 'b' })];
+  // Two series, two buckets: page 0 holds both series' first chunks, page 1 their second.
+  const table = (lengths: number[]): ChunkTable => {
+    const t = newChunkTable(2, 4);
+    t.seriesStart.set([0, 2, 4]);
+    t.mint.set([T0, T0 + 2 * H, T0, T0 + 2 * H]);
+    t.maxt.set([T0 + H, T0 + 3 * H, T0 + H, T0 + 3 * H]);
+    t.samples.set([10, 10, 10, 10]);
+    t.page.set([0, 1, 0, 1]);
+    t.length.set(lengths);
+    return t;
+  };
+  const pages = { fileOffset: new Float64Array(2), stored: Uint32Array.of(50, 60), raw: Uint32Array.of(100, 120) };
+
+  it('gives chunks offsets back to back in index order, page by page', () => {
+    const got = decodeIndex(encodeIndex({ labels, chunks: table([40, 70, 60, 50]), pages }, T0), 'index', T0, T0 + DAY);
+    expect(Array.from(got.chunks.page)).toEqual([0, 1, 0, 1]);
+    expect(Array.from(got.chunks.offset)).toEqual([0, 0, 40, 70]);
+    expect(Array.from(got.chunks.length)).toEqual([40, 70, 60, 50]);
+  });
+
+  it('refuses chunks that leave a gap in a page or run past it', () => {
+    for (const lengths of [[40, 70, 50, 50], [40, 70, 61, 50]]) {
+      expect(() => decodeIndex(encodeIndex({ labels, chunks: table(lengths), pages }, T0), 'index', T0, T0 + DAY)).toThrow(CorruptionError);
     }
   });
 });
