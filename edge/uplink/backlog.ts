@@ -14,7 +14,6 @@ import { WAL, type SyncPolicy, type WALRecord } from '../../shared/tsdb/wal/inde
 import { readSegment } from '../../shared/tsdb/wal/segment.ts';
 import { nodeFS } from '../../shared/tsdb/wal/fs.ts';
 import type { AckedSet } from './acked.ts';
-import { f64s } from './batch-pool.ts';
 import { B, DONE, HUB, SENT, applyRecord, newReplayState, type ReplayState } from './backlog-replay.ts';
 import { BacklogSeries, type SeriesEntry } from './backlog-series.ts';
 import { Epochs } from './epochs.ts';
@@ -135,14 +134,13 @@ export class Backlog {
   /**
    * append logs one batch and returns its id at once; `durable` resolves once it is on disk under
    * the sync policy (reject: not stored; the id stays pending in memory until the process ends).
-   * `t` is the scrape timestamp, or one timestamp per sample. The log record holds the arrays
-   * until it is written: the caller may reuse them once `durable` settles. The record's refs are
-   * pooled (batch-pool.ts) and given back then.
+   * `t` is the scrape timestamp, or one timestamp per sample. The arrays are copied into the log
+   * record synchronously enough that the caller may reuse them after `durable` settles.
    */
   append(t: number | Float64Array, labels: readonly Labels[], values: Float64Array): { id: number; durable: Promise<void> } {
     if (this.#closed) throw new Error('BUG: append to a closed backlog');
     const id = this.#nextId++;
-    const refs = f64s.take(labels.length);
+    const refs = new Float64Array(labels.length);
     const fresh: SeriesEntry[] = [];
     for (let i = 0; i < labels.length; i++) refs[i] = this.#series.use(labels[i], id, fresh);
     const records: WALRecord[] = [];
@@ -150,10 +148,7 @@ export class Backlog {
     records.push({ type: 'position', name: B, seq: id }, { type: 'samples', t, refs, values });
     this.#pending.set(id, labels.length);
     const durable = this.#write(records, id);
-    durable.then(
-      () => (f64s.give(refs), this.maintain()),
-      () => f64s.give(refs),
-    );
+    durable.then(() => this.maintain(), () => undefined);
     return { id, durable };
   }
 

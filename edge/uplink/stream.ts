@@ -18,8 +18,6 @@ export interface LiveBatch {
   t: number | Float64Array;
   labels: readonly Labels[];
   values: Float64Array;
-  /** Called once when the stream lets go of the arrays: encoded, dropped, or the stream ended. */
-  done?: () => void;
 }
 
 export interface StreamOptions {
@@ -95,23 +93,13 @@ export class Stream {
     return this.#inFlight.size;
   }
 
-  /**
-   * offer queues a live batch and says whether it took it (then it calls `b.done` once it lets go
-   * of the arrays); when the queue is full its oldest batch is left to the backfill.
-   */
-  offer(b: LiveBatch): boolean {
-    if (!this.#open || !this.#welcomed) return false;
+  /** offer queues a live batch; when the queue is full its oldest batch is left to the backfill. */
+  offer(b: LiveBatch): void {
+    if (!this.#open || !this.#welcomed) return;
     this.#live.push(b);
     this.#liveIds.add(b.id);
-    if (this.#live.length > this.#o.maxLive) this.#letGo(this.#live.shift()!);
+    if (this.#live.length > this.#o.maxLive) this.#liveIds.delete(this.#live.shift()!.id);
     this.#poke();
-    return true;
-  }
-
-  /** #letGo takes a batch off the live queue's books and ends its hold on the arrays. */
-  #letGo(b: LiveBatch): void {
-    this.#liveIds.delete(b.id);
-    b.done?.();
   }
 
   /** close sends CLOSE and closes the socket; the stream then ends. */
@@ -127,7 +115,6 @@ export class Stream {
     clearTimeout(this.#timer);
     clearInterval(this.#timer);
     clearInterval(this.#targetsTimer);
-    for (const b of this.#live.splice(0)) this.#letGo(b);
     this.#poke();
     this.#ended(e);
   }
@@ -270,17 +257,14 @@ export class Stream {
       }
       const live = this.#live.shift();
       if (live) {
-        try {
-          if (!this.#backlog.isPending(live.id)) continue;
-          if (live.values.length > this.#maxSamples(typeof live.t === 'number' ? 10 : 18)) {
-            this.#o.log(`uplink: batch ${live.id} has ${live.values.length} samples, more than the hub takes in one batch; dropped`);
-            this.#backlog.markDone(live.id);
-            continue;
-          }
-          this.#send([live.id], live.t, live.labels, live.values);
-        } finally {
-          this.#letGo(live); // encoded (or dropped): the frames hold copies
+        this.#liveIds.delete(live.id);
+        if (!this.#backlog.isPending(live.id)) continue;
+        if (live.values.length > this.#maxSamples(typeof live.t === 'number' ? 10 : 18)) {
+          this.#o.log(`uplink: batch ${live.id} has ${live.values.length} samples, more than the hub takes in one batch; dropped`);
+          this.#backlog.markDone(live.id);
+          continue;
         }
+        this.#send([live.id], live.t, live.labels, live.values);
         continue;
       }
       // Backfill: pending batches neither sent on this connection nor waiting in the live queue.

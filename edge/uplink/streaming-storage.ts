@@ -9,12 +9,8 @@
 import type { Labels } from '../../shared/model/labels.ts';
 import type { AppendResult, Appender, Querier, SeriesRef, Storage } from '../../shared/storage/interface.ts';
 import { SampleColumns } from '../../shared/storage/sample-columns.ts';
-import { copyF64, copyLabels } from './batch-pool.ts';
 
-/**
- * UplinkSink: the part of the Uplink the wrapper feeds. Neither call may throw for a closed uplink.
- * The arrays passed come from batch-pool.ts (or are fresh): the sink owns them and gives them back.
- */
+/** UplinkSink: the part of the Uplink the wrapper feeds. Neither call may throw for a closed uplink. */
 export interface UplinkSink {
   offer(t: number, labels: readonly Labels[], values: Float64Array): Promise<void>;
   backfill(labels: readonly Labels[], timestamps: Float64Array, values: Float64Array): Promise<void>;
@@ -40,22 +36,14 @@ export function streamingStorage(storage: Storage, sink: UplinkSink): Storage {
 const ignore = () => undefined;
 
 /**
- * Label scratch arrays released by earlier appenders (a scrape appends and commits in one go, so
- * one is reused); each only grows. They keep the last label sets written until overwritten.
- */
-const MAX_SPARE_LABELS = 4;
-const spareLabels: Labels[][] = [];
-
-/**
  * StreamingAppender: see streamingStorage. Timestamps and values wait in pooled columns (the
- * storage refs beside them), labels in a pooled scratch array; commit hands the sink pooled
- * copies (batch-pool.ts), which the uplink gives back once sent and logged. Not safe for
- * concurrent use, like every Appender.
+ * storage refs beside them), labels in an array handed to the sink. Not safe for concurrent use,
+ * like every Appender.
  */
 class StreamingAppender implements Appender {
   readonly #inner: Appender;
   readonly #sink: UplinkSink;
-  #labels: Labels[] = spareLabels.pop() ?? [];
+  #labels: Labels[] = [];
   readonly #cols = new SampleColumns();
 
   constructor(inner: Appender, sink: UplinkSink) {
@@ -65,7 +53,7 @@ class StreamingAppender implements Appender {
 
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     const r = this.#inner.append(ref, labels, t, v);
-    this.#labels[this.#cols.n] = labels;
+    this.#labels.push(labels);
     this.#cols.push(r, t, v);
     return r;
   }
@@ -86,16 +74,15 @@ class StreamingAppender implements Appender {
   }
 
   #release(): void {
-    if (spareLabels.length < MAX_SPARE_LABELS) spareLabels.push(this.#labels);
     this.#labels = [];
     this.#cols.release();
   }
 
-  /** #offer hands the kept samples to the sink; what it passes on is copied out of the columns and the scratch. */
+  /** #offer hands the kept samples to the sink; what it passes on is copied out of the columns. */
   #offer(result: AppendResult): void {
     const cols = this.#cols;
     let n = cols.n;
-    let labels: readonly Labels[] = this.#labels;
+    let labels = this.#labels;
     let ts: Float64Array = cols.ts.subarray(0, n), vs: Float64Array = cols.vs.subarray(0, n);
     if (result.errors.length > 0) {
       // Slow path: leave out what storage refused (rare: duplicates, out of bounds).
@@ -121,9 +108,9 @@ class StreamingAppender implements Appender {
       }
     }
     if (distinct === null) {
-      this.#sink.offer(t0, copyLabels(labels, n), copyF64(vs)).catch(ignore);
+      this.#sink.offer(t0, labels, vs.slice()).catch(ignore);
     } else if (distinct.length > MAX_GROUPS) {
-      this.#sink.backfill(copyLabels(labels, n), copyF64(ts), copyF64(vs)).catch(ignore);
+      this.#sink.backfill(labels, ts.slice(), vs.slice()).catch(ignore);
     } else {
       for (const t of distinct.sort((a, b) => a - b)) {
         const idx: number[] = [];

@@ -14,7 +14,6 @@ import type { Labels } from '../../shared/model/labels.ts';
 import { CloseCode, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type { SyncPolicy } from '../../shared/tsdb/wal/index.ts';
 import { Backlog } from './backlog.ts';
-import { f64s, labelArrays } from './batch-pool.ts';
 import { Backoff, dialWebSocket, type Dialer, type TLSOptions } from './socket.ts';
 import { Stream } from './stream.ts';
 import type { TargetsSource } from './targets-report.ts';
@@ -161,34 +160,23 @@ export class Uplink {
    * carrying one of the edge's external label names are dropped (the hub would refuse them),
    * counted in the status. Resolves when the batch is durable in the backlog; the caller may
    * ignore the promise (it never rejects unobserved). Keep values in a Float64Array. The arrays
-   * are kept (not copied) until the batch is sent and logged: do not change them afterwards.
-   * Arrays taken from batch-pool.ts go back to it then.
+   * are kept (not copied) until the batch is sent: do not change them afterwards.
    */
   offer(t: number, labels: readonly Labels[], values: Float64Array): Promise<void> {
     return this.#store(t, labels, values);
   }
 
-  /** backfill stores samples with a timestamp each; they reach the hub behind live data. Arrays as for offer. */
+  /** backfill stores samples with a timestamp each; they reach the hub behind live data. */
   backfill(labels: readonly Labels[], timestamps: Float64Array, values: Float64Array): Promise<void> {
     return this.#store(timestamps, labels, values);
   }
 
   #store(t: number | Float64Array, labels: readonly Labels[], values: Float64Array): Promise<void> {
-    if (this.#closed) {
-      giveBack(t, labels, values);
-      return Promise.reject(new Error('uplink is closed'));
-    }
+    if (this.#closed) return Promise.reject(new Error('uplink is closed'));
     if (labels.length !== values.length || (typeof t !== 'number' && t.length !== values.length)) {
       throw new Error(`BUG: offer of ${labels.length} series, ${values.length} values${typeof t === 'number' ? '' : ` and ${t.length} timestamps`}`);
     }
-    const kept = this.#withoutCollisions(t, labels, values);
-    if (kept.values !== values) giveBack(t, labels, values); // slow path: kept holds copies
-    ({ t, labels, values } = kept);
-    // The arrays' lives end when every part is logged and, if offered, sent or dropped by the stream.
-    let holders = 1;
-    const release = () => {
-      if (--holders === 0) giveBack(kept.t, kept.labels, kept.values);
-    };
+    ({ t, labels, values } = this.#withoutCollisions(t, labels, values));
     const done: Promise<void>[] = [];
     for (let start = 0; start < values.length; start += MAX_OFFER_SAMPLES) {
       const end = Math.min(values.length, start + MAX_OFFER_SAMPLES);
@@ -199,13 +187,10 @@ export class Uplink {
         values: whole ? values : values.subarray(start, end),
       };
       const { id, durable } = this.#backlog.append(part.t, part.labels, part.values);
-      holders += 2;
-      void durable.then(release, release);
       // Live data goes out at once, written to the backlog or not: an ack is what makes it done.
-      if (!this.#stream?.offer({ id, ...part, done: release })) release();
+      this.#stream?.offer({ id, ...part });
       done.push(durable);
     }
-    release();
     const all = Promise.all(done).then(() => undefined);
     all.catch((err: Error) => this.#log(`uplink: backlog write failed: ${err.message}`));
     return all;
@@ -338,13 +323,6 @@ export class Uplink {
       this.#sleep = { timer, resolve };
     });
   }
-}
-
-/** giveBack returns a batch's arrays to batch-pool.ts (those it did not issue are ignored). */
-function giveBack(t: number | Float64Array, labels: readonly Labels[], values: Float64Array): void {
-  if (typeof t !== 'number') f64s.give(t);
-  labelArrays.give(labels as Labels[]);
-  f64s.give(values);
 }
 
 function uplinkMetrics(registry: Registry, u: Uplink) {
