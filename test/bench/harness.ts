@@ -21,7 +21,7 @@ const bench = fileURLToPath(new URL('../../../shared/bench/', import.meta.url));
 const systems = {
   outpost: {
     addr: '127.0.0.1:19500',
-    start: [process.execPath, join(repo, 'bin/outpost.js'), 'hub', '--config.file={config}', '--storage.tsdb.path={data}',
+    start: [join(repo, 'bin/outpost.js'), 'hub', '--config.file={config}', '--storage.tsdb.path={data}',
       '--web.listen-address={addr}', '--storage.tsdb.retention.time=0'],
     ready: '/-/ready',
     metrics: '/metrics',
@@ -32,7 +32,7 @@ const systems = {
     history: {
       kind: 'command-before-start',
       format: 'om',
-      cmd: [process.execPath, join(repo, 'bin/outpost.js'), 'tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=24h', '{om}', '{data}'],
+      cmd: [join(repo, 'bin/outpost.js'), 'tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=24h', '{om}', '{data}'],
     },
   },
 };

@@ -92,8 +92,8 @@ beforeAll(async () => {
   const hubConfig = join(dir, 'hub.yml');
   writeFileSync(hubConfig, 'edges: {tokens: [{name: e2e, token: e2e-secret}]}\n');
   start('node_exporter', 'prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`]);
-  start('hub', process.execPath, ['bin/outpost.js', 'hub', `--config.file=${hubConfig}`, `--web.listen-address=127.0.0.1:${hubPort}`, `--storage.tsdb.path=${join(dir, 'hub-data')}`]);
-  start('edge', process.execPath, ['bin/outpost.js', 'edge', `--config.file=${edgeConfig}`, `--web.listen-address=127.0.0.1:${edgePort}`, `--storage.tsdb.path=${join(dir, 'edge-data')}`]);
+  start('hub', './bin/outpost.js', ['hub', `--config.file=${hubConfig}`, `--web.listen-address=127.0.0.1:${hubPort}`, `--storage.tsdb.path=${join(dir, 'hub-data')}`]);
+  start('edge', './bin/outpost.js', ['edge', `--config.file=${edgeConfig}`, `--web.listen-address=127.0.0.1:${edgePort}`, `--storage.tsdb.path=${join(dir, 'edge-data')}`]);
   start('prometheus', 'prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
   // Both up on both targets, then enough scrapes for a 1m rate to have several points.
   const deadline = Date.now() + 30_000;

@@ -75,13 +75,17 @@ export class Proc {
   readonly exited: Promise<number | null>;
   stderr = '';
 
-  /** `nodeArgs` go to node before the script (e.g. --heapsnapshot-signal). */
+  /**
+   * The process runs bin/outpost.js as users do, through its `#!` line (and its environment);
+   * `nodeArgs` (e.g. --heapsnapshot-signal) reach node through NODE_OPTIONS.
+   */
   constructor(
     readonly name: string,
     args: string[],
     nodeArgs: readonly string[] = [],
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = nodeArgs.length ? { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeArgs].join(' ').trim() } : process.env;
+    this.child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
     this.exited = new Promise((done) => this.child.once('exit', (code) => done(code)));
   }
