@@ -28,7 +28,7 @@ describe('the outpost launcher', () => {
     const out = execFileSync(`${root}bin/outpost.js`, ['version'], { encoding: 'utf8', timeout: 60_000 });
     expect(out).toBe(`outpost ${pkg.version} (node ${process.version})\n`);
     const shebang = readFileSync(`${root}bin/outpost.js`, 'utf8').split('\n')[0];
-    expect(shebang).toBe('#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node');
+    expect(shebang).toBe('#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node');
   });
 
   it('reads the version from the sources too', () => {
