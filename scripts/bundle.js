@@ -57,9 +57,19 @@ async function build() {
   }
 }
 
-/** ensureBundle builds dist/outpost.mjs when it is missing or stale and returns its path. */
+/**
+ * ensureBundle builds dist/outpost.mjs when it is missing or stale and returns its path. Where
+ * dist/ cannot be written (an installation owned by another user, a read-only file system), an
+ * existing bundle runs as it is, with a warning.
+ */
 export async function ensureBundle(force = false) {
-  if (force || stale()) await build();
+  if (!force && !stale()) return bundlePath;
+  try {
+    await build();
+  } catch (err) {
+    if (!['EACCES', 'EPERM', 'EROFS'].includes(err?.code) || !existsSync(bundlePath)) throw err;
+    console.error(`outpost: cannot rebuild ${bundlePath} (${err.code}); running the existing bundle, which may be older than the sources`);
+  }
   return bundlePath;
 }
 
