@@ -9,7 +9,6 @@ import { testRulesCommand } from '../shared/rules/unittest/command.ts';
 import { tsdbCommand } from '../shared/tsdb/backfill/index.ts';
 import { version } from '../shared/cli/version.ts';
 
-
 const versionCommand: Command = {
   name: 'version',
   summary: 'Print the version of Outpost.',

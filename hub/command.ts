@@ -35,7 +35,6 @@ import { attachIngest, hubTargets, ingestFromConfig, ingestWindowMs, type Ingest
 
 export { DEFAULT_INGEST_OOO_WINDOW_MS } from './ingest/index.ts';
 
-
 /** defaultConfig: the config a hub runs without --config.file: it scrapes itself. */
 export function defaultConfig(port: number): string {
   return [

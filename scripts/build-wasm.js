@@ -2,24 +2,16 @@
 // release target (-O3). Runs on `npm install` (prepare) and before start, test and bench;
 // it does nothing when the build is newer than every AssemblyScript source and asconfig.json.
 // `--force` rebuilds regardless.
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { statSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from './mtime.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'core-wasm/build/outpost.wasm');
 const force = process.argv.includes('--force');
 
-function newestSource(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-const sources = Math.max(newestSource(join(root, 'core-wasm/assembly')), statSync(join(root, 'asconfig.json')).mtimeMs);
+const sources = Math.max(newestMtime(join(root, 'core-wasm/assembly')), statSync(join(root, 'asconfig.json')).mtimeMs);
 if (!force && existsSync(out) && statSync(out).mtimeMs >= sources) process.exit(0);
 
 let asc;

@@ -7,30 +7,21 @@
 // ensureBundle() rebuilds only when a source is newer than the bundle, so an edited checkout runs
 // its edits. Several processes may start at once: each writes its own temporary file and renames
 // it into place. `node scripts/bundle.js [--force]` builds from the command line.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from './mtime.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bundlePath = join(root, 'dist/outpost.mjs');
 const SOURCES = ['bin', 'shared', 'hub', 'edge', 'core-wasm/host'];
-
-function newest(dir) {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) t = Math.max(t, newest(path));
-    else if (entry.name.endsWith('.ts')) t = Math.max(t, statSync(path).mtimeMs);
-  }
-  return t;
-}
 
 /** stale: whether the bundle is missing or older than a source, package.json or this script. */
 function stale() {
   if (!existsSync(bundlePath)) return true;
   const built = statSync(bundlePath).mtimeMs;
   const inputs = [join(root, 'package.json'), fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs);
-  return Math.max(...inputs, ...SOURCES.map((d) => newest(join(root, d)))) > built;
+  return Math.max(...inputs, ...SOURCES.map((d) => newestMtime(join(root, d), '.ts'))) > built;
 }
 
 async function build() {
@@ -62,8 +53,8 @@ async function build() {
  * dist/ cannot be written (an installation owned by another user, a read-only file system), an
  * existing bundle runs as it is, with a warning.
  */
-export async function ensureBundle(force = false) {
-  if (!force && !stale()) return bundlePath;
+export async function ensureBundle() {
+  if (!stale()) return bundlePath;
   try {
     await build();
   } catch (err) {
