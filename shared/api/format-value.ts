@@ -1,11 +1,19 @@
 /**
  * Sample values and times as Prometheus' HTTP API writes them: values as strings in Go's `'f'`
  * format (`NaN`, `+Inf`, `-Inf` included), times as Unix seconds (JSON numbers). Whole results
- * are written by result-json.ts into a JsonWriter (json-writer.ts), which has fast paths for both.
+ * are written by result-json.ts into a JsonWriter (json-writer.ts).
  */
 
 /** formatValue renders a sample value as Prometheus' API does: Go's FormatFloat(v, 'f', -1, 64). */
 export function formatValue(v: number): string {
+  // Fast path: where JavaScript prints no exponent, both print the shortest round-trip digits.
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-6 && a < 1e21) return String(v);
+  return formatValueExact(v);
+}
+
+/** formatValueExact is formatValue without its fast path, for every value (NaN, ±Inf, ±0 included). */
+export function formatValueExact(v: number): string {
   if (v !== v) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';

@@ -4,19 +4,7 @@
  * without a second copy. Text is added in pieces of a series or so: V8 concatenates short strings
  * and Buffer writes a long one faster than JavaScript can store its characters one by one.
  */
-import { formatValue } from './format-value.ts';
-
 const INITIAL_CAPACITY = 4096;
-
-/**
- * valueText is formatValue(v) (Go's FormatFloat(v, 'f', -1, 64)), with a fast path for the
- * values JavaScript prints without an exponent: there both print the shortest round-trip digits.
- */
-export function valueText(v: number): string {
-  const a = v < 0 ? -v : v;
-  if (a >= 1e-6 && a < 1e21) return String(v); // fast path
-  return formatValue(v); // NaN, ±Inf, ±0, and what JavaScript would print with an exponent
-}
 
 /**
  * JsonWriter: see the module comment. Each write appends, growing the buffer (by a copy) when it

@@ -18,7 +18,6 @@ import { resultSize, writeResult } from './result-json.ts';
 import { SampleCounter, statsJSON } from './query-stats.ts';
 
 export { formatValue } from './format-value.ts';
-export { resultJSON } from './result-json.ts';
 
 /** The most points a range query may return per series, as Prometheus limits it. */
 export const MAX_POINTS_PER_SERIES = 11_000;

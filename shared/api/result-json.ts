@@ -7,8 +7,8 @@
  */
 import type { Labels } from '../model/labels.ts';
 import type { QueryValue } from '../promql/engine/index.ts';
-import { formatTime } from './format-value.ts';
-import { JsonWriter, valueText } from './json-writer.ts';
+import { formatTime, formatValue } from './format-value.ts';
+import { JsonWriter } from './json-writer.ts';
 
 function metricJSON(labels: Labels): string {
   return JSON.stringify(labels.toObject());
@@ -58,7 +58,7 @@ export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
   w.ascii(`{"resultType":"${v.resultType}","result":`);
   switch (v.resultType) {
     case 'scalar':
-      w.ascii(`[${formatTime(v.t)},"${valueText(v.f)}"]`);
+      w.ascii(`[${formatTime(v.t)},"${formatValue(v.f)}"]`);
       break;
     case 'string':
       w.raw(`[${formatTime(v.t)},${JSON.stringify(v.value)}]`);
@@ -68,7 +68,7 @@ export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
       let t = NaN, time = '';
       v.samples.forEach((s, i) => {
         if (s.t !== t) time = formatTime((t = s.t));
-        w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"value":[${time},"${valueText(s.f)}"]}`);
+        w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"value":[${time},"${formatValue(s.f)}"]}`);
       });
       w.ascii(v.samples.length === 0 ? '[]' : ']');
       break;
@@ -85,7 +85,7 @@ export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
           const t = p.t;
           while (at < times.length && times[at] < t) at++;
           if (times[at] !== t) steps.insert(at, t);
-          points += texts[at] + valueText(p.f) + '"]';
+          points += texts[at] + formatValue(p.f) + '"]';
         }
         w.ascii(points.slice(1)); // without the first point's comma
         w.ascii(']}');

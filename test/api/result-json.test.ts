@@ -1,11 +1,12 @@
-// The byte writer of query results against the string renderers it replaced: valueText against
-// formatValue (Go's FormatFloat(v, 'f', -1, 64)) over random and edge-case floats, and whole
-// results against a reference rendered point by point with formatValue and formatTime.
+// The byte writer of query results against the string renderers it replaced: formatValue's fast
+// path against formatValueExact (Go's FormatFloat(v, 'f', -1, 64)) over random and edge-case
+// floats, and whole results against a reference rendered point by point with formatValueExact and
+// formatTime.
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../shared/model/labels.ts';
 import type { QueryValue } from '../../shared/promql/engine/index.ts';
-import { formatTime, formatValue } from '../../shared/api/format-value.ts';
-import { JsonWriter, valueText } from '../../shared/api/json-writer.ts';
+import { formatTime, formatValue, formatValueExact } from '../../shared/api/format-value.ts';
+import { JsonWriter } from '../../shared/api/json-writer.ts';
 import { resultJSON, resultSize, writeResult } from '../../shared/api/result-json.ts';
 import { mulberryRng as rng } from '../core-wasm/helpers.ts';
 
@@ -50,22 +51,22 @@ function randomFloats(n: number, seed: number): number[] {
   return out;
 }
 
-describe('valueText', () => {
-  it('prints every edge case as formatValue does', () => {
-    for (const v of EDGES) expect([v, valueText(v)]).toEqual([v, formatValue(v)]);
+describe('formatValue', () => {
+  it('prints every edge case as formatValueExact does', () => {
+    for (const v of EDGES) expect([v, formatValue(v)]).toEqual([v, formatValueExact(v)]);
   });
 
-  it('prints 200,000 random floats as formatValue does', () => {
+  it('prints 200,000 random floats as formatValueExact does', () => {
     const bad: Array<[number, string, string]> = [];
     for (const v of randomFloats(200_000, 42)) {
-      const got = valueText(v);
-      if (got !== formatValue(v)) bad.push([v, got, formatValue(v)]);
+      const got = formatValue(v);
+      if (got !== formatValueExact(v)) bad.push([v, got, formatValueExact(v)]);
     }
     expect(bad.slice(0, 5)).toEqual([]);
   });
 
   it('never writes an exponent', () => {
-    for (const v of [...EDGES, ...randomFloats(20_000, 7)]) expect(valueText(v)).toMatch(/^(NaN|[+-]Inf|-?\d+(\.\d+)?)$/);
+    for (const v of [...EDGES, ...randomFloats(20_000, 7)]) expect(formatValue(v)).toMatch(/^(NaN|[+-]Inf|-?\d+(\.\d+)?)$/);
   });
 });
 
@@ -73,7 +74,7 @@ describe('valueText', () => {
 function reference(v: QueryValue, extra = ''): string {
   const tail = extra ? `,${extra}}` : '}';
   const metric = (l: Labels) => JSON.stringify(l.toObject());
-  const pair = (t: number, f: number) => `[${formatTime(t)},"${formatValue(f)}"]`;
+  const pair = (t: number, f: number) => `[${formatTime(t)},"${formatValueExact(f)}"]`;
   switch (v.resultType) {
     case 'scalar':
       return `{"resultType":"scalar","result":${pair(v.t, v.f)}${tail}`;
