@@ -52,7 +52,7 @@ export class MetadataCache {
    * commits. Lines kept from a page in another format are not offered (they may mean otherwise).
    */
   begin(format: ExpositionFormat): MetadataBuilder {
-    this.#builder.reset(this.#lines.format === format ? this.#lines : noLines(format), format);
+    this.#builder.reset(this.#lines.format === format ? this.#lines : null, format);
     return this.#builder;
   }
 
@@ -84,6 +84,8 @@ export class MetadataCache {
 export class MetadataBuilder {
   readonly #cache: MetadataCache;
   #previous: MetadataLines = noLines('');
+  /** Whether #previous is what the cache keeps: only then does a page equal to it change nothing. */
+  #kept = false;
   #format: ExpositionFormat = 'text';
   /** Lines so far equal to the previous page's, in order. */
   #same = 0;
@@ -97,9 +99,13 @@ export class MetadataBuilder {
     this.#cache = cache;
   }
 
-  /** reset starts a page whose predecessor had `previous`. */
-  reset(previous: MetadataLines, format: ExpositionFormat): void {
-    this.#previous = previous;
+  /**
+   * reset starts a page whose predecessor had `previous`; null when the cache's lines are not
+   * offered (another format): the page's metadata then replaces the cache's, even when empty.
+   */
+  reset(previous: MetadataLines | null, format: ExpositionFormat): void {
+    this.#previous = previous ?? noLines(format);
+    this.#kept = previous !== null;
     this.#format = format;
     this.#same = 0;
     this.#lines = null;
@@ -137,7 +143,7 @@ export class MetadataBuilder {
   /** commit makes this page's metadata the target's. */
   commit(): void {
     if (this.#lines === null) {
-      if (this.#same === this.#previous.kinds.length) return; // unchanged: keep it all
+      if (this.#kept && this.#same === this.#previous.kinds.length) return; // unchanged: keep it all
       this.#diverge(); // the page ended early
     }
     const lines = this.#lines!;

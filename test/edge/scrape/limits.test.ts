@@ -112,6 +112,18 @@ describe('scrape metadata', () => {
     page(s, cache, 'a 1\n', 6000, opts());
     expect(cache.metadata.list()).toEqual([]);
   });
+
+  it('drops the metadata when the page changes format and has none', () => {
+    const s = openMemStorage();
+    const cache = new ScrapeCache();
+    page(s, cache, '# TYPE a counter\na 1\n', 1000, opts());
+    expect(cache.metadata.list().map((m) => m.metric)).toEqual(['a']);
+    page(s, cache, 'b 1\n# EOF\n', 2000, opts(), true);
+    expect(cache.metadata.list()).toEqual([]);
+    page(s, cache, '# TYPE c gauge\nc 1\n# EOF\n', 3000, opts(), true);
+    page(s, cache, 'c 1\n', 4000, opts());
+    expect(cache.metadata.list()).toEqual([]);
+  });
 });
 
 describe('series cache', () => {
