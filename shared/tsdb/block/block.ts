@@ -187,19 +187,13 @@ export class Block {
 
   #readDense(ids: ArrayLike<number>, mint: number, maxt: number): Columns {
     const t = this.#chunks;
-    const sel = this.#select(ids, mint, maxt, t.samples);
-    const { chunks, count, starts } = sel;
-    const total = sel.total;
+    const { chunks, starts, pos: at, total } = this.#select(ids, mint, maxt, t.samples);
+    const count = chunks.length;
     const ts = new Float64Array(total), vals = new Float64Array(total);
     const bits = new Uint32Array(vals.buffer);
     // Decode page by page (each page read once), every chunk at its place in series order.
-    const at = new Float64Array(count);
-    for (let j = 0, a = 0; j < count; j++) {
-      at[j] = a;
-      a += t.samples[chunks[j]];
-    }
     let pageNo = -1, page: Uint8Array | undefined;
-    for (const j of this.#byPage(chunks, count)) {
+    for (const j of this.#byPage(chunks)) {
       const c = chunks[j];
       if (t.page[c] !== pageNo) page = this.#page((pageNo = t.page[c]));
       const r = new ByteReader(page!, t.offset[c], t.offset[c] + t.length[c]);
@@ -240,16 +234,11 @@ export class Block {
    */
   gather(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): GatheredChunks {
     const t = this.#chunks;
-    const { chunks: chunkIds, count, starts, total: bytes } = this.#select(ids, mint, maxt, t.length);
+    const { chunks: chunkIds, starts, pos: offsets, total: bytes } = this.#select(ids, mint, maxt, t.length);
+    const count = chunkIds.length;
     const data = new Uint8Array(bytes);
-    const offsets = new Uint32Array(count);
     const samples = new Uint32Array(count);
-    for (let j = 0, at = 0; j < count; j++) {
-      const c = chunkIds[j];
-      samples[j] = t.samples[c];
-      offsets[j] = at;
-      at += t.length[c];
-    }
+    for (let j = 0; j < count; j++) samples[j] = t.samples[chunkIds[j]];
     // The run being copied: bytes [runFrom, runTo) of page runPage, to data at runAt.
     let runPage = -1, runFrom = 0, runTo = 0, runAt = 0;
     let pageNo = -1, page: Uint8Array | undefined;
@@ -258,7 +247,7 @@ export class Block {
       if (runPage !== pageNo) page = this.#page((pageNo = runPage));
       data.set(page!.subarray(runFrom, runTo), runAt);
     };
-    for (const j of this.#byPage(chunkIds, count)) {
+    for (const j of this.#byPage(chunkIds)) {
       const c = chunkIds[j];
       if (t.page[c] !== runPage || t.offset[c] !== runTo || offsets[j] !== runAt + (runTo - runFrom)) {
         flush();
@@ -289,9 +278,10 @@ export class Block {
   /**
    * #select lists the chunks of `ids` (in that order; each series' in time order) overlapping
    * [mint, maxt]: series i owns chunks[starts[i] .. starts[i + 1]). total: the sum of `size`
-   * over them (their samples or bytes).
+   * over them (their samples or bytes); pos[k]: the sum over chunks before chunks[k], i.e. where
+   * it goes when they are laid out back to back.
    */
-  #select(ids: ArrayLike<number>, mint: number, maxt: number, size: Uint32Array): { chunks: Uint32Array; count: number; starts: Uint32Array; total: number } {
+  #select(ids: ArrayLike<number>, mint: number, maxt: number, size: Uint32Array): { chunks: Uint32Array; starts: Uint32Array; pos: Uint32Array; total: number } {
     const t = this.#chunks;
     const n = ids.length;
     let count = 0;
@@ -300,6 +290,7 @@ export class Block {
       for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) if (t.maxt[c] >= mint && t.mint[c] <= maxt) count++;
     }
     const chunks = new Uint32Array(count);
+    const pos = new Uint32Array(count);
     const starts = new Uint32Array(n);
     let k = 0, total = 0;
     for (let i = 0; i < n; i++) {
@@ -307,19 +298,20 @@ export class Block {
       starts[i] = k;
       for (let c = t.seriesStart[s]; c < t.seriesStart[s + 1]; c++) {
         if (t.maxt[c] < mint || t.mint[c] > maxt) continue;
+        pos[k] = total;
         chunks[k++] = c;
         total += size[c];
       }
     }
-    return { chunks, count, starts, total };
+    return { chunks, starts, pos, total };
   }
 
   /**
-   * #byPage: the positions 0 … count−1 of `chunks` ordered by page (a counting sort, stable:
+   * #byPage: the positions 0 … chunks.length−1 of `chunks` ordered by page (a counting sort, stable:
    * within a page they stay in the given order, which is offset order for ascending ids).
    */
-  #byPage(chunks: Uint32Array, count: number): Uint32Array {
-    const page = this.#chunks.page;
+  #byPage(chunks: Uint32Array): Uint32Array {
+    const page = this.#chunks.page, count = chunks.length;
     const order = new Uint32Array(count);
     let sorted = true;
     for (let j = 1; j < count && sorted; j++) sorted = page[chunks[j - 1]] <= page[chunks[j]];
