@@ -126,10 +126,12 @@ export class Http1Pool {
   }
 }
 
-/** Conn: one TCP connection and the buffer it reads into. */
+/** Conn: one TCP connection, the buffer it reads into and the one a gzip-coded body is collected in. */
 class Conn {
   readonly socket: net.Socket;
   readonly key: string;
+  /** A gzip-coded body, until decoded; one exchange at a time uses it. */
+  readonly gzip = new BodyBuffer();
   exchange: Exchange | null = null;
   /** The connection has carried a response before (so a failure before any byte may mean it went stale). */
   used = false;
@@ -178,6 +180,7 @@ class Exchange {
   /** The current chunk-size or trailer line, as read so far. */
   #line = '';
   #size = 0;
+  /** The connection's buffer for a gzip-coded body (Conn.gzip), null when the body is not coded. */
   #gzip: BodyBuffer | null = null;
   /** The body, once read whole and decoded (state Done), until handed over. */
   #result: Buffer | null = null;
@@ -326,7 +329,7 @@ class Exchange {
       this.abort();
       return false;
     }
-    if (head.encoding === 'gzip') this.#gzip = new BodyBuffer();
+    if (head.encoding === 'gzip') this.#gzip = this.#conn!.gzip;
     else if (head.encoding !== '' && head.encoding !== 'identity') {
       this.#fail({ kind: 'encoding', encoding: head.encoding });
       return false;
