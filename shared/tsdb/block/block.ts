@@ -229,8 +229,10 @@ export class Block {
    * Core.decodeChunks takes (which decodes XOR and dense chunks alike, checking each chunk's
    * sample count against the index). Chunks are copied page by page, so that each page is read
    * once whatever the page cache holds (a time-bucketed block has a series' chunks in as many
-   * pages as buckets), and neighbouring chunks of a page (consecutive series of one bucket) as
-   * whole runs.
+   * pages as buckets). Chunks that lie back to back both in their page and in `data` are copied
+   * as one run: consecutive series' chunks when the read covers one bucket (or the block has one,
+   * format 1's layout), but not when it spans buckets, where each series' chunks of the other
+   * buckets come between.
    */
   gather(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): GatheredChunks {
     const t = this.#chunks;
