@@ -66,7 +66,7 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): P
   const stream = await streamOf(ev, e.expr, g);
   const input = stream ? null : await ev.vector(e.expr, g);
   if (e.op === 'quantile') warnQuantile(ev, e, param!);
-  return input ? fold(e, input, param) : foldStream(e, stream!, g.steps, param);
+  return input ? fold(e, input, param) : foldStream(ev, e, stream!, g.steps, param);
 }
 
 /** streamOf: the argument as a RowStream when it is a selector or a kernel range function. */
@@ -99,23 +99,27 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
 
 /**
  * foldStream: fold over a RowStream, each slice folded as the kernel produces it. A series
- * without any value is skipped, as the compacted rows of its evaluation would not hold it.
+ * without any value is skipped, as the compacted rows of its evaluation would not hold it. The
+ * values folded count against the query's sample limit as the evaluated argument's would.
  */
-async function foldStream(e: AggregateExpr, input: RowStream, steps: number, param: Float64Array | null): Promise<Rows> {
+async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, steps: number, param: Float64Array | null): Promise<Rows> {
   const f = new GroupFold(e, steps);
   const live: Labels[] | null = input.after ? [] : null;
+  let held = 0;
   await input.each((m, first, count) => {
     const { values, present } = m;
     for (let i = 0; i < count; i++) {
       const row = i * steps;
-      let j = 0;
-      while (j < steps && !present[row + j]) j++;
-      if (j === steps) continue;
+      let n = 0;
+      for (let j = 0; j < steps; j++) n += present[row + j];
+      if (n === 0) continue;
+      held += n;
       const labels = input.labels[first + i];
       f.add(labels, input.dropName[first + i] === 1, values, present, row);
       live?.push(labels);
     }
   });
+  ev.ctx.hold(held, 'query execution');
   if (live) input.after!(live);
   return f.finish(param);
 }
@@ -155,7 +159,7 @@ class GroupFold {
     this.#index.set(key, gi);
     this.#labels.push(gl);
     if (gi >= this.#dropName.length) {
-      const cap = Math.max(8, this.#dropName.length * 2), n = cap * this.#s;
+      const cap = Math.max(1, this.#dropName.length * 2), n = cap * this.#s;
       this.#dropName = grow(this.#dropName, new Uint8Array(cap));
       this.#seen = grow(this.#seen, new Uint8Array(n));
       this.#val = grow(this.#val, new Float64Array(n));

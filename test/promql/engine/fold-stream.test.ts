@@ -100,6 +100,20 @@ describe('aggregations folded slice by slice', () => {
     expect(q.warnings).toEqual(['PromQL warning: quantile value should be between 0 and 1, got 2 (1:10)']);
   });
 
+  it('counts its argument against the sample limit as the whole-rows path does', async () => {
+    const streamed = 'sum by (job) (rate(req_total[2m]))';
+    const whole = 'sum by (job) (label_replace(rate(req_total[2m]), "nothing", "", "nothing", ""))';
+    let refused = 0;
+    for (const maxSamples of [300, 1000, 1800, 2400, 3000, 6000, 20_000]) {
+      const engine = new Engine({ maxSamples, sliceSamples: 300 });
+      const a = await outcome(engine.rangeQuery(storage, whole, T0, END, 15_000));
+      expect([maxSamples, await outcome(engine.rangeQuery(storage, streamed, T0, END, 15_000))]).toEqual([maxSamples, a]);
+      if ((a as { error?: string }).error) refused++;
+    }
+    expect(refused).toBeGreaterThan(0); // the limits above include some the argument exceeds
+    expect(refused).toBeLessThan(7);
+  });
+
   it('stops when its client goes away', async () => {
     const c = new AbortController();
     const q = new Engine({ sliceSamples: 100 }).rangeQuery(storage, 'sum(rate(req_total[1m]))', T0, END, 15_000, { signal: c.signal });
