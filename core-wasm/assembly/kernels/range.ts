@@ -97,9 +97,6 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
       }
       let v: f64 = 0;
       switch (fn) {
-        case FN_RATE: v = extrapolatedRate(lo, hi, t, range, true, true); break;
-        case FN_INCREASE: v = extrapolatedRate(lo, hi, t, range, true, false); break;
-        case FN_DELTA: v = extrapolatedRate(lo, hi, t, range, false, false); break;
         case FN_IRATE: v = instantDelta(lo, hi, true); break;
         case FN_IDELTA: v = instantDelta(lo, hi, false); break;
         case FN_RESETS: v = resets(lo, hi); break;

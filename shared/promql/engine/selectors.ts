@@ -251,10 +251,14 @@ export async function loadRange(ctx: EvalContext, node: MatrixSelector | Subquer
   return { labels: kept.labels, dropName: kept.dropName, source, grid: kernelGrid, rangeMs };
 }
 
+/** nameFlags: a range function's per-series name flags: all set when it drops the name, else its input's. */
+export function nameFlags(input: RangeInput, dropName: boolean): Uint8Array {
+  return dropName ? new Uint8Array(input.labels.length).fill(1) : input.dropName;
+}
+
 /** rangeRows turns a range kernel's result into rows over g (broadcasting an `@` result). */
 export function rangeRows(m: StepMatrix, input: RangeInput, dropName: boolean, g: Grid): Rows {
-  const flags = dropName ? new Uint8Array(input.labels.length).fill(1) : input.dropName;
-  return spread(m, input.labels, flags, g.steps, false).compact();
+  return spread(m, input.labels, nameFlags(input, dropName), g.steps, false).compact();
 }
 
 /** subquery: the inner grid of `sq` for an outer grid, and the kernel grid over the outer steps. */

@@ -11,7 +11,7 @@ import { goFloat } from '../annotations.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
-import { loadRange, rangeRows, rowsStream, runKernel as runSlices, streamKernel, type RangeInput, type RowStream } from '../selectors.ts';
+import { loadRange, nameFlags, rangeRows, rowsStream, runKernel as runSlices, streamKernel, type RangeInput, type RowStream } from '../selectors.ts';
 import { inOrder, vectorOf } from './helpers.ts';
 
 type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
@@ -63,8 +63,13 @@ async function readCall(ev: Evaluator, fn: RangeFunction, call: Call, g: Grid): 
 }
 
 /** counterInfo: Prometheus' note on rate or increase of a series not named like a counter. */
+/** checksCounters: whether counterInfo looks at a call (rate and increase of a matrix selector). */
+function checksCounters(rc: RangeCall): boolean {
+  return (rc.fn === 'rate' || rc.fn === 'increase') && rc.node.kind === 'MatrixSelector';
+}
+
 function counterInfo(ev: Evaluator, rc: RangeCall, labels: readonly Labels[]): void {
-  if ((rc.fn !== 'rate' && rc.fn !== 'increase') || rc.node.kind !== 'MatrixSelector') return;
+  if (!checksCounters(rc)) return;
   for (const l of labels) {
     const name = l.metricName;
     if (name !== '' && !COUNTER_SUFFIXES.some((s) => name.endsWith(s))) {
@@ -101,9 +106,9 @@ export async function streamRangeCall(ev: Evaluator, call: Call, g: Grid): Promi
   if (!input.source || input.grid.steps !== g.steps) return rowsStream(await rangeCallRows(ev, rc, input, g));
   return {
     labels: input.labels,
-    dropName: rc.keepName ? input.dropName : new Uint8Array(input.labels.length).fill(1),
+    dropName: nameFlags(input, !rc.keepName),
     each: streamKernel(input.source, g.steps, rangeKernel(fn, input, rc.params)),
-    after: (live) => counterInfo(ev, rc, live),
+    after: checksCounters(rc) ? (live) => counterInfo(ev, rc, live) : undefined,
   };
 }
 
@@ -211,11 +216,14 @@ const KERNELS: readonly RangeFunction[] = [
   'ts_of_last_over_time', 'ts_of_first_over_time', 'double_exponential_smoothing',
 ];
 
-/** STREAMED: the kernel functions streamRangeCall streams (predict_linear shifts its horizon). */
-const STREAMED: ReadonlySet<string> = new Set(KERNELS.filter((fn) => fn !== 'predict_linear'));
+/** PLAIN_KERNELS: the kernel functions evaluated as they are (predict_linear shifts its horizon). */
+const PLAIN_KERNELS = KERNELS.filter((fn) => fn !== 'predict_linear');
+
+/** STREAMED: the kernel functions streamRangeCall streams. */
+const STREAMED: ReadonlySet<string> = new Set(PLAIN_KERNELS);
 
 export const RANGE_FUNCTIONS: ReadonlyArray<[string, Impl]> = [
-  ...KERNELS.filter((fn) => fn !== 'predict_linear').map((fn): [string, Impl] => [fn, kernelFn(fn)]),
+  ...PLAIN_KERNELS.map((fn): [string, Impl] => [fn, kernelFn(fn)]),
   ['predict_linear', predictLinear],
   ['absent_over_time', absentOverTime],
 ];
