@@ -55,10 +55,12 @@ export interface WriteBlockOptions {
   pageBytes?: number;
   /**
    * Dense blocks: the time bucket (ms) at which series are cut into chunks; a page holds chunks of
-   * one bucket only (default: denseBucketMs of the block's range). Infinity: one bucket, each
-   * series' chunks back to back (the layout of format 1).
+   * one bucket only (default: denseBucketMs of the block's range and samplesPerSeries). Infinity:
+   * one bucket, each series' chunks back to back (the layout of format 1).
    */
   bucketMs?: number;
+  /** The mean samples per series, if known, for the default bucketMs. */
+  samplesPerSeries?: number;
   /** Provenance (default: level 1, the block its own source). */
   compaction?: { level: number; sources: string[]; parents: string[] };
   /** The id's time (default Date.now()). */
@@ -145,7 +147,7 @@ class BlockWriter {
       throw new Error(`writeBlock: empty time range [${o.minTime}, ${o.maxTime})`);
     }
     const range = o.minTime !== undefined && o.maxTime !== undefined ? o.maxTime - o.minTime : undefined;
-    this.#bucketMs = o.bucketMs ?? denseBucketMs(range);
+    this.#bucketMs = o.bucketMs ?? denseBucketMs(range, o.samplesPerSeries);
     if (!(this.#bucketMs === Infinity || (Number.isSafeInteger(this.#bucketMs) && this.#bucketMs > 0))) {
       throw new Error(`writeBlock: bucketMs ${o.bucketMs} is not a positive integer (ms) or Infinity`);
     }

@@ -10,7 +10,6 @@ import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Block, BlockMeta, ColumnSeries } from '../block/index.ts';
 import { writeBlock } from '../block/index.ts';
-import { denseBucketMs } from '../block/format.ts';
 import { mergeParts, type Part } from './merge.ts';
 
 /** CompactOptions for compact. */
@@ -20,8 +19,6 @@ export interface CompactOptions {
   /** Brotli quality of the new block's pages (default: writeBlock's). */
   quality?: number;
   pageBytes?: number;
-  /** Time bucket of the new block's chunks and pages (default: writeBlock's, from the range). */
-  bucketMs?: number;
   /** Output series merged per batch (default 4096). */
   batchSeries?: number;
   /** The new id's time (default Date.now()). */
@@ -47,7 +44,7 @@ export async function compact(blocks: readonly Block[], outDir: string, o: Compa
       core: o.core,
       quality: o.quality,
       pageBytes: o.pageBytes,
-      bucketMs: o.bucketMs ?? denseBucketMs(maxTime - minTime, samplesPerSeries(metas)),
+      samplesPerSeries: samplesPerSeries(metas),
       minTime,
       maxTime,
       now: o.now,
