@@ -117,9 +117,9 @@ export class Backlog {
     return n;
   }
 
-  /** pendingIds: pending ids in ascending order (a copy). */
-  pendingIds(): number[] {
-    return [...this.#pending.keys()];
+  /** pendingIds: pending ids in ascending order; an iterator over the live set, not a copy (do not mark batches while iterating). */
+  pendingIds(): MapIterator<number> {
+    return this.#pending.keys();
   }
 
   isPending(id: number): boolean {

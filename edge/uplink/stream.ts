@@ -274,8 +274,7 @@ export class Stream {
         await this.#wait();
         continue;
       }
-      const want = (id: number) => !this.#sentHere.has(id) && !this.#liveIds.has(id);
-      backfill ??= this.#backlog.read(want);
+      backfill ??= this.#backlog.read((id) => this.#unsent(id));
       const pack: StoredBatch[] = [];
       let samples = 0;
       const max = Math.min(this.#o.backfillSamples, this.#maxSamples(18));
@@ -287,7 +286,7 @@ export class Stream {
           break;
         }
         if (!this.#open) return;
-        if (!want(b.id) || !this.#backlog.isPending(b.id)) continue;
+        if (!this.#unsent(b.id) || !this.#backlog.isPending(b.id)) continue;
         if (b.values.length > max) {
           this.#o.log(`uplink: backlog batch ${b.id} has ${b.values.length} samples, more than the hub takes in one batch (${max}); dropped`);
           this.#backlog.markDone(b.id);
@@ -316,8 +315,13 @@ export class Stream {
   }
 
   #hasUnsent(): boolean {
-    for (const id of this.#backlog.pendingIds()) if (!this.#sentHere.has(id) && !this.#liveIds.has(id)) return true;
+    for (const id of this.#backlog.pendingIds()) if (this.#unsent(id)) return true;
     return false;
+  }
+
+  /** #unsent: batch `id` is neither sent on this connection nor waiting in the live queue. */
+  #unsent(id: number): boolean {
+    return !this.#sentHere.has(id) && !this.#liveIds.has(id);
   }
 
   #sendBackfill(pack: StoredBatch[], samples: number): void {
