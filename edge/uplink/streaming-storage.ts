@@ -36,8 +36,8 @@ export function streamingStorage(storage: Storage, sink: UplinkSink): Storage {
 const ignore = () => undefined;
 
 /**
- * StreamingAppender: see streamingStorage. Timestamps and values wait in pooled columns (the
- * storage refs beside them), labels in an array handed to the sink. Not safe for concurrent use,
+ * StreamingAppender: see streamingStorage. Timestamps and values wait in pooled columns (their
+ * refs column unused), labels in an array handed to the sink. Not safe for concurrent use,
  * like every Appender.
  */
 class StreamingAppender implements Appender {
@@ -54,7 +54,7 @@ class StreamingAppender implements Appender {
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     const r = this.#inner.append(ref, labels, t, v);
     this.#labels.push(labels);
-    this.#cols.push(r, t, v);
+    this.#cols.push(0, t, v); // the refs column is not read here (and a storage ref may not fit its 32 bits)
     return r;
   }
 

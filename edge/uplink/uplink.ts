@@ -180,11 +180,11 @@ export class Uplink {
     const done: Promise<void>[] = [];
     for (let start = 0; start < values.length; start += MAX_OFFER_SAMPLES) {
       const end = Math.min(values.length, start + MAX_OFFER_SAMPLES);
-      const whole = start === 0 && end === values.length; // fast path: one part, no copies
+      // Views of the arrays; the labels are copied only when the offer is cut into parts.
       const part = {
-        t: typeof t === 'number' || whole ? t : t.subarray(start, end),
-        labels: whole ? labels : labels.slice(start, end),
-        values: whole ? values : values.subarray(start, end),
+        t: typeof t === 'number' ? t : t.subarray(start, end),
+        labels: start === 0 && end === labels.length ? labels : labels.slice(start, end),
+        values: values.subarray(start, end),
       };
       const { id, durable } = this.#backlog.append(part.t, part.labels, part.values);
       // Live data goes out at once, written to the backlog or not: an ack is what makes it done.
