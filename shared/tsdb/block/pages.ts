@@ -13,10 +13,11 @@ import { CorruptionError } from './errors.ts';
 import { CHUNKS_MAGIC, COMPRESS_BROTLI, COMPRESS_NONE, FILE_HEADER_BYTES, FORMAT_VERSION, PAGE_HEADER_BYTES } from './format.ts';
 import type { PageTable } from './index-file.ts';
 
-/** Lane: one open page and the chunks (writer's numbers) it holds so far. */
+/** Lane: one open page, the chunks (writer's numbers) it holds so far, and where the last one ends. */
 interface Lane {
   page: ByteWriter;
   chunks: number[];
+  end: number;
 }
 
 /**
@@ -58,18 +59,24 @@ export class PageWriter {
   page(lane: number): ByteWriter {
     let l = this.#lanes.get(lane);
     if (l === undefined) {
-      l = { page: new ByteWriter(Math.min(this.#pageBytes + (this.#pageBytes >> 3), 1 << 20)), chunks: [] };
+      l = { page: new ByteWriter(Math.min(this.#pageBytes + (this.#pageBytes >> 3), 1 << 20)), chunks: [], end: 0 };
       this.#lanes.set(lane, l);
     }
     return l.page;
   }
 
-  /** endChunk records chunk number `chunk` as the last one in `lane`'s page; a full page is written. */
-  async endChunk(lane: number, chunk: number): Promise<void> {
+  /**
+   * endChunk records chunk number `chunk` as the last one in `lane`'s page (the bytes appended
+   * since the previous chunk) and resolves with its length; a full page is written.
+   */
+  async endChunk(lane: number, chunk: number): Promise<number> {
     const l = this.#lanes.get(lane);
     if (l === undefined) throw new Error(`BUG: endChunk on lane ${lane}, which has no open page`);
+    const length = l.page.len - l.end;
+    l.end = l.page.len;
     l.chunks.push(chunk);
     if (l.page.len >= this.#pageBytes) await this.#flush(l);
+    return length;
   }
 
   /** flush writes every lane's open page that holds anything, in lane order, and drops the lanes. */
@@ -99,6 +106,7 @@ export class PageWriter {
     this.stored.push(stored.length);
     this.raw.push(raw.length);
     l.page.len = 0;
+    l.end = 0;
     l.chunks.length = 0;
   }
 

@@ -233,9 +233,8 @@ class BlockWriter {
         const parts = Math.ceil((end - start) / DENSE_MAX_SAMPLES);
         for (let k = 0; k < parts; k++) {
           const from = start + Math.floor((k * (end - start)) / parts), to = start + Math.floor(((k + 1) * (end - start)) / parts);
-          const page = this.#pages.page(lane), at = page.len;
-          this.#dense.encode(page, ts, s.values, from, to);
-          await this.#endChunk(lane, at, ts[from], ts[to - 1], to - from);
+          this.#dense.encode(this.#pages.page(lane), ts, s.values, from, to);
+          await this.#endChunk(lane, ts[from], ts[to - 1], to - from);
         }
         start = end;
       }
@@ -243,9 +242,8 @@ class BlockWriter {
       const core = this.#need('turn sample columns into XOR chunks');
       for (let from = 0; from < n; from += XOR_CHUNK_SAMPLES) {
         const to = Math.min(n, from + XOR_CHUNK_SAMPLES);
-        const page = this.#pages.page(0), at = page.len;
-        page.bytes(core.encodeChunk(ts.subarray(from, to), s.values.subarray(from, to)));
-        await this.#endChunk(0, at, ts[from], ts[to - 1], to - from);
+        this.#pages.page(0).bytes(core.encodeChunk(ts.subarray(from, to), s.values.subarray(from, to)));
+        await this.#endChunk(0, ts[from], ts[to - 1], to - from);
       }
     }
     this.#endSeries();
@@ -268,9 +266,8 @@ class BlockWriter {
     this.#beginSeries(s.labels, s.mint[0], s.maxt[k - 1], samples);
     for (let i = 0; i < k; i++) {
       const off = s.chunkOffsets[i], end = i + 1 < k ? s.chunkOffsets[i + 1] : s.chunks.length;
-      const page = this.#pages.page(0), at = page.len;
-      page.bytes(s.chunks.subarray(off, end));
-      await this.#endChunk(0, at, s.mint[i], s.maxt[i], (s.chunks[off + 1] << 8) | s.chunks[off + 2]);
+      this.#pages.page(0).bytes(s.chunks.subarray(off, end));
+      await this.#endChunk(0, s.mint[i], s.maxt[i], (s.chunks[off + 1] << 8) | s.chunks[off + 2]);
     }
     this.#endSeries();
   }
@@ -322,16 +319,17 @@ class BlockWriter {
     this.#starts.push(this.#nc);
   }
 
-  /** #endChunk records the chunk just written at byte `at` of `lane`'s page; its page number comes when the page is written. */
-  async #endChunk(lane: number, at: number, mint: number, maxt: number, samples: number): Promise<void> {
+  /**
+   * #endChunk records the chunk just written into `lane`'s page; its page number comes when the
+   * page is written. (Format 2 indexes do not store a chunk's offset: readers add up lengths.)
+   */
+  async #endChunk(lane: number, mint: number, maxt: number, samples: number): Promise<void> {
     if (this.#nc === this.#chunks.mint.length) this.#chunks = growChunks(this.#chunks, this.#nc * 2, this.#nc);
     const t = this.#chunks, c = this.#nc++;
     t.mint[c] = mint;
     t.maxt[c] = maxt;
     t.samples[c] = samples;
-    t.offset[c] = at;
-    t.length[c] = this.#pages.page(lane).len - at;
-    await this.#pages.endChunk(lane, c);
+    t.length[c] = await this.#pages.endChunk(lane, c);
   }
 
   #need(what: string): Core {
