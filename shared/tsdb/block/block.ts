@@ -20,7 +20,7 @@ import { ByteReader } from './bytes.ts';
 import { decodeDense } from './dense-decode.ts';
 import { ENC_DENSE, ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
-import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_FILE, knownVersion, PAGE_HEADER_BYTES } from './format.ts';
+import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, INDEX_FILE, PAGE_HEADER_BYTES, versionProblem } from './format.ts';
 import { decodeGathered, type GatheredChunks } from './gather.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
 import { readMeta, type BlockMeta } from './meta.ts';
@@ -83,7 +83,8 @@ function checkChunksFile(fd: number, file: string, pages: PageTable): void {
   readSync(fd, h, 0, FILE_HEADER_BYTES, 0);
   const magic = (h[0] | (h[1] << 8) | (h[2] << 16) | (h[3] << 24)) >>> 0;
   if (magic !== CHUNKS_MAGIC) throw new CorruptionError(file, 0, 'bad magic: not a block chunks file');
-  if (!knownVersion(h[4])) throw new CorruptionError(file, 4, `format version ${h[4]}, this reader knows 1 … ${FORMAT_VERSION}`);
+  const version = versionProblem(h[4]);
+  if (version) throw new CorruptionError(file, 4, version);
 }
 
 /** Block: see the module comment. */

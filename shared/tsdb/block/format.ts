@@ -13,12 +13,15 @@ export const TMP_SUFFIX = '.tmp';
 
 /**
  * The format version this code writes. Version 2 stores a chunk's page as a signed delta (pages
- * of time-bucketed dense blocks do not follow series order); this code reads versions 1 and 2.
+ * of time-bucketed dense blocks do not follow series order); this code reads versions
+ * MIN_FORMAT_VERSION … FORMAT_VERSION.
  */
 export const FORMAT_VERSION = 2;
-/** knownVersion: whether this code reads files (meta, index, chunks) of format `v`. */
-export function knownVersion(v: unknown): boolean {
-  return v === 1 || v === 2;
+const MIN_FORMAT_VERSION = 1;
+/** versionProblem: why files (meta, index, chunks) of format `v` cannot be read, or undefined if they can. */
+export function versionProblem(v: unknown): string | undefined {
+  if (Number.isInteger(v) && (v as number) >= MIN_FORMAT_VERSION && (v as number) <= FORMAT_VERSION) return undefined;
+  return `format version ${String(v)}, this reader knows ${MIN_FORMAT_VERSION} … ${FORMAT_VERSION}`;
 }
 
 /** "OPCK" and "OPIX": the first four bytes of the chunks and index files. */
@@ -46,9 +49,9 @@ export const DEFAULT_QUALITY = 11;
  * smallest 2 h·3^k that leaves at most MAX_BUCKETS buckets in the block's range, grown while the
  * mean series would get fewer than MIN_BUCKET_SAMPLES samples a bucket. 2 h when nothing is known.
  */
-export const MIN_BUCKET_MS = 2 * 3600_000;
-export const MAX_BUCKETS = 16;
-export const MIN_BUCKET_SAMPLES = 240;
+const MIN_BUCKET_MS = 2 * 3600_000;
+const MAX_BUCKETS = 16;
+const MIN_BUCKET_SAMPLES = 240;
 
 /**
  * denseBucketMs: the time bucket of a dense block covering `rangeMs` ms, whose series hold

@@ -10,7 +10,7 @@ import { Labels } from '../../model/labels.ts';
 import { crc32c } from '../wal/crc32c.ts';
 import { ByteReader, ByteWriter } from './bytes.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
-import { COMPRESS_BROTLI, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_BODY_HEADER_BYTES, INDEX_MAGIC, knownVersion, PAGE_HEADER_BYTES } from './format.ts';
+import { COMPRESS_BROTLI, FILE_HEADER_BYTES, FORMAT_VERSION, INDEX_BODY_HEADER_BYTES, INDEX_MAGIC, PAGE_HEADER_BYTES, versionProblem } from './format.ts';
 
 /** ChunkTable: every chunk of a block, series by series, in flat columns. */
 export interface ChunkTable {
@@ -97,7 +97,8 @@ export function decodeIndex(buf: Uint8Array, file: string, minTime: number, maxT
   const r = new ByteReader(buf);
   if (r.u32le() !== INDEX_MAGIC) throw new CorruptionError(file, 0, 'bad magic: not a block index');
   const version = r.u8();
-  if (!knownVersion(version)) throw new CorruptionError(file, 4, `format version ${version}, this reader knows 1 … ${FORMAT_VERSION}`);
+  const bad = versionProblem(version);
+  if (bad) throw new CorruptionError(file, 4, bad);
   r.pos = FILE_HEADER_BYTES;
   const compression = r.u8();
   const storedLen = r.u32le(), rawLen = r.u32le(), crc = r.u32le();

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptionError } from './errors.ts';
-import { FORMAT_VERSION, knownVersion, META_FILE, type BlockEncoding } from './format.ts';
+import { META_FILE, versionProblem, type BlockEncoding } from './format.ts';
 import { isULID } from './ulid.ts';
 
 /** BlockStats: counts and sizes of one block. */
@@ -74,7 +74,8 @@ function isCount(x: unknown): boolean {
 function checkMeta(m: unknown): string {
   if (typeof m !== 'object' || m === null) return 'not an object';
   const o = m as Record<string, unknown>;
-  if (!knownVersion(o.version)) return `format version ${String(o.version)}, this reader knows 1 … ${FORMAT_VERSION}`;
+  const version = versionProblem(o.version);
+  if (version) return version;
   if (typeof o.ulid !== 'string' || !isULID(o.ulid)) return `bad ulid ${JSON.stringify(o.ulid)}`;
   if (!Number.isSafeInteger(o.minTime) || !Number.isSafeInteger(o.maxTime) || (o.minTime as number) >= (o.maxTime as number)) {
     return `bad time range [${String(o.minTime)}, ${String(o.maxTime)})`;

@@ -86,3 +86,28 @@ describe.each<BlockEncoding>(['dense', 'xor'])('corrupt blocks (%s)', (encoding)
     });
   }
 });
+
+describe('a format version this reader does not know', () => {
+  const setByte = (p: string, at: number, v: number): void => {
+    const b = readFileSync(p);
+    b[at] = v;
+    writeFileSync(p, b);
+  };
+  const cases: { file: string; damage: (path: string) => void; offset: number; version: string }[] = [
+    { file: 'meta.json', damage: (p) => writeFileSync(p, readFileSync(p, 'utf8').replace(/"version": \d+/, '"version": 3')), offset: 0, version: '3' },
+    { file: 'meta.json', damage: (p) => writeFileSync(p, readFileSync(p, 'utf8').replace(/"version": \d+/, '"version": "2"')), offset: 0, version: '2' },
+    { file: 'index', damage: (p) => setByte(p, 4, 0), offset: 4, version: '0' },
+    { file: 'chunks', damage: (p) => setByte(p, 4, 3), offset: 4, version: '3' },
+  ];
+  for (const c of cases) {
+    it(`${c.file} of version ${JSON.stringify(c.version)}: CorruptionError naming the versions known`, async () => {
+      tmp = tempDir();
+      const [bad] = await twoBlocks('dense');
+      const dir = join(tmp.dir, bad.ulid);
+      const path = join(dir, c.file);
+      c.damage(path);
+      const err = await expectCorrupt(() => openBlock(dir, { core }), path, c.offset);
+      expect(err.message).toContain(`format version ${c.version}, this reader knows 1 … 2`);
+    });
+  }
+});
