@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { WalFS } from './fs.ts';
 import { ByteReader, ByteWriter, DecodeError } from './bytes.ts';
 import { beginFrame, endFrame, FRAME_HEADER_SIZE, type Frame } from './frame.ts';
-import { decodeRecord } from './record-decode.ts';
+import { decodeRecord, readSeriesLabels, readSeriesRef } from './record-decode.ts';
 import type { ValueEncoding } from './record-encode.ts';
 import { RECORD_SAMPLES, RECORD_SERIES, type PositionRecord, type SamplesRecord, type WALRecord } from './record.ts';
 import { wrap, type ReplaySource } from './replay.ts';
@@ -155,7 +155,8 @@ function filterFrame(
 /**
  * filterSeries filters a series record as bytes (docs/wal-format.md): the whole frame when every
  * series is kept, else a new frame of the kept entries, their refs delta-coded again and their
- * labels copied as they are. Nothing is decoded into strings.
+ * labels copied as they are. Nothing is decoded into strings; the entries are checked as replay
+ * checks them (readSeriesLabels), sorted names included.
  */
 function filterSeries(buf: Uint8Array, frame: Frame, f: CheckpointFilter, stats: CheckpointStats): Uint8Array | undefined {
   const r = new ByteReader(buf, frame.start, frame.end);
@@ -164,9 +165,8 @@ function filterSeries(buf: Uint8Array, frame: Frame, f: CheckpointFilter, stats:
   const at = r.pos;
   let kept = 0;
   for (let i = 0, ref = 0; i < n; i++) {
-    ref += r.varint();
-    if (ref < 0) throw new DecodeError(`negative series ref ${ref}`);
-    skipLabels(r, ref);
+    ref = readSeriesRef(r, ref);
+    readSeriesLabels(r, ref, null);
     if (f.keepSeries(ref)) kept++;
   }
   if (r.pos !== frame.end) throw new DecodeError(`${frame.end - r.pos} stray bytes after the record`);
@@ -180,9 +180,9 @@ function filterSeries(buf: Uint8Array, frame: Frame, f: CheckpointFilter, stats:
   w.uvarint(kept);
   r.pos = at;
   for (let i = 0, ref = 0, last = 0; i < n; i++) {
-    ref += r.varint();
+    ref = readSeriesRef(r, ref);
     const from = r.pos;
-    skipLabels(r, ref);
+    readSeriesLabels(r, ref, null);
     if (!f.keepSeries(ref)) continue;
     w.varint(ref - last);
     last = ref;
@@ -190,17 +190,6 @@ function filterSeries(buf: Uint8Array, frame: Frame, f: CheckpointFilter, stats:
   }
   endFrame(w, out);
   return w.buf.subarray(0, w.len);
-}
-
-/** skipLabels moves `r` past one series entry's labels (a pair count, then length-prefixed strings). */
-function skipLabels(r: ByteReader, ref: number): void {
-  const pairs = r.uvarint();
-  if (pairs * 2 > r.remaining) throw new DecodeError(`label count ${pairs} of series ${ref} exceeds the payload`);
-  for (let j = 0; j < pairs * 2; j++) {
-    const len = r.uvarint();
-    r.need(len, 'string');
-    r.pos += len;
-  }
 }
 
 function filterSamples(rec: SamplesRecord, f: CheckpointFilter, stats: CheckpointStats): SamplesRecord | undefined {

@@ -19,6 +19,7 @@ import {
 import type { XorState } from './xor-state.ts';
 
 const cur = new Uint32Array(2);
+const utf8 = new TextDecoder();
 
 /**
  * decodeRecord decodes the payload buf[start, end) of a frame of `type`. Samples records read and
@@ -50,18 +51,69 @@ function decodeSeries(r: ByteReader): SeriesRecord {
   const series: SeriesEntry[] = new Array(n);
   let ref = 0;
   for (let i = 0; i < n; i++) {
-    ref += r.varint();
-    if (ref < 0) throw new DecodeError(`negative series ref ${ref}`);
-    const pairs = r.uvarint();
-    if (pairs * 2 > r.remaining) throw new DecodeError(`label count ${pairs} exceeds the payload`);
-    const flat: string[] = new Array(pairs * 2);
-    for (let j = 0; j < flat.length; j++) flat[j] = r.string();
-    for (let j = 2; j < flat.length; j += 2) {
-      if (!(flat[j - 2] < flat[j])) throw new DecodeError(`labels of series ${ref} are not sorted`);
-    }
+    ref = readSeriesRef(r, ref);
+    const flat: string[] = [];
+    readSeriesLabels(r, ref, flat);
     series[i] = { ref, labels: Labels.fromSortedFlat(flat) };
   }
   return { type: 'series', series };
+}
+
+/**
+ * readSeriesRef reads the ref that begins an entry of a series record (docs/wal-format.md), coded
+ * as the difference from the previous entry's, `prev` (0 for the first).
+ */
+export function readSeriesRef(r: ByteReader, prev: number): number {
+  const ref = prev + r.varint();
+  if (ref < 0) throw new DecodeError(`negative series ref ${ref}`);
+  return ref;
+}
+
+/**
+ * readSeriesLabels reads the labels of the series entry `ref`, after its ref: a pair count, then
+ * length-prefixed names and values. They are decoded onto `flat` (empty), or with null only
+ * stepped over, nothing decoded, for a caller that copies their bytes. Either way the names must
+ * ascend, in the order Labels keeps them; DecodeError otherwise.
+ */
+export function readSeriesLabels(r: ByteReader, ref: number, flat: string[] | null): void {
+  const pairs = r.uvarint();
+  if (pairs * 2 > r.remaining) throw new DecodeError(`label count ${pairs} exceeds the payload`);
+  if (flat !== null) {
+    for (let j = 0; j < pairs * 2; j++) flat.push(r.string());
+    for (let j = 2; j < flat.length; j += 2) {
+      if (!(flat[j - 2] < flat[j])) throw new DecodeError(`labels of series ${ref} are not sorted`);
+    }
+    return;
+  }
+  const b = r.buf;
+  let last = -1, lastEnd = -1;
+  for (let j = 0; j < pairs; j++) {
+    const len = r.uvarint();
+    r.need(len, 'string');
+    const start = r.pos;
+    r.pos += len;
+    if (last >= 0 && !nameAfter(b, last, lastEnd, start, r.pos)) throw new DecodeError(`labels of series ${ref} are not sorted`);
+    last = start;
+    lastEnd = r.pos;
+    const vlen = r.uvarint();
+    r.need(vlen, 'string');
+    r.pos += vlen;
+  }
+}
+
+/**
+ * nameAfter: whether the UTF-8 name b[s, e) sorts after b[ps, pe) as JavaScript strings do (by
+ * UTF-16 code units). Fast path: one name is the other's prefix, or they first differ where one
+ * has an ASCII byte: there byte order is that order. Otherwise (two non-ASCII characters, where a
+ * character above U+FFFF sorts before U+E000–U+FFFF in UTF-16 only) both are decoded and compared.
+ */
+function nameAfter(b: Uint8Array, ps: number, pe: number, s: number, e: number): boolean {
+  const n = Math.min(pe - ps, e - s);
+  let i = 0;
+  while (i < n && b[ps + i] === b[s + i]) i++;
+  if (i === n) return e - s > pe - ps;
+  if (b[ps + i] < 0x80 || b[s + i] < 0x80) return b[s + i] > b[ps + i];
+  return utf8.decode(b.subarray(ps, pe)) < utf8.decode(b.subarray(s, e));
 }
 
 function decodeSamples(r: ByteReader, xor: XorState): SamplesRecord {

@@ -140,6 +140,35 @@ describe('checkpoint', () => {
     await third.wal.close();
   });
 
+  it('refuses a series record whose labels are not sorted, as replay does', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { wal } = await openReplay(t.dir, { sync: 'never' });
+    const unsorted = (names: string[]) => Labels.fromSortedFlat(names.flatMap((n) => [n, 'v']));
+    await wal.log([{ type: 'series', series: [{ ref: 1, labels: unsorted(['a', 'b']) }, { ref: 2, labels: unsorted(['b', 'a']) }] }]);
+    const before = await wal.cut();
+    await expect(wal.checkpoint(before, (ref) => ref === 1, 0)).rejects.toThrow(/labels of series 2 are not sorted/);
+    await expect(wal.checkpoint(before, () => true, 0)).rejects.toThrow(/labels of series 2 are not sorted/);
+    await wal.close();
+  });
+
+  it('compares label names in UTF-16 order, as Labels sorts them, not UTF-8 byte order', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const d = t.dir;
+    const { wal } = await openReplay(d, { sync: 'never' });
+    // U+1F600 (UTF-16 0xD83D…, UTF-8 0xF0…) sorts before U+FF21 (0xFF21, UTF-8 0xEF…) in JavaScript.
+    const recs: WALRecord[] = [series(1, { '\u{1F600}': 'x', '\uFF21': 'y', __name__: 'm' }), series(2, { a: '1' })];
+    await wal.log(recs);
+    const before = await wal.cut();
+    await wal.checkpoint(before, (ref) => ref === 1, 0);
+    await wal.close();
+    const got = await openReplay(d);
+    expect(got.result.corruptions).toEqual([]);
+    expect(apply(got.records)).toEqual(apply([recs[0]]));
+    await got.wal.close();
+  });
+
   it('refuses to fold the active segment', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
