@@ -44,10 +44,13 @@ export const DEFAULT_PAGE_BYTES = 256 * 1024;
 /** Brotli quality for dense pages (0–11); 11 is about 10 % smaller than 9 and ~8× slower. */
 export const DEFAULT_QUALITY = 11;
 /**
- * Dense blocks cut every series into chunks at multiples of a time bucket (Unix ms, so buckets
- * nest in the compaction windows), and a page holds chunks of one bucket only. The bucket is the
- * smallest 2 h·3^k that leaves at most MAX_BUCKETS buckets in the block's range, grown while the
- * mean series would get fewer than MIN_BUCKET_SAMPLES samples a bucket. 2 h when nothing is known.
+ * Dense blocks cut every series into chunks at multiples of a time bucket (Unix ms), and a page
+ * holds chunks of one bucket only. The bucket is the smallest 2 h·3^k that leaves at most
+ * MAX_BUCKETS buckets in the block's range, grown while the mean series would get fewer than
+ * MIN_BUCKET_SAMPLES samples a bucket. 2 h when nothing is known. 2 h and ×3 repeat the default
+ * compaction windows (compactionRanges' base and factor, DEFAULT_BLOCK_RANGE_MS), so with the
+ * default block range buckets nest in the windows; the DB bases the windows on its configured
+ * blockRangeMs, and with another one they need not nest (nothing depends on it).
  */
 const MIN_BUCKET_MS = 2 * 3600_000;
 const MAX_BUCKETS = 16;
