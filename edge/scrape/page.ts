@@ -118,38 +118,38 @@ export class ScrapeCache {
       } else if (id < 0 && meta.known(parser, -id - 1)) {
         // Fast path: the metadata line that followed the previous line on the previous page.
         cursor++;
-        if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
-        next[at++] = -meta.count;
-        continue;
+        id = -meta.count;
       } else {
         const kind = parser.next();
         if (kind === 'eof') break;
         if (kind !== 'series') {
-          if (kind === 'type' || kind === 'help' || kind === 'unit') {
-            // A metadata line where one was expected: taken as changed in place, the template goes on after it.
-            if (id < 0) cursor++;
-            meta.read(parser, kind);
-            if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
-            next[at++] = -meta.count;
+          if (kind !== 'type' && kind !== 'help' && kind !== 'unit') continue;
+          // A metadata line where one was expected: taken as changed in place, the template goes on after it.
+          if (id < 0) cursor++;
+          meta.read(parser, kind);
+          id = -meta.count;
+        } else {
+          if (parser.isCreatedSeries()) continue;
+          const span = this.#span;
+          const fast = parser.seriesKey(span);
+          const h = keys.hash(span.bytes, span.start, span.end);
+          id = keys.find(span.bytes, span.start, span.end, h);
+          if (id === 0) {
+            id = this.#add(parser, span, h, fast, opts);
+            if (this.#labels[id] !== null) added++;
+          } else if (this.#seen[id] !== iteration) {
+            // Follow the previous page's order again from this series on.
+            cursor = this.#pos[id] + 1;
           }
-          continue;
-        }
-        if (parser.isCreatedSeries()) continue;
-        const span = this.#span;
-        const fast = parser.seriesKey(span);
-        const h = keys.hash(span.bytes, span.start, span.end);
-        id = keys.find(span.bytes, span.start, span.end, h);
-        if (id === 0) {
-          id = this.#add(parser, span, h, fast, opts);
-          if (this.#labels[id] !== null) added++;
-        } else if (this.#seen[id] !== iteration) {
-          // Follow the previous page's order again from this series on.
-          cursor = this.#pos[id] + 1;
         }
       }
-      scraped++;
       if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
       next[at] = id;
+      if (id < 0) {
+        at++;
+        continue; // a metadata line: the template holds its index, plus one, negated
+      }
+      scraped++;
       if (this.#seen[id] === iteration) {
         at++;
         continue; // repeated on the page
