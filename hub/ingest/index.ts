@@ -2,7 +2,7 @@
  * The hub's ingest of edge streams: IngestServer (sessions, limits, edge listing), its WebSocket
  * transport (attachIngest), edge authentication and the stores of acknowledged positions.
  */
-export { IngestServer, type IngestServerOptions, type EdgeListing } from './server.ts';
+export { IngestServer, type IngestServerOptions } from './server.ts';
 export { IngestSession, INTERNAL_ERROR, type EdgeStatus, type SessionHost, type SessionState } from './session.ts';
 export { attachIngest, INGEST_PATH, type WsIngest, type WsIngestOptions } from './ws-server.ts';
 export { TokenAuthenticator, type Authenticator, type AuthResult } from './auth.ts';

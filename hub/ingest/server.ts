@@ -41,9 +41,6 @@ export interface IngestServerOptions {
   now?: () => number;
 }
 
-/** EdgeListing: an edge's status as the API lists it; `state` is 'disconnected' for an edge whose session ended. */
-export type EdgeListing = EdgeInfo;
-
 export class IngestServer implements SessionHost {
   readonly hubName: string;
   readonly storage: Appendable;
@@ -118,11 +115,14 @@ export class IngestServer implements SessionHost {
     this.targets.disconnected(session.edge);
   }
 
-  /** edges lists every edge seen since start: streaming ones first, then disconnected, by name. */
-  edges(): EdgeListing[] {
-    const live: EdgeListing[] = [...this.#byEdge.values()].map((s) => s.status());
-    const gone: EdgeListing[] = [...this.#gone.values()].map((s) => ({ ...s, state: 'disconnected' }));
-    const byName = (a: EdgeListing, b: EdgeListing) => (a.edge < b.edge ? -1 : a.edge > b.edge ? 1 : 0);
+  /**
+   * edges lists every edge seen since start: streaming ones first, then disconnected (their
+   * `state` 'disconnected'), by name.
+   */
+  edges(): EdgeInfo[] {
+    const live: EdgeInfo[] = [...this.#byEdge.values()].map((s) => s.status());
+    const gone: EdgeInfo[] = [...this.#gone.values()].map((s) => ({ ...s, state: 'disconnected' }));
+    const byName = (a: EdgeInfo, b: EdgeInfo) => (a.edge < b.edge ? -1 : a.edge > b.edge ? 1 : 0);
     return [...live.sort(byName), ...gone.sort(byName)];
   }
 
