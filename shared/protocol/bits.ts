@@ -77,10 +77,8 @@ export class BitWriter {
 
   /** finish returns the bytes written (a copy the caller owns) and empties the writer. */
   finish(): Uint8Array {
-    const n = (this.#bit + 7) >>> 3;
-    const out = this.#buf.slice(0, n);
-    this.#buf.fill(0, 0, n);
-    this.#bit = 0;
+    const out = this.written().slice();
+    this.clear();
     return out;
   }
 
