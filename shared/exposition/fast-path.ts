@@ -187,10 +187,9 @@ export class SeriesFastPath {
  * byte above 0x7f becomes a character no number grammar accepts).
  */
 export function latin1(b: Uint8Array, a: number, e: number): string {
-  return latin1Slice.call(b, a, e);
+  // A page read over HTTP is a Buffer already; any other bytes are viewed as one (not copied).
+  return (b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('latin1', a, e);
 }
-
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, a: number, e: number): string }).latin1Slice;
 
 /**
  * decodePlainLabels builds the Labels of a series the fast path accepted: `name` plus the block
