@@ -6,7 +6,7 @@
  * equality are looked up directly, literal prefixes narrow the values a regex is run on.
  */
 import type { Matcher } from '../../model/matcher.ts';
-import type { LabelIndex, NameEntry } from './label-index.ts';
+import { compareStrings, type LabelIndex, type NameEntry } from './label-index.ts';
 import { EMPTY, intersect, subtract, union, unionRefs } from './postings.ts';
 
 /**
@@ -133,11 +133,9 @@ export function labelNames(ix: LabelIndex, matchers: readonly Matcher[] | undefi
   const refs = selectRefs(ix, matchers ?? [], mint, maxt);
   if (refs.length === ix.size) return [...ix.sortedNames()]; // fast path: every series counts
   const names = new Set<string>();
-  for (let i = 0; i < refs.length; i++) {
-    const f = ix.labels(refs[i])!.flat;
-    for (let j = 0; j < f.length; j += 2) names.add(f[j]);
-  }
-  return [...names].sort();
+  const buf: string[] = [];
+  for (let i = 0; i < refs.length; i++) for (const n of ix.namesOf(refs[i], buf)) names.add(n);
+  return [...names].sort(compareStrings);
 }
 
 /**
@@ -166,12 +164,12 @@ export function labelValues(
   if (refs.length === ix.size) return [...entry.sortedValues()];
   if (refs.length <= entry.series) {
     // Fewer candidate series than series with the label: read each one's value.
-    const values = new Set<string>();
+    const ids = new Set<number>();
     for (let i = 0; i < refs.length; i++) {
-      const v = ix.labels(refs[i])!.get(name);
-      if (v !== '') values.add(v);
+      const id = ix.valueIdOf(refs[i], entry);
+      if (id >= 0) ids.add(id);
     }
-    return [...values].sort();
+    return Array.from(ids, (id) => entry.strs[id]!).sort(compareStrings);
   }
   // Otherwise test each value's postings against the candidates.
   const live = new Set<number>();

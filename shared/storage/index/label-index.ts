@@ -1,21 +1,25 @@
 /**
  * LabelIndex: series identity and the inverted index over label pairs, kept in TypeScript beside
  * the WebAssembly head (which only knows numeric refs). It maps a label set to its ref and a ref
- * to its labels (a LabelSetTable), and each label pair to the sorted postings of the series that
- * carry it. Queries (matchers, label names and values, time-bounded through a callback the head
- * provides) live in label-index-query.ts.
+ * to its labels, and each label pair to the sorted postings of the series that carry it. Queries
+ * (matchers, label names and values, time-bounded through a callback the head provides) live in
+ * label-index-query.ts.
  *
- * Memory per series is kept low: the index keeps the caller's Labels object rather than a copy of
- * it, after interning its strings (one copy of each name and value per index, detached from any
- * larger string they were sliced from), so a scrape cache or an ingest session that holds the
- * same set shares it; a pair held by one series stores its ref inline, postings are Uint32Arrays.
+ * Memory per series is kept low (issue #6): names and values are interned, one copy of each per
+ * index, detached from any larger string they were sliced from, and numbered (NameEntry.num, and
+ * the value slots of each name); a series' label set is kept as those numbers in typed arrays
+ * (series-sets.ts), not as an object, and labels(ref) builds a Labels from them on demand. The
+ * index's own work (identity, sorting, label names and values, removal) reads the numbers. The
+ * caller's Labels is not kept, but its strings are swapped for the interned copies
+ * (Labels.internStrings), so that a scrape cache or an encoder that keeps the set shares them.
+ * A pair held by one series stores its ref inline; postings are Uint32Arrays.
  * Refs are positive integers; the index hands them out in increasing order, or accepts the head's
  * (consecutive from 1): one ref space serves both.
  * Not safe for concurrent use (JavaScript is single-threaded; do not interleave across awaits).
  */
 import { Labels } from '../../model/labels.ts';
-import { LabelSetTable } from '../../model/label-set-table.ts';
 import { EMPTY, PostingsList } from './postings.ts';
+import { SET_HEADER, SeriesSets, pairName, pairNext, pairValue } from './series-sets.ts';
 
 /**
  * Overlapping: the time-bound callback. Given sorted refs, it returns (in the same order) those
@@ -35,11 +39,13 @@ export interface LabelIndexOptions {
 type PairPostings = number | PostingsList;
 
 /**
- * NameEntry: everything indexed under one label name. Values are numbered: `ids` maps a value to
- * its slot in `strs` (the interned string) and `postings`. Freed slots are reused.
+ * NameEntry: everything indexed under one label name, which the index numbers `num` (reused once
+ * the name is gone). Values are numbered: `ids` maps a value to its slot in `strs` (the interned
+ * string) and `postings`. Freed slots are reused.
  */
 export class NameEntry {
   readonly name: string;
+  readonly num: number;
   readonly ids = new Map<string, number>();
   readonly strs: (string | undefined)[] = [];
   readonly postings: (PairPostings | undefined)[] = [];
@@ -49,8 +55,9 @@ export class NameEntry {
   #sorted: string[] | null = [];
   #pending: string[] = [];
 
-  constructor(name: string) {
+  constructor(name: string, num: number) {
     this.name = name;
+    this.num = num;
   }
 
   /** valueId returns the slot of `value`, interning it first when `create` is set; -1 if absent. */
@@ -100,11 +107,16 @@ export class NameEntry {
 /** LabelIndex: see the module comment. */
 export class LabelIndex {
   readonly overlapping: Overlapping | undefined;
-  /** The live series: ref ↔ labels. */
-  readonly #series: LabelSetTable;
-  /** Scratch for add: the interned strings of the set being added. */
-  #interned: string[] = [];
+  readonly #hash: (labels: Labels) => number;
+  /** The live series' label sets, as (NameEntry.num, value slot) pairs. */
+  readonly #sets: SeriesSets;
   readonly #names = new Map<string, NameEntry>();
+  /** NameEntry by num; free nums are reused. */
+  readonly #byNum: (NameEntry | undefined)[] = [];
+  readonly #freeNums: number[] = [];
+  /** Scratch for add: the pairs, and the interned strings, of the set being added. */
+  readonly #pairs: number[] = [];
+  readonly #interned: string[] = [];
   #sortedNames: string[] | null = null;
   readonly #all = new PostingsList(1024);
   #nextRef = 1;
@@ -113,7 +125,8 @@ export class LabelIndex {
 
   constructor(options: LabelIndexOptions = {}) {
     this.overlapping = options.overlapping;
-    this.#series = new LabelSetTable(options.hash);
+    this.#hash = options.hash ?? ((l) => l.hash());
+    this.#sets = new SeriesSets((ref, labels) => this.#equals(ref, labels));
   }
 
   /** size: the number of live series. */
@@ -126,61 +139,113 @@ export class LabelIndex {
     return this.#nextRef;
   }
 
-  /** labels returns the labels of `ref`, or undefined when no live series has it. */
+  /**
+   * labels returns the labels of `ref`, or undefined when no live series has it. The Labels is
+   * built on each call (from the interned strings): callers that need it often keep it.
+   */
   labels(ref: number): Labels | undefined {
-    return this.#series.labels(ref);
+    const at = this.#sets.start(ref);
+    if (at === 0) return undefined;
+    const a = this.#sets.arena, byNum = this.#byNum;
+    const flat: string[] = [];
+    for (let p = at + SET_HEADER, end = p + a[at]; p < end; p = pairNext(a, p)) {
+      const entry = byNum[pairName(a, p)]!;
+      flat.push(entry.name, entry.strs[pairValue(a, p)]!);
+    }
+    return Labels.fromSortedFlat(flat);
   }
 
-  /** has: true when `ref` is a live series. */
+  /** has: true when `ref` is a live series. Builds nothing (the append path asks it per sample). */
   has(ref: number): boolean {
-    return this.#series.labels(ref) !== undefined;
+    return this.#sets.start(ref) !== 0;
   }
 
   /** getRef returns the ref of the series with exactly these labels, or 0. */
   getRef(labels: Labels): number {
-    return this.#series.get(labels);
+    return this.#sets.find(this.#hash(labels) >>> 0, labels);
+  }
+
+  /**
+   * namesOf writes the label names of `ref`, in label order, into `out` (the caller's buffer, whose
+   * length is set) and returns it; empty when no live series has the ref. Builds no Labels.
+   */
+  namesOf(ref: number, out: string[]): string[] {
+    const at = this.#sets.start(ref), a = this.#sets.arena;
+    out.length = 0;
+    for (let p = at + SET_HEADER, end = p + a[at]; p < end; p = pairNext(a, p)) {
+      out.push(this.#byNum[pairName(a, p)]!.name);
+    }
+    return out;
+  }
+
+  /** valueIdOf: the value slot in `entry` of series `ref`; -1 when it lacks the name or is not live. */
+  valueIdOf(ref: number, entry: NameEntry): number {
+    const at = this.#sets.start(ref), a = this.#sets.arena, num = entry.num;
+    for (let p = at + SET_HEADER, end = p + a[at]; p < end; p = pairNext(a, p)) {
+      if (pairName(a, p) === num) return pairValue(a, p);
+    }
+    return -1;
   }
 
   /**
    * add indexes a new series and returns its ref: `ref` when given (the head's), else the next
    * free one. The labels must be valid (validate.ts) and not indexed yet, and a given ref unused:
-   * breaking that is a caller bug and throws. The index keeps `labels` itself, its strings swapped
-   * for the index's interned copies (Labels.internStrings), or an interned copy when that object
-   * cannot be written.
+   * breaking that is a caller bug and throws. The index keeps the set as numbers, not `labels`;
+   * it swaps the strings of `labels` for its interned copies (Labels.internStrings; a set that
+   * cannot be written is left as it is).
    */
   add(labels: Labels, ref = 0): number {
     if (ref === 0) ref = this.#nextRef;
     else if (!Number.isInteger(ref) || ref < 1 || ref > 0xffffffff) throw new Error(`BUG: invalid series ref ${ref}`);
-    if (this.#series.labels(ref) !== undefined) throw new Error(`BUG: series ref ${ref} already in use`);
+    if (this.has(ref)) throw new Error(`BUG: series ref ${ref} already in use`);
     if (ref - this.#nextRef > 1 << 24) throw new Error(`BUG: series ref ${ref} jumps far past ${this.#nextRef}`);
-    if (this.#series.get(labels) !== 0) throw new Error(`BUG: series ${labels} indexed twice`);
+    const h = this.#hash(labels) >>> 0;
+    if (this.#sets.find(h, labels) !== 0) throw new Error(`BUG: series ${labels} indexed twice`);
 
     const f = labels.flat;
-    const flat = this.#interned;
-    flat.length = f.length;
+    const pairs = this.#pairs, interned = this.#interned;
+    pairs.length = interned.length = f.length;
     for (let i = 0; i < f.length; i += 2) {
-      let entry = this.#names.get(f[i]);
-      if (entry === undefined) {
-        entry = new NameEntry(detach(f[i]));
-        this.#names.set(entry.name, entry);
-        this.#sortedNames = null;
-      }
+      const entry = this.#names.get(f[i]) ?? this.#newEntry(f[i]);
       const id = entry.valueId(f[i + 1], true);
       const p = entry.postings[id];
       if (p === undefined) entry.postings[id] = ref;
       else if (typeof p === 'number') entry.postings[id] = PostingsList.of(p < ref ? [p, ref] : [ref, p]);
       else p.add(ref);
       entry.series++;
-      flat[i] = entry.name;
-      flat[i + 1] = entry.strs[id]!;
+      pairs[i] = entry.num;
+      pairs[i + 1] = id;
+      interned[i] = entry.name;
+      interned[i + 1] = entry.strs[id]!;
     }
-    const own = labels.internStrings((_, i) => flat[i]) ? labels : Labels.fromSortedFlat(flat.slice());
-    flat.length = 0;
-    this.#series.add(own, ref);
+    labels.internStrings((_, i) => interned[i]);
+    interned.length = 0;
+    this.#sets.add(ref, h, pairs);
     this.#all.add(ref);
     this.#order = null;
     if (ref >= this.#nextRef) this.#nextRef = ref + 1;
     return ref;
+  }
+
+  #newEntry(name: string): NameEntry {
+    const entry = new NameEntry(detach(name), this.#freeNums.pop() ?? this.#byNum.length);
+    this.#names.set(entry.name, entry);
+    this.#byNum[entry.num] = entry;
+    this.#sortedNames = null;
+    return entry;
+  }
+
+  /** equals: whether the set of the live series `ref` is `labels` (strings compared, none built). */
+  #equals(ref: number, labels: Labels): boolean {
+    const at = this.#sets.start(ref), a = this.#sets.arena, byNum = this.#byNum, f = labels.flat;
+    let p = at + SET_HEADER;
+    const end = p + a[at];
+    for (let i = 0; i < f.length; i += 2, p = pairNext(a, p)) {
+      if (p === end) return false;
+      const entry = byNum[pairName(a, p)]!;
+      if (entry.name !== f[i] || entry.strs[pairValue(a, p)] !== f[i + 1]) return false;
+    }
+    return p === end;
   }
 
   /**
@@ -190,21 +255,21 @@ export class LabelIndex {
   remove(refs: ArrayLike<number>): void {
     const gone = new Set<number>();
     const touched = new Map<NameEntry, Set<number>>();
+    const sets = this.#sets, byNum = this.#byNum;
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i];
-      const labels = this.#series.labels(ref);
-      if (labels === undefined || gone.has(ref)) continue;
+      const at = sets.start(ref);
+      if (at === 0) continue;
       gone.add(ref);
-      this.#series.delete(ref);
-      const f = labels.flat;
-      for (let j = 0; j < f.length; j += 2) {
-        const entry = this.#names.get(f[j])!;
-        const id = entry.ids.get(f[j + 1])!;
+      const a = sets.arena;
+      for (let p = at + SET_HEADER, end = p + a[at]; p < end; p = pairNext(a, p)) {
+        const entry = byNum[pairName(a, p)]!;
         let ids = touched.get(entry);
         if (ids === undefined) touched.set(entry, (ids = new Set()));
-        ids.add(id);
+        ids.add(pairValue(a, p));
         entry.series--;
       }
+      sets.delete(ref); // may compact the arena: read it again for the next ref
     }
     if (gone.size === 0) return;
     this.#order = null;
@@ -218,6 +283,8 @@ export class LabelIndex {
       }
       if (entry.series === 0) {
         this.#names.delete(entry.name);
+        this.#byNum[entry.num] = undefined;
+        this.#freeNums.push(entry.num);
         this.#sortedNames = null;
       }
     }
@@ -227,7 +294,8 @@ export class LabelIndex {
   /**
    * sortByLabels returns the live refs of `refs` (any order) sorted by their label sets. Large
    * selections are sorted through a cached rank of every series (an integer sort), which is
-   * built when missing if the selection is a good part of all series; small ones compare labels.
+   * built when missing if the selection is a good part of all series; small ones compare the
+   * stored sets.
    */
   sortByLabels(refs: ArrayLike<number>): Uint32Array {
     const n = refs.length;
@@ -240,16 +308,31 @@ export class LabelIndex {
       return ranks;
     }
     // A plain array: V8 sorts typed arrays with a comparator several times slower.
-    const series = this.#series;
-    return Uint32Array.from(Array.from(refs).sort((a, b) => series.labels(a)!.compare(series.labels(b)!)));
+    return Uint32Array.from(Array.from(refs).sort((a, b) => this.#compare(a, b)));
   }
 
   #buildOrder(): { rank: Uint32Array; byRank: Uint32Array } {
-    const series = this.#series;
-    const byRank = Uint32Array.from(Array.from(this.#all.view()).sort((a, b) => series.labels(a)!.compare(series.labels(b)!)));
+    const byRank = Uint32Array.from(Array.from(this.#all.view()).sort((a, b) => this.#compare(a, b)));
     const rank = new Uint32Array(this.#nextRef);
     for (let i = 0; i < byRank.length; i++) rank[byRank[i]] = i;
     return { rank, byRank };
+  }
+
+  /**
+   * compare orders the sets of two live series as Labels.compare orders their Labels: pair by
+   * pair, names then values. Equal numbers are equal strings; only differing ones are compared.
+   */
+  #compare(x: number, y: number): number {
+    const sets = this.#sets, a = sets.arena, byNum = this.#byNum;
+    let p = sets.start(x) + SET_HEADER, q = sets.start(y) + SET_HEADER;
+    const pe = p + a[p - SET_HEADER], qe = q + a[q - SET_HEADER];
+    for (; p < pe && q < qe; p = pairNext(a, p), q = pairNext(a, q)) {
+      const np = pairName(a, p), nq = pairName(a, q);
+      if (np !== nq) return compareStrings(byNum[np]!.name, byNum[nq]!.name);
+      const vp = pairValue(a, p), vq = pairValue(a, q);
+      if (vp !== vq) return compareStrings(byNum[np]!.strs[vp]!, byNum[np]!.strs[vq]!);
+    }
+    return (p < pe ? 1 : 0) - (q < qe ? 1 : 0);
   }
 
   /** allPostings: every live ref, sorted (a view: valid until the index changes). */
@@ -275,14 +358,14 @@ export class LabelIndex {
     return (this.#sortedNames ??= [...this.#names.keys()].sort(compareStrings));
   }
 
-  /** stats: counts for monitoring and memory tests. */
-  stats(): { series: number; names: number; pairs: number; postingsBytes: number } {
+  /** stats: counts for monitoring and memory tests; setBytes: the typed arrays of the label sets. */
+  stats(): { series: number; names: number; pairs: number; postingsBytes: number; setBytes: number } {
     let pairs = 0, postingsBytes = this.#all.bytes;
     for (const e of this.#names.values()) {
       pairs += e.ids.size;
       for (const p of e.postings) if (p !== undefined && typeof p !== 'number') postingsBytes += p.bytes;
     }
-    return { series: this.size, names: this.#names.size, pairs, postingsBytes };
+    return { series: this.size, names: this.#names.size, pairs, postingsBytes, setBytes: this.#sets.bytes };
   }
 }
 
