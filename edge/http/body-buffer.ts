@@ -1,54 +1,63 @@
 /**
  * BodyBuffer: a growable byte buffer that a caller owns and lends to HttpClient.get() for one
- * response at a time, so that a scrape loop receives every page into the same memory instead of
+ * response at a time, so that a scrape receives its page into memory that is reused instead of
  * collecting the socket's chunks and concatenating them (a fresh megabyte per page for a large
- * target, which the garbage collector then has to find). It keeps the capacity of the largest
- * recent body, with an eighth more: a page a few bytes longer than the last (its values grew)
- * fits, instead of replacing the buffer while views of the previous page (the scrape cache's)
- * still hold the old one. One far smaller than the capacity several times in a row gives the
- * memory back.
+ * target, which the garbage collector then has to find). The memory is borrowed from a BodyPool
+ * (by default the process' one) when a body needs it and given back by release(), so an owner
+ * that released its buffer between scrapes holds none. The next body starts with room for the
+ * last one's length, with an eighth more: a page a few bytes longer than the last (its values
+ * grew) fits at once.
  */
+import { bodyPool, type BodyPool } from './body-pool.ts';
 
-/** Bodies in a row far below the capacity before it is given back. */
-const SHRINK_AFTER = 8;
-/** Capacities up to this are kept whatever the bodies' size. */
-const KEEP_BYTES = 1 << 20;
+const NONE = Buffer.alloc(0);
 
 export class BodyBuffer {
-  #buf: Buffer = Buffer.alloc(0);
+  readonly #pool: BodyPool;
+  #buf: Buffer = NONE;
   #len = 0;
-  #small = 0;
+  /** The length of the last body finished: the likely size of the next. */
+  #last = 0;
   /** busy: lent out; the owner sets and clears it (see ScrapeLoop), so two scrapes never share it. */
   busy = false;
 
-  /** reset starts a new body; `expected` (Content-Length, 0 when unknown) sizes the buffer at once. */
+  constructor(pool: BodyPool = bodyPool) {
+    this.#pool = pool;
+  }
+
+  /**
+   * reset starts a new body; `expected` (Content-Length, 0 when unknown, then the last body's
+   * length is assumed) sizes the buffer at once.
+   */
   reset(expected = 0): void {
     this.#len = 0;
-    if (expected > this.#buf.length) this.#resize(expected + (expected >> 3));
+    const want = expected > 0 ? expected : this.#last;
+    if (want > this.#buf.length) this.#resize(want, want + (want >> 3));
   }
 
   /** append copies `chunk` after the bytes received so far, growing the buffer when full. */
   append(chunk: Uint8Array): void {
     const need = this.#len + chunk.length;
     // Slow path: the body outgrew the buffer.
-    if (need > this.#buf.length) this.#resize(Math.max(need + (need >> 3), 2 * this.#buf.length, 4096));
+    if (need > this.#buf.length) this.#resize(need, Math.max(need + (need >> 3), 2 * this.#buf.length, 4096));
     this.#buf.set(chunk, this.#len);
     this.#len = need;
   }
 
-  /**
-   * finish returns the body received since reset(): a view of the buffer, valid until the next
-   * reset. A buffer far larger than the body for SHRINK_AFTER bodies in a row shrinks afterwards.
-   */
+  /** finish returns the body received since reset(): a view of the buffer, valid until the next reset or release. */
   finish(): Buffer {
-    const body = this.#buf.subarray(0, this.#len);
-    if (this.#buf.length > KEEP_BYTES && this.#len * 4 < this.#buf.length) {
-      if (++this.#small >= SHRINK_AFTER) {
-        this.#small = 0;
-        this.#buf = Buffer.alloc(0); // the view above keeps the old memory until the page is read
-      }
-    } else this.#small = 0;
-    return body;
+    this.#last = this.#len;
+    return this.#buf.subarray(0, this.#len);
+  }
+
+  /**
+   * release gives the memory back to the pool once the body is read: no view of it may be used
+   * afterwards (another borrower may be writing into it). Releasing twice is harmless.
+   */
+  release(): void {
+    if (this.#buf.length > 0) this.#pool.give(this.#buf);
+    this.#buf = NONE;
+    this.#len = 0;
   }
 
   /** capacity is the number of bytes the buffer holds. */
@@ -56,9 +65,11 @@ export class BodyBuffer {
     return this.#buf.length;
   }
 
-  #resize(cap: number): void {
-    const next = Buffer.allocUnsafe(cap);
+  /** #resize moves the bytes so far into a buffer of at least `min` bytes (`size` when new) and gives the old one back. */
+  #resize(min: number, size: number): void {
+    const next = this.#pool.take(min, size);
     next.set(this.#buf.subarray(0, this.#len));
+    if (this.#buf.length > 0) this.#pool.give(this.#buf);
     this.#buf = next;
   }
 }

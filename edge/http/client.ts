@@ -12,6 +12,7 @@ import type { SecureVersion } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import type { HTTPClientConfig, TLSConfig } from '../../shared/config/http-client.ts';
 import { BodyBuffer } from './body-buffer.ts';
+import { unpooled } from './body-pool.ts';
 import { Http1Pool, type Http1Failure } from './http1.ts';
 
 /** HttpError: a request that failed; `kind` tells timeouts and size limits from the rest. */
@@ -41,7 +42,8 @@ export interface GetOptions {
   gzip?: boolean;
   /**
    * A buffer to receive the body into; the result's body is then a view of it, valid until its
-   * next use. Without one, the body is a Buffer of its own.
+   * next reset or release (the caller releases it once the body is read, whether get resolved or
+   * not). Without one, the body is a Buffer of its own.
    */
   into?: BodyBuffer;
 }
@@ -124,7 +126,7 @@ export class HttpClient {
         };
         if (!isHttps) {
           // Fast path: plain HTTP without node:http (see http1.ts).
-          const into = opts.into ?? new BodyBuffer();
+          const into = opts.into ?? new BodyBuffer(unpooled);
           let contentType: string | null = null;
           let code = 0;
           try {
@@ -167,6 +169,8 @@ export class HttpClient {
             into.reset(Number.isSafeInteger(declared) && declared > 0 && (limit === 0 || declared <= limit) ? declared : 0);
           }
           stream.on('data', (chunk: Buffer) => {
+            // A late chunk (the exchange timed out) must not write into a buffer given back since.
+            if (settled) return;
             size += chunk.length;
             if (limit > 0 && size > limit) {
               // finish first: destroying the response emits events that must not win the race.

@@ -4,7 +4,8 @@
  * megabyte a page, that garbage alone sets off a full collection every few seconds. Here a
  * connection reads into one buffer of its own (net.Socket's `onread`), the response is parsed
  * from those bytes and the body copied into the caller's BodyBuffer: a scrape allocates nothing
- * per read. Connections are kept alive and pooled per host:port.
+ * per read. A gzip-coded body is collected in memory borrowed from the BodyPool for the exchange
+ * only, and given back once decoded. Connections are kept alive and pooled per host:port.
  *
  * The response grammar (RFC 9112): a status line, header lines, an empty line, then a body
  * delimited by Content-Length, by chunked transfer coding (chunk extensions and trailers are
@@ -130,7 +131,10 @@ export class Http1Pool {
 class Conn {
   readonly socket: net.Socket;
   readonly key: string;
-  /** A gzip-coded body, until decoded; one exchange at a time uses it. */
+  /**
+   * A gzip-coded body, until decoded; one exchange at a time uses it. It holds memory (from the
+   * BodyPool) only during an exchange; its last length sizes the next coded body.
+   */
   readonly gzip = new BodyBuffer();
   exchange: Exchange | null = null;
   /** The connection has carried a response before (so a failure before any byte may mean it went stale). */
@@ -180,7 +184,7 @@ class Exchange {
   /** The current chunk-size or trailer line, as read so far. */
   #line = '';
   #size = 0;
-  /** The connection's buffer for a gzip-coded body (Conn.gzip), null when the body is not coded. */
+  /** The connection's buffer for a gzip-coded body (Conn.gzip), null when the body is not coded or was released. */
   #gzip: BodyBuffer | null = null;
   /** The body, once read whole and decoded (state Done), until handed over. */
   #result: Buffer | null = null;
@@ -336,8 +340,8 @@ class Exchange {
     }
     const { into, maxBytes } = this.#req;
     if (status === 204 || status === 304) length = 0;
-    into.reset(this.#gzip === null && length > 0 && (maxBytes === 0 || length <= maxBytes) ? length : 0);
-    this.#gzip?.reset(length > 0 ? length : 0);
+    if (this.#gzip !== null) this.#gzip.reset(length > 0 ? length : 0);
+    else into.reset(length > 0 && (maxBytes === 0 || length <= maxBytes) ? length : 0);
     if (chunked) this.#state = State.ChunkSize;
     else if (length >= 0) {
       this.#state = State.Length;
@@ -412,6 +416,7 @@ class Exchange {
       const { maxBytes } = this.#req;
       try {
         this.#result = gunzipSync(this.#gzip.finish(), maxBytes > 0 ? { maxOutputLength: maxBytes } : {});
+        this.#releaseGzip();
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         return this.#fail(e.code === 'ERR_BUFFER_TOO_LARGE' ? { kind: 'body_size' } : { kind: 'decode', error: e });
@@ -444,7 +449,14 @@ class Exchange {
     this.#handler.fail(f);
   }
 
+  /** #releaseGzip gives the coded body's memory back to the pool (decoded, or the exchange failed). */
+  #releaseGzip(): void {
+    this.#gzip?.release();
+    this.#gzip = null;
+  }
+
   #drop(): void {
+    this.#releaseGzip();
     const conn = this.#conn;
     this.#conn = null;
     if (conn !== null) {

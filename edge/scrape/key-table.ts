@@ -43,6 +43,7 @@ export class KeyTable {
   #free = 0;
   #size = 0;
   #view = new DataView(this.arena.buffer);
+  /** A view of the bytes keys were last looked up in (a page), kept from call to call until forgetSource. */
   #keyView: DataView | null = null;
   #keyViewOf: Uint8Array | null = null;
 
@@ -124,6 +125,12 @@ export class KeyTable {
     this.#next[id] = this.#free;
     this.#free = id;
     this.#size--;
+  }
+
+  /** forgetSource drops the table's view of the bytes keys were looked up in, so that it does not keep them alive. */
+  forgetSource(): void {
+    this.#keyView = null;
+    this.#keyViewOf = null;
   }
 
   #equals(id: number, b: Uint8Array, a: number, len: number): boolean {

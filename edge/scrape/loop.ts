@@ -67,7 +67,11 @@ export class ScrapeLoop {
   readonly #synthetic: Labels[];
   readonly #syntheticRefs = new Array<number>(SYNTHETIC.length).fill(0);
   readonly #accept: string;
-  /** Every page of this target is received into this buffer, unless a scrape still holds it. */
+  /**
+   * Every page of this target is received into this buffer, unless a scrape still holds it. Its
+   * memory is borrowed from the process' BodyPool for one scrape and given back once the page is
+   * appended: between scrapes the loop holds no page.
+   */
   readonly #body = new BodyBuffer();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -180,6 +184,8 @@ export class ScrapeLoop {
         }
         report = countRefusals(report, app.commit());
       } finally {
+        // The page is read (the cache keeps no view of it): its memory serves the next scrape, of any target.
+        into.release();
         into.busy = false;
       }
     } catch (err) {

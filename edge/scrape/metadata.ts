@@ -38,6 +38,8 @@ interface MetadataLines {
   arena: Uint8Array;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 const noLines = (format: ExpositionFormat | ''): MetadataLines => ({ format, kinds: [], names: [], values: [], starts: [], ends: [], arena: new Uint8Array(0) });
 
 /** MetadataCache: one target's metadata by family name. Not safe for concurrent use. */
@@ -93,7 +95,7 @@ export class MetadataBuilder {
   #lines: MetadataLines | null = null;
   #next: Map<string, MetricMetadata> | null = null;
   #arenaUsed = 0;
-  readonly #span: ByteSpan = { bytes: new Uint8Array(0), start: 0, end: 0 };
+  readonly #span: ByteSpan = { bytes: NO_BYTES, start: 0, end: 0 };
 
   constructor(cache: MetadataCache) {
     this.#cache = cache;
@@ -138,6 +140,7 @@ export class MetadataBuilder {
     const span = this.#span;
     if (parser.metadataKey(span)) this.#line(kind, name, value, span.bytes, span.start, span.end);
     else this.#line(kind, name, value, span.bytes, -1, -1);
+    span.bytes = NO_BYTES; // the line is copied: keep no view of the page
   }
 
   /** commit makes this page's metadata the target's. */

@@ -13,7 +13,9 @@
  * series are checked against the label limits, and the page's TYPE/HELP/UNIT lines are kept as the
  * target's metadata. The per-series state lives in typed arrays indexed by the series' id in a
  * KeyTable: nothing per sample is allocated, and nothing per series is an object for the garbage
- * collector to mark but the final labels.
+ * collector to mark but the final labels. Once a page is read the cache keeps no view of it (what
+ * it keeps of a line is copied), so the page's memory can go back to the BodyPool for the next
+ * scrape of any target.
  */
 import { Labels } from '../../shared/model/labels.ts';
 import { STALE_NAN } from '../../shared/model/stale.ts';
@@ -67,6 +69,8 @@ const CACHE_SLACK = 256;
 /** Series flag: its text may be handed back to nextKnownSeries. */
 const KNOWN_FAST = 1;
 
+const NO_BYTES = new Uint8Array(0);
+
 /** ScrapeCache: one target's series cache and staleness state. Not safe for concurrent use. */
 export class ScrapeCache {
   /** The series texts; every per-series column below is indexed by a text's id there. */
@@ -88,16 +92,27 @@ export class ScrapeCache {
   #previous = new Int32Array(1024);
   #previousLength = 0;
   #current = new Int32Array(1024);
-  readonly #span: ByteSpan = { bytes: new Uint8Array(0), start: 0, end: 0 };
+  /** The current series' text, on the page being read (none between pages). */
+  readonly #span: ByteSpan = { bytes: NO_BYTES, start: 0, end: 0 };
   /** metadata: the TYPE, HELP and UNIT of the metric families on the last good page. */
   readonly metadata = new MetadataCache();
 
   /**
    * appendPage parses the whole page into `app` at scrape time `t` (ms). It throws the parser's
    * error or SampleLimitError before anything is committed; the caller then rolls back and calls
-   * markAllStale if the target failed. On success the caller commits.
+   * markAllStale if the target failed. On success the caller commits. Either way the cache keeps
+   * no view of the parser's page when it returns.
    */
   appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
+    try {
+      return this.#readPage(app, parser, t, opts);
+    } finally {
+      this.#span.bytes = NO_BYTES;
+      this.#keys.forgetSource();
+    }
+  }
+
+  #readPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
     const iteration = ++this.#iteration;
     const keys = this.#keys;
     const order = this.#order, orderLength = this.#orderLength;

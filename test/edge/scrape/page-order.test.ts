@@ -39,7 +39,6 @@ class CountingOpenMetricsParser extends OpenMetricsParser {
     return hit;
   }
 }
-import { BodyBuffer } from '../../../edge/http/body-buffer.ts';
 
 const opts: PageOptions = { targetLabels: Labels.from({ job: 'j' }), honorLabels: false, honorTimestamps: true, metricRelabel: [], sampleLimit: 0 };
 
@@ -180,31 +179,5 @@ describe('ScrapeCache page order', () => {
     app.commit();
     expect(r).toMatchObject({ scraped: 1, added: 1 });
     expect(points(s)['churn{gen="1", i="0", job="j"}']).toEqual([[1000, 1], [2000, 'stale'], [5000, 9]]);
-  });
-});
-
-describe('BodyBuffer', () => {
-  it('collects chunks, reuses its memory and shrinks after small bodies', () => {
-    const b = new BodyBuffer();
-    b.reset();
-    b.append(Buffer.from('abc'));
-    b.append(Buffer.from('def'));
-    expect(b.finish().toString()).toBe('abcdef');
-    const big = Buffer.alloc(3 << 20, 120);
-    b.reset(big.length);
-    const cap = b.capacity;
-    expect(cap).toBeGreaterThanOrEqual(big.length);
-    b.append(big);
-    expect(b.finish().equals(big)).toBe(true);
-    for (let i = 0; i < 7; i++) {
-      b.reset(10);
-      b.append(Buffer.from('0123456789'));
-      expect(b.finish().toString()).toBe('0123456789');
-      expect(b.capacity).toBe(cap); // kept while small bodies are few
-    }
-    b.reset();
-    b.append(Buffer.from('x'));
-    expect(b.finish().toString()).toBe('x');
-    expect(b.capacity).toBe(0); // the eighth small body in a row gives the memory back
   });
 });
