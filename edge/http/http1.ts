@@ -1,11 +1,13 @@
 /**
  * Http1: a lean HTTP/1.1 GET over plain TCP, for scrapes. node:http hands every socket read to
  * JavaScript as a fresh ArrayBuffer and wraps each response in streams, events and objects; at a
- * megabyte a page, that garbage alone sets off a full collection every few seconds. Here a
- * connection reads into one buffer of its own (net.Socket's `onread`), the response is parsed
- * from those bytes and the body copied into the caller's BodyBuffer: a scrape allocates nothing
- * per read. A gzip-coded body is collected in memory borrowed from the BodyPool for the exchange
- * only, and given back once decoded. Connections are kept alive and pooled per host:port.
+ * megabyte a page, that garbage alone sets off a full collection every few seconds. Here every
+ * connection reads into one buffer shared by all (net.Socket's `onread`: each read is handed over
+ * synchronously, and parsed and copied out before the next read of any socket), the response is
+ * parsed from those bytes and the body copied into the caller's BodyBuffer: a scrape allocates
+ * nothing per read, and an idle connection holds no buffer. A gzip-coded body is collected in
+ * memory borrowed from the BodyPool for the exchange only, and given back once decoded.
+ * Connections are kept alive and pooled per host:port.
  *
  * The response grammar (RFC 9112): a status line, header lines, an empty line, then a body
  * delimited by Content-Length, by chunked transfer coding (chunk extensions and trailers are
@@ -19,6 +21,8 @@ import { BodyBuffer } from './body-buffer.ts';
 
 /** Bytes a connection reads at a time. */
 const READ_BYTES = 64 * 1024;
+/** The buffer every connection reads into; what a read leaves in it is dead once the read is parsed. */
+let readBuffer: Buffer | undefined;
 /** The most bytes of status line and headers accepted. */
 const MAX_HEAD_BYTES = 64 * 1024;
 /** Idle connections kept per host:port; more are closed once their response is read. */
@@ -127,7 +131,7 @@ export class Http1Pool {
   }
 }
 
-/** Conn: one TCP connection, the buffer it reads into and the one a gzip-coded body is collected in. */
+/** Conn: one TCP connection and the buffer a gzip-coded body is collected in. */
 class Conn {
   readonly socket: net.Socket;
   readonly key: string;
@@ -146,7 +150,7 @@ class Conn {
     this.socket = net.connect({
       host,
       port,
-      onread: { buffer: Buffer.allocUnsafe(READ_BYTES), callback: (n: number, buf: Buffer) => this.#read(n, buf) },
+      onread: { buffer: (readBuffer ??= Buffer.allocUnsafe(READ_BYTES)), callback: (n: number, buf: Buffer) => this.#read(n, buf) },
     });
     this.socket.setNoDelay(true);
     const lost = (err: Error | null) => {
