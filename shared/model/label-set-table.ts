@@ -1,10 +1,10 @@
 /**
  * LabelSetTable: label sets and the integer ids a table's owner gives them, found by content. It
- * is what the label index (series refs), the edge's encoder (connection refs), its backlog and the
- * hub's HA dedup (cluster slots) keep per series, so it is laid out for memory: the sets are the
- * callers' own Labels objects (referenced, never copied), hashes and the open-addressing slots are
- * typed arrays, and a lookup of a set whose hash is cached on it (Labels.hash) costs a probe and a
- * comparison, without building a key string.
+ * is what the edge's encoder (connection refs), its backlog and the hub's HA dedup (cluster slots)
+ * keep per series (the label index keeps its sets as numbers instead: storage/index/series-sets.ts),
+ * so it is laid out for memory: the sets are the callers' own Labels objects (referenced, never
+ * copied), hashes and the open-addressing slots are typed arrays, and a lookup of a set whose hash
+ * is cached on it (Labels.hash) costs a probe and a comparison, without building a key string.
  *
  *     slots (power of two, linear probing)      by id
  *     ┌───┬───┬───┬───┬───┬───┬───┬───┐         ┌─────────┬──────────┐
@@ -12,8 +12,8 @@
  *     └───┴───┴───┴───┴───┴───┴───┴───┘         │ Uint32  │ Labels[] │
  *       0: empty; a set with hash h is found at slot h & mask or after it
  *
- * Ids are positive integers below 2^32, chosen by the owner (the index uses the head's refs, the
- * others count from 1); arrays indexed by id grow to the largest one, so keep them dense.
+ * Ids are positive integers below 2^32, chosen by the owner (counted from 1); arrays indexed by id
+ * grow to the largest one, so keep them dense.
  * Not safe for concurrent use.
  */
 import type { Labels } from './labels.ts';

@@ -91,9 +91,9 @@ function checkChunksFile(fd: number, file: string, pages: PageTable): void {
 export class Block {
   readonly dir: string;
   readonly meta: BlockMeta;
-  /** The label postings; refs are series ids (1-based, label order). */
+  /** The series' label sets and postings; refs are series ids (1-based, label order). */
   readonly index: LabelIndex;
-  readonly #labels: Labels[];
+  readonly #seriesCount: number;
   readonly #chunks: ChunkTable;
   readonly #pages: PageTable;
   /** Per page, 1 once its checksum was verified (see readPage). */
@@ -109,7 +109,7 @@ export class Block {
   constructor(dir: string, meta: BlockMeta, labels: Labels[], chunks: ChunkTable, pages: PageTable, fd: number, o: OpenBlockOptions) {
     this.dir = dir;
     this.meta = meta;
-    this.#labels = labels;
+    this.#seriesCount = labels.length;
     this.#chunks = chunks;
     this.#pages = pages;
     this.#checked = new Uint8Array(pages.stored.length);
@@ -118,6 +118,7 @@ export class Block {
     this.#core = o.core;
     this.#cacheLimit = o.pageCacheBytes ?? 16 << 20;
     this.index = new LabelIndex({ overlapping: (refs, mint, maxt) => this.#overlapping(refs, mint, maxt) });
+    // The index keeps the sets as numbers; `labels` is dropped after this.
     for (let i = 0; i < labels.length; i++) this.index.add(labels[i], i + 1);
   }
 
@@ -127,13 +128,13 @@ export class Block {
 
   /** seriesCount: the number of series; ids are 1..seriesCount. */
   get seriesCount(): number {
-    return this.#labels.length;
+    return this.#seriesCount;
   }
 
-  /** labels of series `id` (1-based); throws "BUG:" for an id outside the block. */
+  /** labels of series `id` (1-based), built from the index; throws "BUG:" for an id outside the block. */
   labels(id: number): Labels {
-    const l = this.#labels[id - 1];
-    if (l === undefined) throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#labels.length})`);
+    const l = this.index.labels(id);
+    if (l === undefined) throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#seriesCount})`);
     return l;
   }
 
@@ -331,8 +332,8 @@ export class Block {
   }
 
   #series(id: number): number {
-    if (!Number.isInteger(id) || id < 1 || id > this.#labels.length) {
-      throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#labels.length})`);
+    if (!Number.isInteger(id) || id < 1 || id > this.#seriesCount) {
+      throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#seriesCount})`);
     }
     return id - 1;
   }
