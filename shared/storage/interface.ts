@@ -45,6 +45,15 @@ export interface Appender {
    * shared/model/validate.ts). t is Unix milliseconds.
    */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef;
+  /**
+   * appendRef buffers one float sample for the live series `ref` (a value an earlier append
+   * returned) and returns true, without labels. It returns false and buffers nothing when `ref`
+   * is 0 or no longer names a live series (a storage may drop series that have no samples left):
+   * the caller then appends with the labels. Otherwise it throws as append does. Optional: an
+   * appender that needs the labels of every sample (the edge's streaming one) leaves it out, and
+   * callers use append.
+   */
+  appendRef?(ref: SeriesRef, t: number, v: number): boolean;
   /** commit writes the buffered samples and reports those refused. The appender is then spent. */
   commit(): AppendResult;
   /** rollback discards the buffered samples. The appender is then spent. */

@@ -376,6 +376,37 @@ export function storageSuite(name: string, open: OpenStorage, reopen?: ReopenSto
       expect(got[19].samples).toEqual([[1000, 1], [2000, 2]]);
     });
 
+    it('appendRef buffers a sample for a live ref and refuses 0 and unknown refs, buffering nothing', async () => {
+      const s = await fresh();
+      const a = L({ __name__: 'byref', job: 'a' });
+      const first = s.appender();
+      const ref = first.append(0, a, 1000, 1);
+      first.commit();
+      const app = s.appender();
+      if (!app.appendRef) throw new Error('this storage has no appendRef');
+      expect(app.appendRef(ref, 2000, 2)).toBe(true);
+      expect(app.appendRef(0, 3000, 3)).toBe(false);
+      expect(app.appendRef(ref + 1000, 3000, 3)).toBe(false); // never handed out
+      expect(() => app.appendRef!(ref, 2500.5, 3)).toThrow(RangeError);
+      expect(app.commit()).toEqual({ appended: 1, errors: [] });
+      const rolled = s.appender();
+      expect(rolled.appendRef!(ref, 4000, 4)).toBe(true);
+      rolled.rollback();
+      expect(() => rolled.appendRef!(ref, 5000, 5)).toThrow(/after commit or rollback/);
+      const late = s.appender();
+      expect(late.appendRef!(ref, 500, 0)).toBe(true);
+      expect(late.commit().errors.map((e) => [e.reason, e.labels.toString()])).toEqual([['out_of_bounds', 'byref{job="a"}']]);
+      let r = s;
+      if (reopen) {
+        r = await reopen(s);
+        opened = opened.filter((x) => x !== s);
+        opened.push(r);
+      }
+      const q = r.querier(0, 10_000);
+      expect(read(q, [m('__name__', '=', 'byref')])).toEqual([{ labels: 'byref{job="a"}', samples: [[1000, 1], [2000, 2]] }]);
+      q.close();
+    });
+
     if (reopen) {
       it('keeps everything across a restart', async () => {
         const s = await fresh();

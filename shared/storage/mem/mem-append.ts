@@ -2,8 +2,8 @@
  * MemAppender: the Appender of MemStorage. It buffers (ref, t, v) in growable typed arrays and
  * crosses into WebAssembly once per commit and run: runs of samples sharing a timestamp (a
  * scrape) go through appendScrape, anything else through appendSamples, in buffer order so that
- * each series sees its samples in the order they were appended. appendToHead is that crossing,
- * which the durable TSDB's appender shares.
+ * each series sees its samples in the order they were appended. The durable TSDB's appender
+ * shares the buffering (bufferSample) and that crossing (appendToHead).
  */
 import { AppendStatus, type Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
@@ -74,6 +74,19 @@ export function refusals(storage: MemStorage, cols: SampleColumns, n: number, ve
   }
 }
 
+/**
+ * bufferSample is the append of MemAppender and DBAppender once they checked that they are not
+ * spent and the storage is open: it checks `t`, finds the series and buffers the sample, returning
+ * its ref. With labels (append) the series is resolved, or created (MemStorage.resolveRef); with
+ * null (appendRef) only a live `ref` is taken, and 0 is returned, nothing buffered, otherwise.
+ */
+export function bufferSample(mem: MemStorage, cols: SampleColumns, ref: SeriesRef, labels: Labels | null, t: number, v: number): SeriesRef {
+  if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels ?? `to series ref ${ref}`}: timestamp ${t} is not an integer of ms`);
+  const r = labels ? mem.resolveRef(ref, labels) : ref !== 0 && mem.index.has(ref) ? ref : 0;
+  if (r !== 0) cols.push(r, t, v);
+  return r;
+}
+
 export class MemAppender implements Appender {
   readonly #storage: MemStorage;
   readonly #cols = new SampleColumns();
@@ -89,12 +102,14 @@ export class MemAppender implements Appender {
    * StorageClosedError; nothing is buffered then.
    */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
-    if (this.#spent) throw new Error('BUG: append on an appender after commit or rollback');
-    this.#storage.checkOpen('append');
-    if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels}: timestamp ${t} is not an integer of ms`);
-    const r = this.#storage.resolveRef(ref, labels);
-    this.#cols.push(r, t, v);
-    return r;
+    this.#checkLive();
+    return bufferSample(this.#storage, this.#cols, ref, labels, t, v);
+  }
+
+  /** appendRef: see Appender.appendRef; throws like append. */
+  appendRef(ref: SeriesRef, t: number, v: number): boolean {
+    this.#checkLive();
+    return bufferSample(this.#storage, this.#cols, ref, null, t, v) !== 0;
   }
 
   commit(): AppendResult {
@@ -116,6 +131,11 @@ export class MemAppender implements Appender {
   rollback(): void {
     this.#spend('rollback');
     this.#cols.release();
+  }
+
+  #checkLive(): void {
+    if (this.#spent) throw new Error('BUG: append on an appender after commit or rollback');
+    this.#storage.checkOpen('append');
   }
 
   #spend(what: string): void {

@@ -23,6 +23,23 @@ describe('memory storage specifics', () => {
     expect(res.errors.map((e) => e.reason)).toEqual(['out_of_bounds']);
   });
 
+  it('appendRef refuses a ref whose series was dropped from the index, buffering nothing; append re-creates it', () => {
+    const s = openMemStorage();
+    const a = Labels.from({ __name__: 'gone', job: 'a' });
+    const first = s.appender();
+    const ref = first.append(0, a, 1000, 1);
+    first.commit();
+    s.index.remove([ref]); // what dropping a series without samples does
+    const app = s.appender();
+    expect(app.appendRef!(ref, 2000, 2)).toBe(false);
+    expect(app.commit()).toEqual({ appended: 0, errors: [] });
+    const again = s.appender();
+    const fresh = again.append(ref, a, 3000, 3);
+    expect(fresh).not.toBe(ref);
+    expect(again.commit()).toEqual({ appended: 1, errors: [] });
+    expect(s.index.labels(fresh)?.toString()).toBe('gone{job="a"}');
+  });
+
   it('applies the legacy name scheme when asked', () => {
     const s = openMemStorage({ validation: 'legacy' });
     expect(() => s.appender().append(0, Labels.from({ __name__: 'a.b' }), 1, 1)).toThrow(InvalidLabelError);
