@@ -203,7 +203,7 @@ export class IngestSession implements SessionHandlers {
         this.#welcome(f.hello);
         return;
       case 'series':
-        this.#series!.define(f.firstRef, f.labels);
+        this.#series!.define(f);
         return;
       case 'batch':
         if (f.batch.seq <= this.#acked) throw new ProtocolError(CloseCode.PROTOCOL, `batch ${f.batch.seq} was acknowledged already (up to ${this.#acked})`);

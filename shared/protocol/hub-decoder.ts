@@ -47,11 +47,25 @@ export interface DecodedBatch {
   values: Float64Array;
 }
 
+/**
+ * SeriesDefinition: series firstRef … firstRef + labels.length - 1, defined by one SERIES frame.
+ * `labels` are their label sets, checked; the decoder does not keep them. `defs` is the frame's
+ * defs field as sent and checked (per series a label count n, then 2n ids into `strings`, name
+ * and value alternating, sorted by name); the decoder does not keep it either. `strings` is the
+ * connection's string table, read-only: later SERIES frames append to it and an id never changes
+ * meaning on a connection, so a holder of `strings` can keep a label set as its ids.
+ */
+export interface SeriesDefinition {
+  firstRef: number;
+  labels: readonly Labels[];
+  defs: Uint32Array;
+  strings: readonly string[];
+}
+
 /** EdgeFrame: a decoded frame from an edge. */
 export type EdgeFrame =
   | { type: 'hello'; hello: Hello }
-  /** Series firstRef … firstRef + labels.length - 1, defined. The decoder does not keep their labels. */
-  | { type: 'series'; firstRef: number; labels: readonly Labels[] }
+  | ({ type: 'series' } & SeriesDefinition)
   | { type: 'batch'; batch: DecodedBatch }
   | { type: 'ping'; ping: Ping }
   | { type: 'pong'; pong: Ping }
@@ -215,7 +229,7 @@ export class HubDecoder {
       }
       this.#hubRefs.set(hubRefs, firstRef);
     }
-    return { type: 'series', firstRef, labels: fresh };
+    return { type: 'series', firstRef, labels: fresh, defs, strings };
   }
 
   #batch(frame: unknown[]): DecodedBatch {

@@ -162,6 +162,31 @@ describe('series and lists', () => {
     expect(p.defined[19_999].toString()).toBe(ls[19_999].toString());
   });
 
+  it('hands over each SERIES frame\'s defs words and the connection\'s string table, which rebuild its label sets', () => {
+    const p = new Pair();
+    const ls = series(30);
+    const defined: { labels: string[]; defs: Uint32Array; strings: readonly string[] }[] = [];
+    for (const part of [ls.slice(0, 10), ls.slice(5, 30)]) {
+      for (const f of p.enc.encodeScrape(++p.seq, 1000 * p.seq, part, part.map(() => 1))) {
+        const r = p.dec.decode(f);
+        if (r.type === 'series') defined.push({ labels: r.labels.map(String), defs: r.defs, strings: r.strings });
+      }
+    }
+    expect(defined.length).toBe(2);
+    expect(defined[1].strings).toBe(defined[0].strings); // one table for the connection
+    for (const d of defined) {
+      const rebuilt: string[] = [];
+      for (let q = 0; q < d.defs.length; ) {
+        const n = d.defs[q++];
+        const flat = Array.from(d.defs.subarray(q, q + 2 * n), (id) => d.strings[id]);
+        rebuilt.push(Labels.fromSortedFlat(flat).toString());
+        q += 2 * n;
+      }
+      expect(rebuilt).toEqual(d.labels);
+    }
+    expect(defined.flatMap((d) => d.labels)).toEqual(ls.map(String));
+  });
+
   it('hands over hub refs from the resolver', () => {
     const seen: string[] = [];
     const p = new Pair({ dec: { resolveSeries: (l, ref) => (seen.push(l.toString()), 1000 + ref * 2) } });
