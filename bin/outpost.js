@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node --expose-gc
 // outpost: the command-line entry point. Runs main.ts precompiled into one module
 // (dist/outpost.mjs, rebuilt by scripts/bundle.js whenever a source is newer). Stack traces name
 // the bundle's lines; NODE_OPTIONS=--enable-source-maps maps them back to the TypeScript sources
@@ -11,6 +11,10 @@
 // 24 h query over every series took 13-25 % longer; at 1 MiB no longer. glibc reads the setting
 // when the process starts, so it is set here, where `npx outpost` and `npm start` pass;
 // `node bin/outpost.js` runs the same program without it.
+//
+// `--expose-gc` lets the hub and the edge collect garbage when their buffers outside the JS heap
+// have grown by 16 MiB, instead of V8's 64 MiB (shared/cli/external-gc.ts); without it they
+// leave that to V8.
 import { pathToFileURL } from 'node:url';
 import { ensureBundle } from '../scripts/bundle.js';
 

@@ -28,6 +28,7 @@ import { ScrapeManager, type ScrapeManagerOptions } from './scrape/manager.ts';
 import { Uplink, type UplinkOptions } from './uplink/index.ts';
 import { streamingStorage } from './uplink/streaming-storage.ts';
 import { edgeApp } from './app.ts';
+import { startExternalGc } from '../shared/cli/external-gc.ts';
 
 /** INGEST_PATH: where a hub serves edge streams; a `hub.url` without a path gets it appended. */
 export const INGEST_PATH = '/api/v1/edge/stream';
@@ -236,11 +237,13 @@ export const edgeCommand: Command = {
       edge.reload().catch((err: Error) => console.error(`outpost edge: reload refused, keeping the running configuration: ${err.message}`));
     };
     process.on('SIGHUP', onHup);
+    const stopGc = startExternalGc();
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
     process.off('SIGHUP', onHup);
+    stopGc();
     console.error('outpost edge: shutting down');
     await edge.close();
     return 0;

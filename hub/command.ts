@@ -32,6 +32,7 @@ import { hubRegistry } from './metrics.ts';
 import { hubStatus } from './status.ts';
 import { startRules } from '../shared/rules/runtime.ts';
 import { attachIngest, hubTargets, ingestFromConfig, ingestWindowMs, type IngestServer, type WsIngest } from './ingest/index.ts';
+import { startExternalGc } from '../shared/cli/external-gc.ts';
 
 export { DEFAULT_INGEST_OOO_WINDOW_MS } from './ingest/index.ts';
 
@@ -313,11 +314,13 @@ export const hubCommand: Command = {
       hub.reload().catch((err: Error) => console.error(`outpost hub: reload refused, keeping the running configuration: ${err.message}`));
     };
     process.on('SIGHUP', onHup);
+    const stopGc = startExternalGc();
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
     process.off('SIGHUP', onHup);
+    stopGc();
     console.error('outpost hub: shutting down');
     await hub.close();
     return 0;
