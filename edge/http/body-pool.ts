@@ -1,9 +1,9 @@
 /**
  * BodyPool: the memory that response bodies are received into, shared by the BodyBuffers of the
- * whole process (every scrape loop's page, every connection's gzip-coded body), so that no target
- * keeps a page-sized buffer of its own from one scrape to the next. Scrapes of different targets
- * rarely overlap, so a few buffers serve them all; Prometheus pools its scrape buffers across
- * loops for the same reason (issue #6: memory per series).
+ * whole process (every scrape loop's page, gzip-coded or not), so that no target keeps a
+ * page-sized buffer of its own from one scrape to the next. Scrapes of different targets rarely
+ * overlap, so a few buffers serve them all; Prometheus pools its scrape buffers across loops for
+ * the same reason (issue #6: memory per series).
  *
  * A buffer is lent whole to one borrower until given back, so two borrowers never share one.
  * take() lends the smallest idle buffer that holds the bytes asked for, unless it is far larger
@@ -14,7 +14,7 @@
  * needed goes back to the garbage collector.
  */
 
-/** Idle buffers kept: the usual number of concurrent scrapes, plus their gzip-coded bodies. */
+/** Idle buffers kept: the pages of the usual number of concurrent scrapes. */
 const MAX_IDLE = 4;
 /** How long a buffer may stay idle: longer than the usual scrape intervals. */
 const IDLE_MS = 5 * 60_000;

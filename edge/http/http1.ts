@@ -5,8 +5,8 @@
  * connection reads into one buffer shared by all (net.Socket's `onread`: each read is handed over
  * synchronously, and parsed and copied out before the next read of any socket), the response is
  * parsed from those bytes and the body copied into the caller's BodyBuffer: a scrape allocates
- * nothing per read, and an idle connection holds no buffer. A gzip-coded body is collected in
- * memory borrowed from the BodyPool for the exchange only, and given back once decoded.
+ * nothing per read, and an idle connection holds no buffer. A gzip-coded body is received into
+ * the caller's BodyBuffer too, and decoded from there into a Buffer of its own.
  * Connections are kept alive and pooled per host:port.
  *
  * The response grammar (RFC 9112): a status line, header lines, an empty line, then a body
@@ -17,7 +17,7 @@
  */
 import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { BodyBuffer } from './body-buffer.ts';
+import type { BodyBuffer } from './body-buffer.ts';
 
 /** Bytes a connection reads at a time. */
 const READ_BYTES = 64 * 1024;
@@ -131,15 +131,10 @@ export class Http1Pool {
   }
 }
 
-/** Conn: one TCP connection and the buffer a gzip-coded body is collected in. */
+/** Conn: one TCP connection. */
 class Conn {
   readonly socket: net.Socket;
   readonly key: string;
-  /**
-   * A gzip-coded body, until decoded; one exchange at a time uses it. It holds memory (from the
-   * BodyPool) only during an exchange; its last length sizes the next coded body.
-   */
-  readonly gzip = new BodyBuffer();
   exchange: Exchange | null = null;
   /** The connection has carried a response before (so a failure before any byte may mean it went stale). */
   used = false;
@@ -188,8 +183,8 @@ class Exchange {
   /** The current chunk-size or trailer line, as read so far. */
   #line = '';
   #size = 0;
-  /** The connection's buffer for a gzip-coded body (Conn.gzip), null when the body is not coded or was released. */
-  #gzip: BodyBuffer | null = null;
+  /** The body is gzip-coded: `into` receives the coded bytes, decoded at the end. */
+  #coded = false;
   /** The body, once read whole and decoded (state Done), until handed over. */
   #result: Buffer | null = null;
   #keepAlive = true;
@@ -337,15 +332,14 @@ class Exchange {
       this.abort();
       return false;
     }
-    if (head.encoding === 'gzip') this.#gzip = this.#conn!.gzip;
+    if (head.encoding === 'gzip') this.#coded = true;
     else if (head.encoding !== '' && head.encoding !== 'identity') {
       this.#fail({ kind: 'encoding', encoding: head.encoding });
       return false;
     }
-    const { into, maxBytes } = this.#req;
+    const { into } = this.#req;
     if (status === 204 || status === 304) length = 0;
-    if (this.#gzip !== null) this.#gzip.reset(length > 0 ? length : 0);
-    else into.reset(length > 0 && (maxBytes === 0 || length <= maxBytes) ? length : 0);
+    into.reset(length > 0 && !this.#tooLarge(length) ? length : 0);
     if (chunked) this.#state = State.ChunkSize;
     else if (length >= 0) {
       this.#state = State.Length;
@@ -401,31 +395,32 @@ class Exchange {
 
   #body(buf: Buffer, a: number, b: number): void {
     if (a === b) return;
-    const { maxBytes } = this.#req;
-    if (this.#gzip !== null) {
-      // The limit bounds the decoded body; a coded one that is larger still cannot decode within it.
-      if (maxBytes > 0 && this.#size + (b - a) > maxBytes + 1024) return this.#fail({ kind: 'body_size' });
-      this.#size += b - a;
-      this.#gzip.append(buf.subarray(a, b));
-      return;
-    }
     this.#size += b - a;
-    if (maxBytes > 0 && this.#size > maxBytes) return this.#fail({ kind: 'body_size' });
+    if (this.#tooLarge(this.#size)) return this.#fail({ kind: 'body_size' });
     this.#req.into.append(buf.subarray(a, b));
+  }
+
+  /**
+   * #tooLarge: a body of `n` bytes as received is over the limit. The limit bounds the decoded
+   * body; a coded one that is larger still cannot decode within it.
+   */
+  #tooLarge(n: number): boolean {
+    const { maxBytes } = this.#req;
+    return maxBytes > 0 && n > (this.#coded ? maxBytes + 1024 : maxBytes);
   }
 
   /** #complete: the body is read whole; decode it (state Done), or fail. */
   #complete(): void {
-    if (this.#gzip !== null) {
-      const { maxBytes } = this.#req;
+    const { into, maxBytes } = this.#req;
+    const body = into.finish();
+    if (this.#coded) {
       try {
-        this.#result = gunzipSync(this.#gzip.finish(), maxBytes > 0 ? { maxOutputLength: maxBytes } : {});
-        this.#releaseGzip();
+        this.#result = gunzipSync(body, maxBytes > 0 ? { maxOutputLength: maxBytes } : {});
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         return this.#fail(e.code === 'ERR_BUFFER_TOO_LARGE' ? { kind: 'body_size' } : { kind: 'decode', error: e });
       }
-    } else this.#result = this.#req.into.finish();
+    } else this.#result = body;
     this.#state = State.Done;
   }
 
@@ -453,14 +448,7 @@ class Exchange {
     this.#handler.fail(f);
   }
 
-  /** #releaseGzip gives the coded body's memory back to the pool (decoded, or the exchange failed). */
-  #releaseGzip(): void {
-    this.#gzip?.release();
-    this.#gzip = null;
-  }
-
   #drop(): void {
-    this.#releaseGzip();
     const conn = this.#conn;
     this.#conn = null;
     if (conn !== null) {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { HttpClient } from '../../../edge/http/client.ts';
 import { BodyBuffer } from '../../../edge/http/body-buffer.ts';
+import { BodyPool } from '../../../edge/http/body-pool.ts';
 
 interface Raw {
   url: string;
@@ -158,16 +159,21 @@ describe('HttpClient over plain HTTP', () => {
     const s = await raw((sock, req) => {
       if (req.includes('/small')) sock.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gzSmall.length}\r\n\r\n`), gzSmall]));
       else if (req.includes('/bad')) sock.write('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope');
+      else if (req.includes('/huge')) sock.write(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 50000000\r\n\r\n'), gz]));
       else if (req.includes('/br')) sock.write('HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 1\r\n\r\nx');
       else sock.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]));
     });
     const c = client();
     expect(await get(c, s.url)).toBe(`200 null ${body}`);
     expect(await get(c, s.url, { maxBytes: body.length })).toBe(`200 null ${body}`);
-    // The connection's buffer for coded bytes serves the next body, a shorter one.
+    // A shorter coded body after a longer one, on the same connection.
     expect(await get(c, `${s.url}/small`)).toBe('200 null s 1\n');
     expect(s.connections).toBe(1);
     expect(await get(c, s.url, { maxBytes: body.length - 1 })).toBe(`error: body size limit exceeded: more than ${body.length - 1} bytes`);
+    // A coded length far over the limit reserves nothing for it: the bytes are received as they come.
+    const into = new BodyBuffer(new BodyPool());
+    expect(await get(c, `${s.url}/huge`, { maxBytes: body.length, timeoutMs: 100, into })).toMatch(/deadline exceeded/);
+    expect(into.capacity).toBeLessThan(1 << 20);
     expect(await get(c, `${s.url}/bad`)).toBe(`error: decompress the body of ${s.url}/bad: incorrect header check`);
     expect(await get(c, `${s.url}/br`)).toBe(`error: unsupported Content-Encoding "br" from ${s.url}/br`);
   });
