@@ -17,6 +17,7 @@
  * it keeps of a line is copied), so the page's memory can go back to the BodyPool for the next
  * scrape of any target.
  */
+import { grown } from '../../shared/model/grown.ts';
 import { Labels } from '../../shared/model/labels.ts';
 import { STALE_NAN } from '../../shared/model/stale.ts';
 import { relabel } from '../../shared/relabel/index.ts';
@@ -158,7 +159,7 @@ export class ScrapeCache {
           }
         }
       }
-      if (at === next.length) next = this.#nextOrder = grown(next, at + 1);
+      if (at === next.length) next = this.#nextOrder = grown(next, at + 1, grownCapacity);
       next[at] = id;
       if (id < 0) {
         at++;
@@ -180,7 +181,7 @@ export class ScrapeCache {
       const explicit = honorTimestamps && !Number.isNaN(ts);
       // Series with their own timestamps are left out of staleness unless asked for (Prometheus).
       if (trackAll || !explicit) {
-        if (nCurrent === current.length) current = this.#current = grown(current, nCurrent + 1);
+        if (nCurrent === current.length) current = this.#current = grown(current, nCurrent + 1, grownCapacity);
         current[nCurrent++] = id;
       }
       this.#refs[id] = app.append(this.#refs[id], labels, explicit ? ts : t, parser.value);
@@ -223,10 +224,10 @@ export class ScrapeCache {
     const id = this.#keys.add(span.bytes, span.start, span.end, h);
     if (id >= this.#refs.length) {
       const cap = grownCapacity(this.#refs.length, id + 1);
-      this.#refs = grown(this.#refs, cap);
-      this.#seen = grown(this.#seen, cap);
-      this.#pos = grown(this.#pos, cap);
-      this.#flags = grown(this.#flags, cap);
+      this.#refs = grown(this.#refs, cap, grownCapacity);
+      this.#seen = grown(this.#seen, cap, grownCapacity);
+      this.#pos = grown(this.#pos, cap, grownCapacity);
+      this.#flags = grown(this.#flags, cap, grownCapacity);
     }
     this.#refs[id] = 0;
     this.#seen[id] = 0;
@@ -250,13 +251,6 @@ export class ScrapeCache {
   get size(): number {
     return this.#keys.size;
   }
-}
-
-/** grown returns a copy of `a` with room for at least `min` elements (grownCapacity). */
-function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, min: number): T {
-  const n = new (a.constructor as new (n: number) => T)(grownCapacity(a.length, min));
-  n.set(a);
-  return n;
 }
 
 /** countRefusals folds a commit's refused samples into a report. */

@@ -6,6 +6,7 @@
  * replica (a ReplicaMember of hub/dedup) the replica label is left out of the stored series, and
  * the cluster decides per batch what is stored.
  */
+import { grown } from '../../shared/model/grown.ts';
 import { Labels } from '../../shared/model/labels.ts';
 import type { DecodedBatch } from '../../shared/protocol/index.ts';
 import type { SeriesDefinition } from '../../shared/protocol/hub-decoder.ts';
@@ -151,14 +152,6 @@ export class EdgeSeries {
   #withExternal(flat: readonly string[]): Labels {
     return this.#external.size ? merge(flat, this.#external.flat) : Labels.fromSortedFlat(flat);
   }
-}
-
-/** grown returns `a`, or a copy with room for at least `n` elements (doubling). */
-function grown<T extends Uint32Array | Int32Array | Float64Array>(a: T, n: number): T {
-  if (n <= a.length) return a;
-  const next = new (a.constructor as new (n: number) => T)(Math.max(n, a.length * 2));
-  next.set(a);
-  return next;
 }
 
 /** merge returns the union of two flat label sets with disjoint names, sorted by name. */

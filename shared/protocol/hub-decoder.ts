@@ -5,6 +5,7 @@
  * completely before any of it is applied: a frame that throws a ProtocolError leaves the decoder
  * exactly as it was, and hands over no samples.
  */
+import { grown } from '../model/grown.ts';
 import { Labels } from '../model/labels.ts';
 import { InvalidLabelError, validateLabels } from '../model/validate.ts';
 import { BitReader } from './bits.ts';
@@ -222,11 +223,7 @@ export class HubDecoder {
     for (const s of added) strings.push(s);
     this.#state.add(fresh.length);
     if (hubRefs) {
-      if (this.#hubRefs.length < size) {
-        const next = new Uint32Array(Math.max(size, this.#hubRefs.length * 2));
-        next.set(this.#hubRefs);
-        this.#hubRefs = next;
-      }
+      this.#hubRefs = grown(this.#hubRefs, size);
       this.#hubRefs.set(hubRefs, firstRef);
     }
     return { type: 'series', firstRef, labels: fresh, defs, strings };
