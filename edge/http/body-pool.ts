@@ -11,7 +11,8 @@
  * and allocates one otherwise. give() takes a buffer back. The pool keeps what the last few
  * scrapes used: at most `maxIdle` idle buffers (the least recently given go first), none idle
  * for longer than `idleMs`, so what a burst of concurrent scrapes or an unusually large page
- * needed goes back to the garbage collector.
+ * needed goes back to the garbage collector. A timer (unref'd: it keeps no process alive) drops
+ * idle buffers on time even when no scrape comes to take or give one (the targets are gone).
  */
 
 /** Idle buffers kept: the pages of the usual number of concurrent scrapes. */
@@ -36,6 +37,8 @@ export class BodyPool {
   /** Idle buffers, least recently given first, and when each was given. */
   readonly #idle: Buffer[] = [];
   readonly #since: number[] = [];
+  /** The timer that expires the oldest idle buffer, while there is one. */
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: BodyPoolOptions = {}) {
     this.#maxIdle = opts.maxIdle ?? MAX_IDLE;
@@ -76,6 +79,7 @@ export class BodyPool {
       this.#idle.splice(0, drop);
       this.#since.splice(0, drop);
     }
+    if (this.#timer === undefined) this.#schedule();
   }
 
   /** idleBuffers is the number of buffers the pool holds. */
@@ -98,6 +102,17 @@ export class BodyPool {
     if (n === 0) return;
     this.#idle.splice(0, n);
     this.#since.splice(0, n);
+  }
+
+  /** #schedule sets the timer for when the oldest idle buffer expires, if there is one. */
+  #schedule(): void {
+    if (this.#idle.length === 0) return;
+    const wait = Math.max(1, this.#since[0] + this.#idleMs - this.#now() + 1);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#expire();
+      this.#schedule();
+    }, wait).unref();
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BodyBuffer } from '../../../edge/http/body-buffer.ts';
 import { BodyPool } from '../../../edge/http/body-pool.ts';
 
@@ -15,6 +15,10 @@ function clock() {
   const c = { ms: 0, now: () => c.ms };
   return c;
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('BodyBuffer', () => {
   it('collects chunks across growth', () => {
@@ -101,6 +105,24 @@ describe('BodyBuffer', () => {
     }
     expect(pool.idleBuffers).toBe(1);
     expect(pool.idleBytes).toBeLessThan(1 << 20);
+  });
+
+  it('drops idle buffers on time when no scrape comes to take or give one', () => {
+    vi.useFakeTimers();
+    const pool = new BodyPool({ idleMs: 60_000, now: () => Date.now() });
+    const a = new BodyBuffer(pool), b = new BodyBuffer(pool);
+    fill(a, 500_000);
+    a.release();
+    vi.advanceTimersByTime(30_000);
+    fill(b, 10_000_000); // not a's: too small
+    b.release();
+    expect(pool.idleBuffers).toBe(2);
+    vi.advanceTimersByTime(30_001); // a's buffer idle for 60 s, b's for 30 s
+    expect(pool.idleBuffers).toBe(1);
+    expect(pool.idleBytes).toBeGreaterThanOrEqual(10_000_000);
+    vi.advanceTimersByTime(30_000);
+    expect(pool.idleBuffers).toBe(0);
+    expect(vi.getTimerCount()).toBe(0); // and no timer is left waiting
   });
 
   it('keeps at most maxIdle buffers, the most recently given', () => {
