@@ -154,6 +154,11 @@ export class HttpClient {
           let stream: NodeJS.ReadableStream = res;
           if (encoding === 'gzip') {
             const gunzip = createGunzip();
+            // A failure (timeout, size limit) stops the inflating too, not only the reading.
+            abort = () => {
+              req.destroy();
+              gunzip.destroy();
+            };
             gunzip.on('error', (err) => finish(new HttpError('decode', `decompress the body of ${target}: ${err.message}`, { cause: err })));
             stream = res.pipe(gunzip);
           } else if (encoding !== '' && encoding !== 'identity') {
