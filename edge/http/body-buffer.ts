@@ -11,6 +11,11 @@
 import { bodyPool, type BodyPool } from './body-pool.ts';
 
 const NONE = Buffer.alloc(0);
+/**
+ * The most bytes an expected length reserves at once: a server may declare any Content-Length
+ * (beyond Buffer's maximum, allocating it throws), and a longer body grows as its bytes come.
+ */
+const MAX_RESERVE = 16 << 20;
 
 export class BodyBuffer {
   readonly #pool: BodyPool;
@@ -27,11 +32,11 @@ export class BodyBuffer {
 
   /**
    * reset starts a new body; `expected` (Content-Length, 0 when unknown, then the last body's
-   * length is assumed) sizes the buffer at once.
+   * length is assumed) sizes the buffer at once, up to MAX_RESERVE.
    */
   reset(expected = 0): void {
     this.#len = 0;
-    const want = expected > 0 ? expected : this.#last;
+    const want = expected > 0 ? Math.min(expected, MAX_RESERVE) : this.#last;
     if (want > this.#buf.length) this.#resize(want, want + (want >> 3));
   }
 

@@ -34,6 +34,14 @@ describe('BodyBuffer', () => {
     expect(b.finish().equals(big)).toBe(true);
   });
 
+  it('reserves at most 16 MiB for an expected length, and grows past it as the bytes come', () => {
+    const b = new BodyBuffer(new BodyPool());
+    b.reset(999_999_999_999_999); // a Content-Length no Buffer can hold
+    expect(b.capacity).toBe((16 << 20) * 1.125); // 16 MiB, with the usual eighth more
+    b.release();
+    expect(fill(b, 20 << 20).length).toBe(20 << 20);
+  });
+
   it('keeps one buffer while pages grow by a few bytes', () => {
     for (const known of [true, false]) {
       const b = new BodyBuffer(new BodyPool());

@@ -200,6 +200,7 @@ describe('HttpClient over plain HTTP', () => {
       else if (path === '/length') sock.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx');
       else if (path === '/chunk') sock.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
       else if (path === '/big') sock.write(ok('x'.repeat(5000)));
+      else if (path === '/lie') sock.end('HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\nonly this');
       else if (path === '/ok') sock.write(ok('fine'));
       // '/hang': no answer
     });
@@ -211,6 +212,8 @@ describe('HttpClient over plain HTTP', () => {
     expect(await get(c, `${u}/garbage`)).toBe(`error: Get "${u}/garbage": malformed HTTP response "SPDY/9 200 OK"`);
     expect(await get(c, `${u}/length`)).toBe(`error: Get "${u}/length": invalid Content-Length "2"`);
     expect(await get(c, `${u}/chunk`)).toBe(`error: Get "${u}/chunk": invalid chunk size "zz"`);
+    // A length no Buffer can hold is not reserved (allocating it would throw, and end the process).
+    expect(await get(c, `${u}/lie`)).toBe(`error: read the body of ${u}/lie: connection reset by peer`);
     expect(await get(c, `${u}/big`, { maxBytes: 4096 })).toBe('error: body size limit exceeded: more than 4096 bytes');
     expect(await get(c, `${u}/hang`, { timeoutMs: 100 })).toBe(`error: Get "${u}/hang": context deadline exceeded (timeout 0.1s)`);
     // Every failure dropped its connection: the next request still works.
