@@ -4,9 +4,11 @@
  * id) in the index's numbering (label-index.ts: NameEntry.num and its value slots), in the set's
  * label order; the sets lie one after another in one Uint32Array arena. A pair takes one word when
  * its numbers are small (name < 2^15, value < 2^16: the top bit set, then name and value), else
- * two. `starts` maps a ref to its set, and an open-addressing table of refs finds a set by
- * content. Nothing here is a JavaScript object per series: a set of n labels with small numbers
- * costs n + 2 words in the arena, one in `starts` and about 1.6 in the slots (issue #6).
+ * two. `starts` maps a ref to its set, and an open-addressing table of refs (a SlotTable:
+ * model/slot-table.ts) finds a set by content. Nothing here is a JavaScript object per series: a
+ * set of n labels with small numbers costs n + 2 words in the arena, one in `starts` and about 1.6
+ * in the slots (issue #6). The hash stays in the arena, not in an array by ref beside `starts`:
+ * refs are not reused, so such an array would keep a word for every series ever indexed.
  *
  *     starts (by ref)           arena
  *     ┌───┬───┬───┬───┐         ┌───┬───┬───┬──────┬──────┬──────┬───┬───┬──────┬─
@@ -14,7 +16,7 @@
  *     └───┴───┴───┴───┘         └───┴───┴───┴──────┴──────┴──────┴───┴───┴──────┴─
  *       0: no live set          word 1: ref 1, 3 words of 2 pairs (the second one large); word 6: ref 2
  *
- *     slots (power of two, linear probing): refs; a set of hash h sits at h & mask or after it
+ *     slots (SlotTable: power of two, linear probing): refs; a set of hash h sits at h & mask or after it
  *
  * Word 0 of the arena is never used and stays 0, so a start of 0 means "no set" and reads as an
  * empty one. Deleting a set leaves a hole;
@@ -24,10 +26,10 @@
  * pairValue and pairNext from start(ref) + SET_HEADER to that plus its first word.
  * Not safe for concurrent use.
  */
+import { byHalf, grown } from '../../model/grown.ts';
 import type { Labels } from '../../model/labels.ts';
+import { SlotTable } from '../../model/slot-table.ts';
 
-/** The slots are kept at most this full (as a fraction: 5/8). */
-const LOAD_NUM = 5, LOAD_DEN = 8;
 /** Words before a set's pairs: the number of words of its pairs, and its hash. */
 export const SET_HEADER = 2;
 /** The top bit of a one-word pair; a two-word pair's first word (the name) is below it. */
@@ -53,24 +55,21 @@ export function pairNext(a: Uint32Array, p: number): number {
 }
 
 export class SeriesSets {
-  /** same(ref, labels): whether the set of `ref` equals `labels` (the index compares the strings). */
-  readonly #same: (ref: number, labels: Labels) => boolean;
   #starts = new Uint32Array(64);
   #arena = new Uint32Array(1024);
   /** Words of the arena in use, holes included (word 0 counts). */
   #used = 1;
   #holes = 0;
-  #slots = new Uint32Array(16);
-  #mask = 15;
-  #size = 0;
+  readonly #slots: SlotTable<Labels>;
 
+  /** same(ref, labels): whether the set of `ref` equals `labels` (the index compares the strings). */
   constructor(same: (ref: number, labels: Labels) => boolean) {
-    this.#same = same;
+    this.#slots = new SlotTable((ref) => this.#arena[this.#starts[ref] + 1], same);
   }
 
   /** size: the number of live sets. */
   get size(): number {
-    return this.#size;
+    return this.#slots.size;
   }
 
   /** arena: every set's words; valid until the next add or delete (see the module comment). */
@@ -85,12 +84,7 @@ export class SeriesSets {
 
   /** find returns the ref of the set equal to `labels`, whose hash is `h`, or 0. */
   find(h: number, labels: Labels): number {
-    const slots = this.#slots, starts = this.#starts, arena = this.#arena, mask = this.#mask;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const ref = slots[i];
-      if (ref === 0) return 0;
-      if (arena[starts[ref] + 1] === h && this.#same(ref, labels)) return ref;
-    }
+    return this.#slots.find(h, labels);
   }
 
   /**
@@ -102,12 +96,7 @@ export class SeriesSets {
     let words = SET_HEADER;
     for (let i = 0; i < pairs.length; i += 2) words += small(pairs[i], pairs[i + 1]) ? 1 : 2;
     if (this.#used + words > this.#arena.length) this.#compact(words);
-    if ((this.#size + 1) * LOAD_DEN > this.#slots.length * LOAD_NUM) this.#rehash(this.#slots.length * 2);
-    if (ref >= this.#starts.length) {
-      const next = new Uint32Array(Math.max(ref + 1, this.#starts.length + (this.#starts.length >> 1)));
-      next.set(this.#starts);
-      this.#starts = next;
-    }
+    this.#starts = grown(this.#starts, ref + 1, byHalf);
     const a = this.#arena, at = this.#used;
     a[at] = words - SET_HEADER;
     a[at + 1] = h;
@@ -122,36 +111,22 @@ export class SeriesSets {
     }
     this.#used = at + words;
     this.#starts[ref] = at;
-    this.#place(ref, h);
-    this.#size++;
+    this.#slots.add(ref, h);
   }
 
   /** delete forgets the set of `ref` (an unknown ref is ignored); it may compact the arena. */
   delete(ref: number): void {
     const at = this.start(ref);
     if (at === 0) return;
-    const slots = this.#slots, starts = this.#starts, arena = this.#arena, mask = this.#mask;
-    let i = arena[at + 1] & mask;
-    while (slots[i] !== ref) i = (i + 1) & mask;
-    // Backward-shift deletion: move later refs of the run into the hole when their home slot allows.
-    for (let j = (i + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
-      const home = arena[starts[slots[j]] + 1] & mask;
-      // The ref at j may move to i when its home is not in the cyclic range (i, j].
-      if (i <= j ? home <= i || home > j : home <= i && home > j) {
-        slots[i] = slots[j];
-        i = j;
-      }
-    }
-    slots[i] = 0;
-    starts[ref] = 0;
-    this.#holes += SET_HEADER + arena[at];
-    this.#size--;
+    this.#slots.delete(ref);
+    this.#starts[ref] = 0;
+    this.#holes += SET_HEADER + this.#arena[at];
     if (this.#holes >= MIN_HOLES && this.#holes * 4 > this.#used) this.#compact(0);
   }
 
   /** bytes: memory held by the arena, the starts and the slots. */
   get bytes(): number {
-    return this.#arena.byteLength + this.#starts.byteLength + this.#slots.byteLength;
+    return this.#arena.byteLength + this.#starts.byteLength + this.#slots.bytes;
   }
 
   /**
@@ -172,20 +147,6 @@ export class SeriesSets {
     this.#arena = next;
     this.#used = w;
     this.#holes = 0;
-  }
-
-  #place(ref: number, h: number): void {
-    const slots = this.#slots, mask = this.#mask;
-    let i = h & mask;
-    while (slots[i] !== 0) i = (i + 1) & mask;
-    slots[i] = ref;
-  }
-
-  #rehash(capacity: number): void {
-    const old = this.#slots, starts = this.#starts, arena = this.#arena;
-    this.#slots = new Uint32Array(capacity);
-    this.#mask = capacity - 1;
-    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.#place(old[i], arena[starts[old[i]] + 1]);
   }
 }
 
