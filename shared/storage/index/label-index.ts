@@ -114,9 +114,8 @@ export class LabelIndex {
   /** NameEntry by num; free nums are reused. */
   readonly #byNum: (NameEntry | undefined)[] = [];
   readonly #freeNums: number[] = [];
-  /** Scratch for add: the pairs, and the interned strings, of the set being added. */
+  /** Scratch for add: the pairs (NameEntry.num, value slot) of the set being added. */
   readonly #pairs: number[] = [];
-  readonly #interned: string[] = [];
   #sortedNames: string[] | null = null;
   readonly #all = new PostingsList(1024);
   #nextRef = 1;
@@ -203,8 +202,8 @@ export class LabelIndex {
     if (this.#sets.find(h, labels) !== 0) throw new Error(`BUG: series ${labels} indexed twice`);
 
     const f = labels.flat;
-    const pairs = this.#pairs, interned = this.#interned;
-    pairs.length = interned.length = f.length;
+    const pairs = this.#pairs, byNum = this.#byNum;
+    pairs.length = f.length;
     for (let i = 0; i < f.length; i += 2) {
       const entry = this.#names.get(f[i]) ?? this.#newEntry(f[i]);
       const id = entry.valueId(f[i + 1], true);
@@ -215,11 +214,8 @@ export class LabelIndex {
       entry.series++;
       pairs[i] = entry.num;
       pairs[i + 1] = id;
-      interned[i] = entry.name;
-      interned[i + 1] = entry.strs[id]!;
     }
-    labels.internStrings((_, i) => interned[i]);
-    interned.length = 0;
+    labels.internStrings((_, i) => (i % 2 === 0 ? byNum[pairs[i]]!.name : byNum[pairs[i - 1]]!.strs[pairs[i]]!));
     this.#sets.add(ref, h, pairs);
     this.#all.add(ref);
     this.#order = null;
