@@ -93,7 +93,6 @@ export class Block {
   readonly meta: BlockMeta;
   /** The series' label sets and postings; refs are series ids (1-based, label order). */
   readonly index: LabelIndex;
-  readonly #seriesCount: number;
   readonly #chunks: ChunkTable;
   readonly #pages: PageTable;
   /** Per page, 1 once its checksum was verified (see readPage). */
@@ -109,7 +108,6 @@ export class Block {
   constructor(dir: string, meta: BlockMeta, labels: Labels[], chunks: ChunkTable, pages: PageTable, fd: number, o: OpenBlockOptions) {
     this.dir = dir;
     this.meta = meta;
-    this.#seriesCount = labels.length;
     this.#chunks = chunks;
     this.#pages = pages;
     this.#checked = new Uint8Array(pages.stored.length);
@@ -126,15 +124,15 @@ export class Block {
     return this.meta.ulid;
   }
 
-  /** seriesCount: the number of series; ids are 1..seriesCount. */
+  /** seriesCount: the number of series; ids are 1..seriesCount (a block never removes one). */
   get seriesCount(): number {
-    return this.#seriesCount;
+    return this.index.size;
   }
 
   /** labels of series `id` (1-based), built from the index; throws "BUG:" for an id outside the block. */
   labels(id: number): Labels {
     const l = this.index.labels(id);
-    if (l === undefined) throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#seriesCount})`);
+    if (l === undefined) throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.seriesCount})`);
     return l;
   }
 
@@ -332,8 +330,8 @@ export class Block {
   }
 
   #series(id: number): number {
-    if (!Number.isInteger(id) || id < 1 || id > this.#seriesCount) {
-      throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.#seriesCount})`);
+    if (!Number.isInteger(id) || id < 1 || id > this.seriesCount) {
+      throw new Error(`BUG: series id ${id} outside block ${this.id} (1..${this.seriesCount})`);
     }
     return id - 1;
   }
