@@ -67,6 +67,9 @@ function samplesPerSeries(metas: readonly BlockMeta[]): number {
 /** mergedSeries yields every series of the blocks in label order, samples merged. */
 function* mergedSeries(blocks: readonly Block[], batch: number): Generator<ColumnSeries> {
   const next = new Int32Array(blocks.length).fill(1); // next series id per block
+  // The labels of each block's next series (built from its index once), undefined past its last.
+  const head = (k: number) => (next[k] <= blocks[k].seriesCount ? blocks[k].labels(next[k]) : undefined);
+  const heads = blocks.map((_, k) => head(k));
   for (;;) {
     // Plan one batch: up to `batch` output series, each with the block ids that hold it.
     const labels: Labels[] = [];
@@ -74,17 +77,14 @@ function* mergedSeries(blocks: readonly Block[], batch: number): Generator<Colum
     const want: number[][] = blocks.map(() => []);
     while (labels.length < batch) {
       let min: Labels | undefined;
-      for (let k = 0; k < blocks.length; k++) {
-        if (next[k] > blocks[k].seriesCount) continue;
-        const l = blocks[k].labels(next[k]);
-        if (min === undefined || l.compare(min) < 0) min = l;
-      }
+      for (const l of heads) if (l !== undefined && (min === undefined || l.compare(min) < 0)) min = l;
       if (min === undefined) break;
       const h = new Int32Array(blocks.length);
       for (let k = 0; k < blocks.length; k++) {
-        if (next[k] <= blocks[k].seriesCount && blocks[k].labels(next[k]).equals(min)) {
+        if (heads[k]?.equals(min)) {
           h[k] = next[k]++;
           want[k].push(h[k]);
+          heads[k] = head(k);
         }
       }
       labels.push(min);
