@@ -3,7 +3,7 @@
  * crosses into WebAssembly once per commit and run: runs of samples sharing a timestamp (a
  * scrape) go through appendScrape, anything else through appendSamples, in buffer order so that
  * each series sees its samples in the order they were appended. The durable TSDB's appender
- * shares the buffering (bufferSample) and that crossing (appendToHead).
+ * shares the buffering (bufferAppend, bufferAppendRef) and that crossing (appendToHead).
  */
 import { AppendStatus, type Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
@@ -75,16 +75,31 @@ export function refusals(storage: MemStorage, cols: SampleColumns, n: number, ve
 }
 
 /**
- * bufferSample is the append of MemAppender and DBAppender once they checked that they are not
- * spent and the storage is open: it checks `t`, finds the series and buffers the sample, returning
- * its ref. With labels (append) the series is resolved, or created (MemStorage.resolveRef); with
- * null (appendRef) only a live `ref` is taken, and 0 is returned, nothing buffered, otherwise.
+ * bufferAppend is the append of MemAppender and DBAppender once they checked that they are not
+ * spent and the storage is open: it checks `t` (before the series is created), resolves the
+ * series, creating it when new (MemStorage.resolveRef), buffers the sample and returns its ref.
  */
-export function bufferSample(mem: MemStorage, cols: SampleColumns, ref: SeriesRef, labels: Labels | null, t: number, v: number): SeriesRef {
-  if (!Number.isSafeInteger(t)) throw new RangeError(`append ${labels ?? `to series ref ${ref}`}: timestamp ${t} is not an integer of ms`);
-  const r = labels ? mem.resolveRef(ref, labels) : ref !== 0 && mem.index.has(ref) ? ref : 0;
-  if (r !== 0) cols.push(r, t, v);
+export function bufferAppend(mem: MemStorage, cols: SampleColumns, ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+  checkTimestamp(t, labels);
+  const r = mem.resolveRef(ref, labels);
+  cols.push(r, t, v);
   return r;
+}
+
+/**
+ * bufferAppendRef is their appendRef likewise: it checks `t`, then buffers the sample and returns
+ * true when `ref` is a live series, else buffers nothing and returns false (0 is never live).
+ */
+export function bufferAppendRef(mem: MemStorage, cols: SampleColumns, ref: SeriesRef, t: number, v: number): boolean {
+  checkTimestamp(t, `to series ref ${ref}`);
+  if (!mem.index.has(ref)) return false;
+  cols.push(ref, t, v);
+  return true;
+}
+
+/** checkTimestamp throws a RangeError naming the append (`what`) when `t` is not an integer of ms. */
+function checkTimestamp(t: number, what: Labels | string): void {
+  if (!Number.isSafeInteger(t)) throw new RangeError(`append ${what}: timestamp ${t} is not an integer of ms`);
 }
 
 export class MemAppender implements Appender {
@@ -103,13 +118,13 @@ export class MemAppender implements Appender {
    */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     this.#checkLive();
-    return bufferSample(this.#storage, this.#cols, ref, labels, t, v);
+    return bufferAppend(this.#storage, this.#cols, ref, labels, t, v);
   }
 
   /** appendRef: see Appender.appendRef; throws like append. */
   appendRef(ref: SeriesRef, t: number, v: number): boolean {
     this.#checkLive();
-    return bufferSample(this.#storage, this.#cols, ref, null, t, v) !== 0;
+    return bufferAppendRef(this.#storage, this.#cols, ref, t, v);
   }
 
   commit(): AppendResult {

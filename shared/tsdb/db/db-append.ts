@@ -12,7 +12,7 @@
  */
 import type { Labels } from '../../model/labels.ts';
 import { AppendError, type AppendResult, type Appender, type SeriesRef } from '../../storage/interface.ts';
-import { accepted, appendToHead, bufferSample, refusals } from '../../storage/mem/mem-append.ts';
+import { accepted, appendToHead, bufferAppend, bufferAppendRef, refusals } from '../../storage/mem/mem-append.ts';
 import type { MemStorage } from '../../storage/mem/index.ts';
 import type { SamplesRecord, WALRecord } from '../wal/index.ts';
 import type { Head } from './head.ts';
@@ -74,13 +74,13 @@ export class DBAppender implements Appender {
   /** append: see Appender.append; throws like the in-memory appender (RangeError, InvalidLabelError, StorageClosedError). */
   append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
     this.#checkLive();
-    return bufferSample(this.#mem, this.#cols, ref, labels, t, v);
+    return bufferAppend(this.#mem, this.#cols, ref, labels, t, v);
   }
 
   /** appendRef: see Appender.appendRef; throws like append. */
   appendRef(ref: SeriesRef, t: number, v: number): boolean {
     this.#checkLive();
-    return bufferSample(this.#mem, this.#cols, ref, null, t, v) !== 0;
+    return bufferAppendRef(this.#mem, this.#cols, ref, t, v);
   }
 
   #checkLive(): void {

@@ -50,6 +50,7 @@ describe('memory storage specifics', () => {
     const s = openMemStorage();
     expect(() => s.appender().append(0, Labels.from({ __name__: 'm' }), 1.5, 1)).toThrow(/timestamp 1.5/);
     expect(() => s.appender().append(0, Labels.from({ __name__: 'm' }), NaN, 1)).toThrow(RangeError);
+    expect(s.index.size).toBe(0); // checked before the series is created
   });
 
   it('refuses use after close', async () => {
