@@ -140,7 +140,7 @@ export class ScrapeLoop {
     if (opts.stale === false) return;
     const app = this.#storage.appender();
     const t = Math.max(Date.now(), this.#lastTimestamp + 1);
-    this.#cache.markAllStale(app, t);
+    this.#cache.markAllStale(app, t, this.target);
     // The synthetic series end with the target too.
     if (this.#lastTimestamp > 0) for (let i = 0; i < SYNTHETIC.length; i++) app.append(this.#syntheticRefs[i], this.#synthetic[i], t, STALE_NAN);
     app.commit();
@@ -191,7 +191,7 @@ export class ScrapeLoop {
     } catch (err) {
       error = (err as Error).message;
       const app = this.#storage.appender();
-      this.#cache.markAllStale(app, t);
+      this.#cache.markAllStale(app, t, this.target);
       app.commit();
     }
     const seconds = (performance.now() - started) / 1000;

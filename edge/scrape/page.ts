@@ -13,17 +13,21 @@
  * series are checked against the label limits, and the page's TYPE/HELP/UNIT lines are kept as the
  * target's metadata. The per-series state lives in typed arrays indexed by the series' id in a
  * KeyTable: nothing per sample is allocated, and nothing per series is an object for the garbage
- * collector to mark but the final labels. Once a page is read the cache keeps no view of it (what
- * it keeps of a line is copied), so the page's memory can go back to the BodyPool for the next
- * scrape of any target.
+ * collector to mark. A known series is appended by its storage ref alone (Appender.appendRef);
+ * its final labels are not kept (issue 6) but built again from its cached text, through the same
+ * parse, target labels and metric relabeling, only when the storage no longer knows the ref or
+ * the appender needs labels. Once a page is read the cache keeps no view of it (what it keeps of
+ * a line is copied), so the page's memory can go back to the BodyPool for the next scrape of any
+ * target.
  */
 import { grown } from '../../shared/model/grown.ts';
 import { Labels } from '../../shared/model/labels.ts';
 import { STALE_NAN } from '../../shared/model/stale.ts';
 import { relabel } from '../../shared/relabel/index.ts';
 import type { RelabelConfig } from '../../shared/relabel/relabel-config.ts';
+import { newParser } from '../../shared/exposition/content-type.ts';
 import type { ByteSpan, ExpositionParser } from '../../shared/exposition/types.ts';
-import type { Appender, AppendResult, SeriesRef } from '../../shared/storage/interface.ts';
+import type { Appender, AppendResult } from '../../shared/storage/interface.ts';
 import { KeyTable, grownCapacity } from './key-table.ts';
 import { checkLabelLimits, type LabelLimits } from './limits.ts';
 import { MetadataCache } from './metadata.ts';
@@ -69,6 +73,8 @@ const CACHE_SLACK = 256;
 
 /** Series flag: its text may be handed back to nextKnownSeries. */
 const KNOWN_FAST = 1;
+/** Series flag: metric relabeling drops it. */
+const DROPPED = 2;
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -82,8 +88,6 @@ export class ScrapeCache {
   /** Where the series was last seen in the page's order of series lines. */
   #pos = new Int32Array(1024);
   #flags = new Uint8Array(1024);
-  /** Final labels; null when metric relabeling drops the series. */
-  readonly #labels: (Labels | null)[] = [];
   #iteration = 0;
   /** Every series line of the previous page in page order (ids, repeats included), and the next page's. */
   #order = new Int32Array(1024);
@@ -93,6 +97,9 @@ export class ScrapeCache {
   #previous = new Int32Array(1024);
   #previousLength = 0;
   #current = new Int32Array(1024);
+  /** The series added last and its final labels, for its first append (none between pages). */
+  #addedId = 0;
+  #addedLabels: Labels | null = null;
   /** The current series' text, on the page being read (none between pages). */
   readonly #span: ByteSpan = { bytes: NO_BYTES, start: 0, end: 0 };
   /** metadata: the TYPE, HELP and UNIT of the metric families on the last good page. */
@@ -110,6 +117,8 @@ export class ScrapeCache {
     } finally {
       this.#span.bytes = NO_BYTES;
       this.#keys.forgetSource();
+      this.#addedId = 0;
+      this.#addedLabels = null;
     }
   }
 
@@ -152,7 +161,7 @@ export class ScrapeCache {
           id = keys.find(span.bytes, span.start, span.end, h);
           if (id === 0) {
             id = this.#add(parser, span, h, fast, opts);
-            if (this.#labels[id] !== null) added++;
+            if ((this.#flags[id] & DROPPED) === 0) added++;
           } else if (this.#seen[id] !== iteration) {
             // Follow the previous page's order again from this series on.
             cursor = this.#pos[id] + 1;
@@ -173,8 +182,7 @@ export class ScrapeCache {
       this.#seen[id] = iteration;
       this.#pos[id] = at++;
       live++;
-      const labels = this.#labels[id];
-      if (labels === null) continue; // dropped by metric relabeling
+      if ((this.#flags[id] & DROPPED) !== 0) continue; // dropped by metric relabeling
       kept++;
       if (sampleLimit > 0 && kept > sampleLimit) continue; // counted, failed below
       const ts = parser.timestamp;
@@ -184,7 +192,7 @@ export class ScrapeCache {
         if (nCurrent === current.length) current = this.#current = grown(current, nCurrent + 1, grownCapacity);
         current[nCurrent++] = id;
       }
-      this.#refs[id] = app.append(this.#refs[id], labels, explicit ? ts : t, parser.value);
+      this.#append(app, id, explicit ? ts : t, parser.value, opts);
     }
     if (sampleLimit > 0 && kept > sampleLimit) throw new SampleLimitError(sampleLimit, kept);
     meta.commit();
@@ -192,8 +200,7 @@ export class ScrapeCache {
     const previous = this.#previous;
     for (let i = 0; i < this.#previousLength; i++) {
       const id = previous[i];
-      const labels = this.#labels[id];
-      if (this.#seen[id] !== iteration && labels !== null) this.#refs[id] = app.append(this.#refs[id], labels, t, STALE_NAN);
+      if (this.#seen[id] !== iteration) this.#append(app, id, t, STALE_NAN, opts);
     }
     this.#previous = current;
     this.#previousLength = nCurrent;
@@ -205,10 +212,7 @@ export class ScrapeCache {
     // holds far more than this page, forget what this page did not show (Prometheus' iterDone).
     if (keys.size > 2 * live + CACHE_SLACK) {
       for (let id = 1; id <= keys.top; id++) {
-        if (keys.live(id) && this.#seen[id] !== iteration) {
-          keys.delete(id);
-          this.#labels[id] = null;
-        }
+        if (keys.live(id) && this.#seen[id] !== iteration) keys.delete(id);
       }
     }
     return { scraped, kept, added, refused: 0 };
@@ -219,7 +223,7 @@ export class ScrapeCache {
    * checked before it is cached, so a series over a limit fails every scrape it appears in.
    */
   #add(parser: ExpositionParser, span: ByteSpan, h: number, fast: boolean, opts: PageOptions): number {
-    const labels = relabel(mergeTargetLabels(parser.labels(), opts), opts.metricRelabel);
+    const labels = finalLabels(parser.labels(), opts);
     if (labels !== null) checkLabelLimits(labels, opts);
     const id = this.#keys.add(span.bytes, span.start, span.end, h);
     if (id >= this.#refs.length) {
@@ -231,19 +235,46 @@ export class ScrapeCache {
     }
     this.#refs[id] = 0;
     this.#seen[id] = 0;
-    this.#flags[id] = fast ? KNOWN_FAST : 0;
-    this.#labels[id] = labels;
+    this.#flags[id] = (fast ? KNOWN_FAST : 0) | (labels === null ? DROPPED : 0);
+    this.#addedId = id;
+    this.#addedLabels = labels;
     return id;
   }
 
-  /** markAllStale writes staleness markers for every series of the last page (target failed or gone). */
-  markAllStale(app: Appender, t: number): void {
+  /**
+   * #append appends (t, v) to the series of `id`, which metric relabeling keeps. Fast path: by
+   * its storage ref. Slow path (its first sample, a storage that dropped the ref, an appender
+   * without appendRef): its labels are built again from its text, and the ref kept.
+   */
+  #append(app: Appender, id: number, t: number, v: number, opts: PageOptions): void {
+    const ref = this.#refs[id];
+    if (ref !== 0 && app.appendRef !== undefined && app.appendRef(ref, t, v)) return;
+    this.#refs[id] = app.append(ref, this.#labelsOf(id, opts), t, v);
+  }
+
+  /** #labelsOf builds the final labels of the kept series `id` from its cached text. */
+  #labelsOf(id: number, opts: PageOptions): Labels {
+    if (id === this.#addedId && this.#addedLabels !== null) return this.#addedLabels; // fast path: just parsed
+    const keys = this.#keys;
+    const s = keys.start[id], n = keys.length[id];
+    // The text as a one-sample page of the text format: `name{labels} 0`.
+    const line = new Uint8Array(n + 3);
+    line.set(keys.arena.subarray(s, s + n));
+    line.set(SAMPLE_TAIL, n);
+    const parser = newParser('text', line);
+    if (parser.next() !== 'series') throw new Error(`BUG: cached series text ${JSON.stringify(new TextDecoder().decode(line))} does not parse`);
+    const labels = finalLabels(parser.labels(), opts);
+    if (labels === null) throw new Error('BUG: a series kept by metric relabeling is now dropped');
+    return labels;
+  }
+
+  /**
+   * markAllStale writes staleness markers for every series of the last page (target failed or
+   * gone); `opts` are the options of the pages the cache read.
+   */
+  markAllStale(app: Appender, t: number, opts: PageOptions): void {
     const previous = this.#previous;
-    for (let i = 0; i < this.#previousLength; i++) {
-      const id = previous[i];
-      const labels = this.#labels[id];
-      if (labels !== null) this.#refs[id] = app.append(this.#refs[id], labels, t, STALE_NAN);
-    }
+    for (let i = 0; i < this.#previousLength; i++) this.#append(app, previous[i], t, STALE_NAN, opts);
     this.#previousLength = 0;
   }
 
@@ -251,6 +282,14 @@ export class ScrapeCache {
   get size(): number {
     return this.#keys.size;
   }
+}
+
+/** ` 0\n`: what turns a cached series text into a one-sample page. */
+const SAMPLE_TAIL = new Uint8Array([0x20, 0x30, 0x0a]);
+
+/** finalLabels: a scraped set after the target's labels and metric relabeling; null when dropped. */
+function finalLabels(scraped: Labels, opts: PageOptions): Labels | null {
+  return relabel(mergeTargetLabels(scraped, opts), opts.metricRelabel);
 }
 
 /** countRefusals folds a commit's refused samples into a report. */

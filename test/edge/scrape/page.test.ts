@@ -106,8 +106,47 @@ describe('ScrapeCache.appendPage', () => {
     const c = new ScrapeCache();
     scrape(s, c, 'a 1\n', 1000);
     const app = s.appender();
-    c.markAllStale(app, 1500);
+    c.markAllStale(app, 1500, opts());
     app.commit();
     expect(samples(s, 'a')[0].points[1]).toEqual([1500, 'stale']);
   });
+
+  // The cache keeps no labels per series (issue 6): known series go by ref; labels are built
+  // again from the series text when the appender needs them.
+  describe('appends a known series by its ref', () => {
+    const page = 'a{x="1"} 1\nb{y="q\\"uo\\\\te\\n"} 2\n{"utf.8", z="3"} 3\ndropme 4\n';
+    const relabelOpts = () =>
+      opts({ metricRelabel: [compileRelabelConfig({ source_labels: ['__name__'], regex: 'dropme', action: 'drop' })] });
+    /** A MemStorage appender that counts its calls, with appendRef refusing when `refuse` is set (or absent). */
+    function counting(s: ReturnType<typeof openMemStorage>, mode: 'ok' | 'refuse' | 'none') {
+      const inner = s.appender();
+      const calls = { append: 0, appendRef: 0 };
+      const app = {
+        append: (ref: number, l: Labels, t: number, v: number) => (calls.append++, inner.append(ref, l, t, v)),
+        appendRef: mode === 'none' ? undefined : (ref: number, t: number, v: number) => (calls.appendRef++, mode === 'ok' && inner.appendRef!(ref, t, v)),
+        commit: () => inner.commit(),
+        rollback: () => inner.rollback(),
+      };
+      return { app, calls };
+    }
+    const all = (s: ReturnType<typeof openMemStorage>) => ['a', 'b', 'utf.8', 'dropme'].flatMap((n) => samples(s, n));
+
+    it.each(['ok', 'refuse', 'none'] as const)('appendRef %s: same series, same samples', (mode) => {
+      const s = openMemStorage(), c = new ScrapeCache();
+      for (const [t, body] of [[1000, page], [2000, page], [3000, 'a{x="1"} 5\n']] as const) {
+        const { app, calls } = counting(s, mode);
+        c.appendPage(app, new TextParser(body), t, relabelOpts());
+        if (t === 1000) c.markAllStale(app, 1500, relabelOpts()); // by ref as well
+        app.commit();
+        // The first page appends with labels; later ones by ref alone unless the appender refuses.
+        if (t === 2000) expect(calls).toEqual(mode === 'ok' ? { append: 0, appendRef: 3 } : { append: 3, appendRef: mode === 'none' ? 0 : 3 });
+      }
+      expect(all(s)).toEqual([
+        { labels: 'a{instance="a:80", job="api", x="1"}', points: [[1000, 1], [1500, 'stale'], [2000, 1], [3000, 5]] },
+        { labels: 'b{instance="a:80", job="api", y="q\\"uo\\\\te\\n"}', points: [[1000, 2], [1500, 'stale'], [2000, 2], [3000, 'stale']] },
+        { labels: '{"utf.8", instance="a:80", job="api", z="3"}', points: [[1000, 3], [1500, 'stale'], [2000, 3], [3000, 'stale']] },
+      ]);
+    });
+  });
 });
+
