@@ -3,7 +3,7 @@
  * workload (../shared/bench/gen/serve.js, 10 targets) every 5 s and streaming it to a real
  * `outpost hub`, both child processes on 127.0.0.1 with temporary data directories. Once every
  * series has reached the hub, the processes run for a hold time; the figures are medians of the
- * readings over its last 30 s: VmRSS (/proc/PID/status), the JS heap used and V8's external
+ * readings over its last 30 s: VmRSS (/proc/PID/status) and its split by mapping (/proc/PID/smaps), the JS heap used and V8's external
  * memory (their /metrics, prom-client's default metrics) and the hub's WebAssembly memory, and
  * the CPU each process used over those 30 s (/proc/PID/stat). Run
  * at two sizes, the difference gives the marginal cost per series beside the total; an idle pair
@@ -34,7 +34,13 @@ const WINDOW_MS = 30_000;
 /** Reading: one process' memory at one moment, bytes. */
 interface Reading {
   rss: number;
+  /** VmRSS split by mapping (/proc/PID/smaps): files (the node binary, libraries), glibc's heap, other anonymous memory. */
+  files: number;
+  mallocHeap: number;
+  anon: number;
   heapUsed: number;
+  /** The JS heap's committed size (nodejs_heap_size_total_bytes). */
+  heapTotal: number;
   external: number;
   wasm: number;
 }
@@ -63,6 +69,18 @@ function vmRSS(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
+/** rssByKind splits a process' resident memory by the kind of mapping that holds it. */
+function rssByKind(pid: number): Pick<Reading, 'files' | 'mallocHeap' | 'anon'> {
+  const out = { files: 0, mallocHeap: 0, anon: 0 };
+  let kind: keyof typeof out = 'anon';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(\S*)/.exec(line);
+    if (head) kind = head[1].startsWith('/') ? 'files' : head[1] === '[heap]' ? 'mallocHeap' : 'anon';
+    else if (line.startsWith('Rss:')) out[kind] += Number(line.split(/\s+/)[1]) * 1024;
+  }
+  return out;
+}
+
 /** metric reads one unlabelled sample of `name` from a Prometheus text page (NaN when absent). */
 function metric(page: string, name: string): number {
   const m = new RegExp(`^${name} (\\S+)`, 'm').exec(page);
@@ -74,7 +92,9 @@ async function read(p: Proc, port: number): Promise<Reading> {
   const page = await res.text();
   return {
     rss: vmRSS(p.child.pid!),
+    ...rssByKind(p.child.pid!),
     heapUsed: metric(page, 'nodejs_heap_size_used_bytes'),
+    heapTotal: metric(page, 'nodejs_heap_size_total_bytes'),
     external: metric(page, 'nodejs_external_memory_bytes'),
     wasm: metric(page, 'outpost_wasm_memory_bytes'),
   };
@@ -154,7 +174,11 @@ async function measure(series: number, holdMs: number, snapshots: string): Promi
       if (snapshots) await snapshot([h, e], snapshots);
       const med = (rs: Reading[]): Reading => ({
         rss: median(rs.map((r) => r.rss)),
+        files: median(rs.map((r) => r.files)),
+        mallocHeap: median(rs.map((r) => r.mallocHeap)),
+        anon: median(rs.map((r) => r.anon)),
         heapUsed: median(rs.map((r) => r.heapUsed)),
+        heapTotal: median(rs.map((r) => r.heapTotal)),
         external: median(rs.map((r) => r.external)),
         wasm: median(rs.map((r) => r.wasm)),
       });
@@ -207,11 +231,19 @@ export default async function run(): Promise<void> {
   const mb = (x: number) => (Number.isNaN(x) ? '–' : `${(x / 2 ** 20).toFixed(1)} MiB`);
   const rows: Array<[string, (r: Figures) => number]> = [
     ['hub VmRSS', (r) => r.hub.rss],
+    ['… in files (node binary, libraries)', (r) => r.hub.files],
+    ['… in glibc malloc heap', (r) => r.hub.mallocHeap],
+    ['… other anonymous (V8 heap, WebAssembly, large buffers)', (r) => r.hub.anon],
     ['hub JS heap used', (r) => r.hub.heapUsed],
+    ['hub JS heap committed', (r) => r.hub.heapTotal],
     ['hub external (array buffers, WebAssembly)', (r) => r.hub.external],
     ['hub WebAssembly memory (size; pages never touched are not resident)', (r) => r.hub.wasm],
     ['edge VmRSS', (r) => r.edge.rss],
+    ['… in files (node binary, libraries)', (r) => r.edge.files],
+    ['… in glibc malloc heap', (r) => r.edge.mallocHeap],
+    ['… other anonymous (V8 heap, WebAssembly, large buffers)', (r) => r.edge.anon],
     ['edge JS heap used', (r) => r.edge.heapUsed],
+    ['edge JS heap committed', (r) => r.edge.heapTotal],
     ['edge external (array buffers, WebAssembly)', (r) => r.edge.external],
     ['edge WebAssembly memory (size)', (r) => r.edge.wasm],
   ];
