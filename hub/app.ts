@@ -6,11 +6,11 @@
  * sends can take the process down.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { compress } from 'hono/compress';
 import type { Registry } from 'prom-client';
 import { Labels } from '../shared/model/labels.ts';
 import type { Queryable } from '../shared/storage/interface.ts';
 import { ApiError, failure, success } from '../shared/api/respond.ts';
+import { compressAccepted } from '../shared/api/compress.ts';
 import { seriesRoutes } from '../shared/api/series-routes.ts';
 import { queryRoutes } from '../shared/api/query-routes.ts';
 import { queryAuxRoutes } from '../shared/api/query-aux-routes.ts';
@@ -66,7 +66,7 @@ export function hubApp(o: HubAppOptions): Hono {
   const notifications = o.notifications ?? new Notifications();
   const app = new Hono();
   if (o.auth) app.use(o.auth);
-  app.use(compress());
+  app.use(compressAccepted());
   app.get('/-/healthy', (c) => c.text('Outpost is Healthy.\n'));
   app.get('/-/ready', (c) => c.text('Outpost is Ready.\n'));
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'content-type': registry.contentType }));

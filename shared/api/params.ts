@@ -26,7 +26,13 @@ export class Params {
       if (list) list.push(v);
       else values.set(k, [v]);
     };
-    for (const [k, v] of new URL(c.req.url).searchParams) add(k, v);
+    // The query string alone, without parsing the whole URL (a request's URL is already valid).
+    const url = c.req.url;
+    const q = url.indexOf('?');
+    if (q >= 0) {
+      const hash = url.indexOf('#', q);
+      for (const [k, v] of new URLSearchParams(url.slice(q + 1, hash < 0 ? url.length : hash))) add(k, v);
+    }
     if (c.req.method === 'POST') {
       const type = c.req.header('content-type') ?? '';
       if (type.startsWith('application/x-www-form-urlencoded')) {

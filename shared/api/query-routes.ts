@@ -11,7 +11,7 @@ import type { Context, Hono } from 'hono';
 import { ParseError, parseExpr, parseDuration } from '../promql/parser/index.ts';
 import { Engine, QueryCanceledError, QueryExecutionError, QueryTimeoutError, type QueryResult, type QueryValue } from '../promql/engine/index.ts';
 import type { Queryable } from '../storage/interface.ts';
-import { ApiError, JSON_HEADERS } from './respond.ts';
+import { ApiError, jsonResponse } from './respond.ts';
 import { Params } from './params.ts';
 import { JsonWriter } from './json-writer.ts';
 import { resultSize, writeResult } from './result-json.ts';
@@ -105,7 +105,7 @@ async function execute(c: Context, p: Params, storage: Queryable, run: Run) {
     if (warnings.length) w.raw(`,"warnings":${JSON.stringify(warnings)}`);
     if (r.infos.length) w.raw(`,"infos":${JSON.stringify(r.infos)}`);
     w.raw('}');
-    return c.body(w.bytes(), 200, JSON_HEADERS);
+    return jsonResponse(w.bytes());
   } catch (err) {
     translate(err);
   }

@@ -26,22 +26,31 @@ export class ApiError extends Error {
 }
 
 /**
- * JSON_HEADERS: the headers of every API response. The apps' compress middleware adds `Vary:
- * Accept-Encoding` to each JSON response it could compress, and adding a header to a finished
- * response rebuilds it (a fetch Response whose body is copied into a stream, then read back);
- * a response that already says so is passed through as it is, and its headers are the same.
+ * JSON_HEADERS: the headers of every API response. They say `Vary: Accept-Encoding` themselves, so
+ * that a response the compress middleware leaves as it is needs no header added (adding one to a
+ * finished response rebuilds it).
  */
-export const JSON_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json', vary: 'Accept-Encoding' };
+export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', vary: 'Accept-Encoding' });
+
+/**
+ * jsonResponse makes the Response of an API request from its JSON text or bytes. It is built with
+ * JSON_HEADERS as a plain object rather than through the context (whose headers become a fetch
+ * Headers object once a response has two), so that @hono/node-server writes it straight to the
+ * socket. Middleware that adds headers to every response therefore adds them after `next()`.
+ */
+export function jsonResponse(body: string | Uint8Array<ArrayBuffer>, status: number = 200): Response {
+  return new Response(body, { status, headers: JSON_HEADERS });
+}
 
 /** success renders a successful response. */
-export function success(c: Context, data: unknown, warnings: readonly string[] = [], infos: readonly string[] = []) {
+export function success(_c: Context, data: unknown, warnings: readonly string[] = [], infos: readonly string[] = []): Response {
   const body: Record<string, unknown> = { status: 'success', data };
   if (warnings.length) body.warnings = warnings;
   if (infos.length) body.infos = infos;
-  return c.body(JSON.stringify(body), 200, JSON_HEADERS);
+  return jsonResponse(JSON.stringify(body));
 }
 
 /** failure renders an error response with the status code of its type. */
-export function failure(c: Context, errorType: ErrorType, message: string) {
-  return c.body(JSON.stringify({ status: 'error', errorType, error: message }), STATUS[errorType], JSON_HEADERS);
+export function failure(_c: Context, errorType: ErrorType, message: string): Response {
+  return jsonResponse(JSON.stringify({ status: 'error', errorType, error: message }), STATUS[errorType]);
 }

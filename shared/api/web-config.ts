@@ -206,12 +206,16 @@ export function webConfigAuth(config: WebConfig): MiddlewareHandler {
     }
     return false;
   };
+  const headers = Object.entries(config.headers);
   return async (c, next) => {
-    for (const [k, v] of Object.entries(config.headers)) c.header(k, v);
     if (required && !allowed(c.req.header('authorization'))) {
+      for (const [k, v] of headers) c.header(k, v);
       c.header('WWW-Authenticate', challenge);
       return c.text('Unauthorized\n', 401);
     }
     await next();
+    // After the handler: API handlers return Responses of their own (respond.ts jsonResponse),
+    // which do not carry headers set on the context beforehand.
+    for (const [k, v] of headers) c.res.headers.set(k, v);
   };
 }

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { parseWebConfig, webConfigAuth, WebConfigError, loadWebConfig } from '../../shared/api/web-config.ts';
 import { parseHash } from '../../shared/api/bcrypt.ts';
 import { serve, type Server } from '../../shared/api/serve.ts';
+import { success } from '../../shared/api/respond.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-webcfg-'));
 const file = join(dir, 'web.yml');
@@ -76,6 +77,7 @@ describe('webConfigAuth', () => {
   const app = new Hono();
   app.use(webConfigAuth(parseWebConfig(`basic_auth_users: {alice: "${ALICE}", bob: "${BOB}"}\nbearer_tokens: [t0k3n]\nhttp_server_config: {headers: {X-Frame-Options: deny}}\n`, file)));
   app.get('/x', (c) => c.text('ok'));
+  app.get('/api', (c) => success(c, 'ok'));
   const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
   const cases: Array<[string, Record<string, string>, number]> = [
     ['no credentials', {}, 401],
@@ -99,6 +101,14 @@ describe('webConfigAuth', () => {
       }
     });
   }
+
+  it('adds the configured headers to API responses, which do not pass through the context', async () => {
+    const res = await app.request('/api', { headers: { authorization: 'Bearer t0k3n' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-frame-options')).toBe('deny');
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ status: 'success', data: 'ok' });
+  });
 });
 
 describe('HTTPS with client certificates', () => {
