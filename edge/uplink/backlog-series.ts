@@ -1,15 +1,19 @@
 /**
- * BacklogSeries: the backlog's refs for label sets. A set gets one ref for the life of the process
- * (`base` + a slot counted from 1, above every ref of the replayed log), written to the log in a
- * series record before the first batch that uses it, and again after a fold has dropped that
- * record from the log. Refs replayed from a previous process name the series of batches still
- * pending from before the restart; they go when those batches are done. Kept per series: an
- * entry of a LabelSetTable (the Labels object is the caller's, shared, never copied), the id of
- * the last batch that used it, and whether its series record is in the log. A set unused since
- * the fold before last is forgotten; it gets a new ref if it comes back.
+ * BacklogSeries: the backlog's refs for series. A series, named by its SeriesIds id (a storage
+ * ref), gets one ref for the life of the process (`base` + a slot counted from 1, above every ref
+ * of the replayed log), written to the log in a series record before the first batch that uses
+ * it, and again after a fold has dropped that record from the log. Refs replayed from a previous
+ * process name the series of batches still pending from before the restart; they go when those
+ * batches are done. Kept per series, in typed arrays (issue 6): its id (a NumberTable entry), the
+ * id of the last batch that used it, and whether its series record is in the log or its labels
+ * are refused. Labels are built from the SeriesIds only to write a series record, or for the
+ * encoder. A series unused since the fold before last is forgotten; it gets a new ref if it comes
+ * back.
  */
 import type { Labels } from '../../shared/model/labels.ts';
-import { LabelSetTable } from '../../shared/model/label-set-table.ts';
+import { grown } from '../../shared/model/grown.ts';
+import { NumberTable } from '../../shared/protocol/number-table.ts';
+import type { SeriesIds } from './series-ids.ts';
 
 /** SeriesEntry: one series of a series record. */
 export interface SeriesEntry {
@@ -17,52 +21,79 @@ export interface SeriesEntry {
   labels: Labels;
 }
 
+/** Slot flags: its series record is in the log; its labels are refused (`refuse`). */
+const LOGGED = 1, REFUSED = 2;
+
 export class BacklogSeries {
   readonly #base: number;
-  readonly #table = new LabelSetTable();
+  readonly #ids: SeriesIds;
+  readonly #refuse: (labels: Labels) => boolean;
+  /** Series id → slot. */
+  readonly #table = new NumberTable();
   #slots = 0;
-  /** By slot: the id of the last batch using it, and 1 while its series record is in the log. */
+  /** By slot: the id of the last batch using it, and its flags. */
   #lastUse = new Float64Array(256);
-  #logged = new Uint8Array(256);
+  #flags = new Uint8Array(256);
   /** The done watermark of the previous fold: sets unused since are forgotten at the next. */
   #foldedAt = 0;
   /** Replayed refs still named by pending batches, and the last batch id using each. */
   readonly #old: Map<number, Labels>;
   readonly #oldLastUse: Map<number, number>;
 
-  /** `replayed` and `lastUse` are the replay's (backlog-replay.ts); the maps are taken over. */
-  constructor(replayed: Map<number, Labels>, lastUse: Map<number, number>) {
+  /**
+   * `replayed` and `lastUse` are the replay's (backlog-replay.ts); the maps are taken over. `ids`
+   * gives the labels of series ids; a series whose labels `refuse` holds is given no ref.
+   */
+  constructor(replayed: Map<number, Labels>, lastUse: Map<number, number>, ids: SeriesIds, refuse: (labels: Labels) => boolean = () => false) {
     let base = 0;
     for (const ref of replayed.keys()) base = Math.max(base, ref);
     for (const ref of lastUse.keys()) base = Math.max(base, ref);
     this.#base = base;
     this.#old = replayed;
     this.#oldLastUse = lastUse;
+    this.#ids = ids;
+    this.#refuse = refuse;
   }
 
   /**
-   * use returns the ref of `labels` for batch `id`, pushing the set onto `records` when its
-   * series record must be logged before the batch.
+   * use returns the ref of series `series` for batch `id`, pushing its set onto `records` when its
+   * series record must be logged before the batch; 0 when its labels are refused. A series id
+   * without labels is a caller bug and throws.
    */
-  use(labels: Labels, id: number, records: SeriesEntry[]): number {
-    let slot = this.#table.get(labels);
+  use(series: number, id: number, records: SeriesEntry[]): number {
+    let slot = this.#table.get(series);
+    let labels: Labels | undefined;
     if (slot === 0) {
+      labels = this.#labelsOf(series);
       slot = ++this.#slots;
-      if (slot === this.#lastUse.length) this.#grow();
-      this.#table.add(labels, slot);
-    }
-    const ref = this.#base + slot;
-    if (this.#logged[slot] === 0) {
-      this.#logged[slot] = 1;
-      records.push({ ref, labels });
+      if (slot >= this.#lastUse.length) {
+        this.#lastUse = grown(this.#lastUse, slot + 1);
+        this.#flags = grown(this.#flags, slot + 1);
+      }
+      this.#table.add(series, slot);
+      this.#flags[slot] = this.#refuse(labels) ? REFUSED : 0;
     }
     this.#lastUse[slot] = id;
+    const flags = this.#flags[slot];
+    if ((flags & REFUSED) !== 0) return 0;
+    const ref = this.#base + slot;
+    if ((flags & LOGGED) === 0) {
+      this.#flags[slot] = flags | LOGGED;
+      records.push({ ref, labels: labels ?? this.#labelsOf(series) });
+    }
     return ref;
+  }
+
+  /** known: `ref` names a series (this process' or replayed) whose labels can be had. */
+  known(ref: number): boolean {
+    return ref > this.#base ? this.#table.key(ref - this.#base) !== undefined : this.#old.has(ref);
   }
 
   /** labels returns the set of a ref (this process' or replayed), or undefined when forgotten. */
   labels(ref: number): Labels | undefined {
-    return ref > this.#base ? this.#table.labels(ref - this.#base) : this.#old.get(ref);
+    if (ref <= this.#base) return this.#old.get(ref);
+    const series = this.#table.key(ref - this.#base);
+    return series === undefined ? undefined : this.#ids.labels(series);
   }
 
   /**
@@ -76,22 +107,20 @@ export class BacklogSeries {
       this.#old.delete(ref);
       this.#oldLastUse.delete(ref);
     }
-    const lastUse = this.#lastUse, logged = this.#logged;
+    const lastUse = this.#lastUse, flags = this.#flags;
     for (let slot = 1; slot <= this.#slots; slot++) {
       if (lastUse[slot] > watermark) continue;
-      logged[slot] = 0;
+      flags[slot] &= ~LOGGED;
       if (lastUse[slot] <= this.#foldedAt) this.#table.delete(slot);
     }
     this.#foldedAt = watermark;
     const base = this.#base, old = this.#old;
-    return (ref) => (ref > base ? logged[ref - base] === 1 : old.has(ref));
+    return (ref) => (ref > base ? (flags[ref - base] & LOGGED) !== 0 : old.has(ref));
   }
 
-  #grow(): void {
-    const lastUse = new Float64Array(this.#lastUse.length * 2), logged = new Uint8Array(this.#logged.length * 2);
-    lastUse.set(this.#lastUse);
-    logged.set(this.#logged);
-    this.#lastUse = lastUse;
-    this.#logged = logged;
+  #labelsOf(series: number): Labels {
+    const labels = this.#ids.labels(series);
+    if (labels === undefined) throw new Error(`BUG: uplink series ${series} has no labels`);
+    return labels;
   }
 }

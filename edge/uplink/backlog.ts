@@ -8,6 +8,7 @@
  * is folded into a checkpoint (keeping only live series and the last positions), and when the
  * backlog passes `maxBytes` the oldest epochs are dropped, counted and logged. Pending batches
  * live on disk: only ids, sample counts and the series' refs (backlog-series.ts) stay in memory.
+ * Series are named by number (SeriesIds: storage refs), never kept as Labels.
  */
 import type { Labels } from '../../shared/model/labels.ts';
 import { WAL, type SyncPolicy, type WALRecord } from '../../shared/tsdb/wal/index.ts';
@@ -17,6 +18,8 @@ import type { AckedSet } from './acked.ts';
 import { B, DONE, HUB, SENT, applyRecord, newReplayState, type ReplayState } from './backlog-replay.ts';
 import { BacklogSeries, type SeriesEntry } from './backlog-series.ts';
 import { Epochs } from './epochs.ts';
+import { pick } from './pick.ts';
+import { SeriesIds } from './series-ids.ts';
 
 /** BacklogOptions: every field has a default. */
 export interface BacklogOptions {
@@ -30,21 +33,27 @@ export interface BacklogOptions {
   log?: (message: string) => void;
   /** Called with what a drop removed, for metrics. */
   onDrop?: (batches: number, samples: number) => void;
+  /** Series whose labels this holds for are left out of every batch (default: none). */
+  refuse?: (labels: Labels) => boolean;
 }
 
-/** StoredBatch: one pending batch read back. A scrape has one timestamp `t`; a backfill one per sample. */
+/**
+ * StoredBatch: one pending batch, appended or read back: sample i is series refs[i] (a backlog
+ * ref: Backlog.labels names it) at t (a scrape) or t[i] (a backfill), with values[i].
+ */
 export interface StoredBatch {
   id: number;
-  t: number | ArrayLike<number>;
-  labels: Labels[];
+  t: number | Float64Array;
+  refs: Float64Array;
   values: Float64Array;
 }
 
-
-type ResolvedOptions = Required<Omit<BacklogOptions, 'onDrop' | 'sync'>> & Pick<BacklogOptions, 'onDrop'>;
+type ResolvedOptions = Required<Omit<BacklogOptions, 'onDrop' | 'sync' | 'refuse'>> & Pick<BacklogOptions, 'onDrop'>;
 
 export class Backlog {
   readonly dir: string;
+  /** ids: the numbers that name series in append (storage refs once a storage is attached). */
+  readonly ids = new SeriesIds();
   readonly #wal: WAL;
   readonly #opts: ResolvedOptions;
   readonly #series: BacklogSeries;
@@ -63,11 +72,11 @@ export class Backlog {
   #closed = false;
   dropped = { batches: 0, samples: 0 };
 
-  private constructor(dir: string, wal: WAL, opts: ResolvedOptions, state: ReplayState, epochs: Epochs) {
+  private constructor(dir: string, wal: WAL, opts: ResolvedOptions, state: ReplayState, epochs: Epochs, refuse?: (labels: Labels) => boolean) {
     this.dir = dir;
     this.#wal = wal;
     this.#opts = opts;
-    this.#series = new BacklogSeries(state.labels, state.lastUse);
+    this.#series = new BacklogSeries(state.labels, state.lastUse, this.ids, refuse);
     this.done = state.done;
     for (const [id, n] of state.pending) if (!this.done.has(id)) this.#pending.set(id, n);
     this.#nextId = state.lastId + 1;
@@ -90,7 +99,7 @@ export class Backlog {
       const state = newReplayState();
       await wal.replay((rec) => applyRecord(state, rec));
       const epochs = await Epochs.scan(dir, wal.segments().last + 1);
-      return new Backlog(dir, wal, opts, state, epochs);
+      return new Backlog(dir, wal, opts, state, epochs, options.refuse);
     } catch (err) {
       throw new Error(`open uplink backlog ${dir}: ${(err as Error).message}`, { cause: err });
     }
@@ -132,24 +141,44 @@ export class Backlog {
   }
 
   /**
-   * append logs one batch and returns its id at once; `durable` resolves once it is on disk under
-   * the sync policy (reject: not stored; the id stays pending in memory until the process ends).
-   * `t` is the scrape timestamp, or one timestamp per sample. The arrays are copied into the log
-   * record synchronously enough that the caller may reuse them after `durable` settles.
+   * append logs one batch: sample i is series `series[i]` (a SeriesIds id) at `t` (a scrape) or
+   * t[i], with values[i]. Samples of refused series are left out: it returns the batch as logged,
+   * refs and all (null, logging nothing, when every sample was left out), and at once; `durable`
+   * resolves once it is on disk under the sync policy (reject: not stored; the id stays pending
+   * in memory until the process ends). The arrays are kept in the log record until it is written.
    */
-  append(t: number | Float64Array, labels: readonly Labels[], values: Float64Array): { id: number; durable: Promise<void> } {
+  append(t: number | Float64Array, series: Float64Array, values: Float64Array): { batch: StoredBatch; durable: Promise<void> } | null {
     if (this.#closed) throw new Error('BUG: append to a closed backlog');
-    const id = this.#nextId++;
-    const refs = new Float64Array(labels.length);
+    if (series.length !== values.length || (typeof t !== 'number' && t.length !== values.length)) {
+      throw new Error(`BUG: backlog append of ${series.length} series, ${values.length} values${typeof t === 'number' ? '' : ` and ${t.length} timestamps`}`);
+    }
+    const id = this.#nextId;
+    let refs: Float64Array = new Float64Array(series.length);
     const fresh: SeriesEntry[] = [];
-    for (let i = 0; i < labels.length; i++) refs[i] = this.#series.use(labels[i], id, fresh);
+    let kept = 0;
+    for (let i = 0; i < series.length; i++) if ((refs[i] = this.#series.use(series[i], id, fresh)) !== 0) kept++;
+    if (kept < refs.length) {
+      // Slow path: leave out the samples of refused series.
+      if (kept === 0) return null;
+      const keep: number[] = [];
+      for (let i = 0; i < refs.length; i++) if (refs[i] !== 0) keep.push(i);
+      if (typeof t !== 'number') t = pick(t, keep);
+      values = pick(values, keep);
+      refs = pick(refs, keep);
+    }
+    this.#nextId++;
     const records: WALRecord[] = [];
     if (fresh.length) records.push({ type: 'series', series: fresh });
     records.push({ type: 'position', name: B, seq: id }, { type: 'samples', t, refs, values });
-    this.#pending.set(id, labels.length);
+    this.#pending.set(id, refs.length);
     const durable = this.#write(records, id);
     durable.then(() => this.maintain(), () => undefined);
-    return { id, durable };
+    return { batch: { id, t, refs, values }, durable };
+  }
+
+  /** labels returns the labels of backlog ref `ref` (built on demand), or undefined when forgotten. */
+  labels(ref: number): Labels | undefined {
+    return this.#series.labels(ref);
   }
 
   /** recordSent notes that wire sequence `seq` carries `ids` (logged without waiting). */
@@ -236,14 +265,10 @@ export class Backlog {
         if (rec.type === 'position' && rec.name === B) id = rec.seq;
         else if (rec.type === 'samples' && id > 0) {
           if (this.#pending.has(id) && want(id)) {
-            const labels: Labels[] = new Array(rec.refs.length);
             let ok = true;
-            for (let i = 0; i < rec.refs.length; i++) {
-              const ls = this.#series.labels(rec.refs[i]);
-              if (ls === undefined) ok = false;
-              else labels[i] = ls;
-            }
-            if (ok) yield { id, t: rec.t, labels, values: rec.values };
+            for (let i = 0; i < rec.refs.length; i++) if (!this.#series.known(rec.refs[i])) ok = false;
+            // The decoder gives Float64Arrays (record-decode.ts).
+            if (ok) yield { id, t: rec.t as number | Float64Array, refs: rec.refs as Float64Array, values: rec.values };
             else {
               this.#opts.log(`uplink backlog ${path}: batch ${id} names a series the backlog lost; dropped`);
               this.markDone(id);

@@ -6,19 +6,13 @@
  * stops acknowledging for `ackTimeoutMs` is given up on. The stream ends when the socket closes;
  * whatever was not acknowledged stays in the backlog for the next connection.
  */
-import type { Labels } from '../../shared/model/labels.ts';
 import { CloseCode, EdgeEncoder, PROTOCOL_VERSION, ProtocolError, TARGETS_SINCE_VERSION, decodeHubFrame, encodePong, encodeTargets, type Limits, type Refuse } from '../../shared/protocol/index.ts';
 import type { Backlog, StoredBatch } from './backlog.ts';
 import type { UplinkSocket } from './socket.ts';
 import { TARGETS_CHECK_MS, TargetsReporter, targetReports, type TargetsSource } from './targets-report.ts';
 
 /** LiveBatch: a batch offered while connected, kept in memory for its first send. */
-export interface LiveBatch {
-  id: number;
-  t: number | Float64Array;
-  labels: readonly Labels[];
-  values: Float64Array;
-}
+export type LiveBatch = StoredBatch;
 
 export interface StreamOptions {
   edge: string;
@@ -54,6 +48,8 @@ export class Stream {
   readonly #backlog: Backlog;
   readonly #o: StreamOptions;
   readonly #enc = new EdgeEncoder();
+  /** The labels of a backlog ref, for the encoder to define a series on this connection. */
+  readonly #labelsOf = (ref: number) => this.#backlog.labels(ref);
   readonly #live: LiveBatch[] = [];
   readonly #liveIds = new Set<number>();
   readonly #sentHere = new Set<number>();
@@ -264,7 +260,7 @@ export class Stream {
           this.#backlog.markDone(live.id);
           continue;
         }
-        this.#send([live.id], live.t, live.labels, live.values);
+        this.#send([live.id], live.t, live.refs, live.values);
         continue;
       }
       // Backfill: pending batches neither sent on this connection nor waiting in the live queue.
@@ -325,30 +321,31 @@ export class Stream {
   }
 
   #sendBackfill(pack: StoredBatch[], samples: number): void {
-    const labels: Labels[] = new Array(samples);
+    const refs = new Float64Array(samples);
     const ts = new Float64Array(samples);
     const vs = new Float64Array(samples);
     let k = 0;
     for (const b of pack) {
       vs.set(b.values, k);
-      for (let i = 0; i < b.values.length; i++, k++) {
-        labels[k] = b.labels[i];
-        ts[k] = typeof b.t === 'number' ? b.t : b.t[i];
-      }
+      refs.set(b.refs, k);
+      if (typeof b.t === 'number') ts.fill(b.t, k, k + b.values.length);
+      else ts.set(b.t, k);
+      k += b.values.length;
     }
     this.#send(
       pack.map((b) => b.id),
       ts,
-      labels,
+      refs,
       vs,
     );
   }
 
-  #send(ids: number[], t: number | Float64Array, labels: readonly Labels[], values: Float64Array): void {
+  /** #send codes and sends batches `ids`, whose samples name series by backlog ref. */
+  #send(ids: number[], t: number | Float64Array, refs: Float64Array, values: Float64Array): void {
     const seq = this.#enc.nextSeq;
     let frames: Uint8Array[];
     try {
-      frames = typeof t === 'number' ? this.#enc.encodeScrape(seq, t, labels, values) : this.#enc.encodeBackfill(seq, labels, t, values);
+      frames = typeof t === 'number' ? this.#enc.encodeScrapeKeys(seq, t, refs, values, this.#labelsOf) : this.#enc.encodeBackfillKeys(seq, refs, t, values, this.#labelsOf);
     } catch (err) {
       if (err instanceof ProtocolError) {
         // The connection's tables are full: a new connection starts them afresh.

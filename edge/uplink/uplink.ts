@@ -5,7 +5,9 @@
  * connection up, reconnecting with exponential backoff and jitter (or after the hub's
  * retry-after), and on each connection sends live data first and the backlog behind it. The
  * backlog and the hub's acknowledged position survive restarts, SIGKILL included: nothing
- * durable in the backlog is lost, and a batch the hub acknowledged is not sent again.
+ * durable in the backlog is lost, and a batch the hub acknowledged is not sent again. Series are
+ * named by number (their storage refs, once streamingStorage attached the storage: offerRefs),
+ * and their labels built only when a series record or a wire definition needs them.
  */
 import { readFile } from 'node:fs/promises';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -15,6 +17,7 @@ import { CloseCode, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from '../../shared/
 import type { SyncPolicy } from '../../shared/tsdb/wal/index.ts';
 import { Backlog } from './backlog.ts';
 import { Backoff, dialWebSocket, type Dialer, type TLSOptions } from './socket.ts';
+import type { SeriesLookup } from './series-ids.ts';
 import { Stream } from './stream.ts';
 import type { TargetsSource } from './targets-report.ts';
 
@@ -105,11 +108,14 @@ export class Uplink {
     if (!o.dial && !o.url) throw new Error('BUG: Uplink needs a url or a dialer');
     const dial = o.dial ?? dialWebSocket(o.url!, o.tls);
     let metricsDrop: ((batches: number, samples: number) => void) | undefined;
+    const external = new Set((o.externalLabels ?? []).filter((_, i) => i % 2 === 0));
     const backlog = await Backlog.open(o.dir, {
       maxBytes: o.maxBacklogBytes,
       sync: o.sync,
       log: o.log,
       onDrop: (b, s) => metricsDrop?.(b, s),
+      // Series carrying one of the edge's external label names: the hub would refuse them.
+      refuse: external.size === 0 ? undefined : (labels) => [...external].some((n) => labels.has(n)),
     });
     const u = new Uplink(o, backlog, dial);
     metricsDrop = (_b, s) => u.#metrics?.dropped.inc(s);
@@ -156,63 +162,63 @@ export class Uplink {
   }
 
   /**
-   * offer stores one scrape (sample i is labels[i] at t with values[i]) and streams it. Series
-   * carrying one of the edge's external label names are dropped (the hub would refuse them),
-   * counted in the status. Resolves when the batch is durable in the backlog; the caller may
-   * ignore the promise (it never rejects unobserved). Keep values in a Float64Array. The arrays
-   * are kept (not copied) until the batch is sent: do not change them afterwards.
+   * seriesFrom makes `storage`'s refs the names of series in offerRefs and backfillRefs, and the
+   * source of their labels (streamingStorage calls it, before any offer).
    */
+  seriesFrom(storage: SeriesLookup): void {
+    this.#backlog.ids.attach(storage);
+  }
+
+  /**
+   * offerRefs stores one scrape (sample i is series refs[i], a storage ref, at t with values[i])
+   * and streams it. Series carrying one of the edge's external label names are dropped (the hub
+   * would refuse them), counted in the status. Resolves when the batch is durable in the backlog;
+   * the caller may ignore the promise (it never rejects unobserved). The arrays are kept (not
+   * copied) until the batch is sent: do not change them afterwards.
+   */
+  offerRefs(t: number, refs: Float64Array, values: Float64Array): Promise<void> {
+    return this.#store(t, refs, values);
+  }
+
+  /** backfillRefs stores samples with a timestamp each; they reach the hub behind live data. */
+  backfillRefs(refs: Float64Array, timestamps: Float64Array, values: Float64Array): Promise<void> {
+    return this.#store(timestamps, refs, values);
+  }
+
+  /** offer is offerRefs for series named by their labels (those of the attached storage go by its refs). */
   offer(t: number, labels: readonly Labels[], values: Float64Array): Promise<void> {
-    return this.#store(t, labels, values);
+    return this.#store(t, this.#backlog.ids.idsOf(labels), values);
   }
 
-  /** backfill stores samples with a timestamp each; they reach the hub behind live data. */
+  /** backfill is backfillRefs for series named by their labels. */
   backfill(labels: readonly Labels[], timestamps: Float64Array, values: Float64Array): Promise<void> {
-    return this.#store(timestamps, labels, values);
+    return this.#store(timestamps, this.#backlog.ids.idsOf(labels), values);
   }
 
-  #store(t: number | Float64Array, labels: readonly Labels[], values: Float64Array): Promise<void> {
+  #store(t: number | Float64Array, ids: Float64Array, values: Float64Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('uplink is closed'));
-    if (labels.length !== values.length || (typeof t !== 'number' && t.length !== values.length)) {
-      throw new Error(`BUG: offer of ${labels.length} series, ${values.length} values${typeof t === 'number' ? '' : ` and ${t.length} timestamps`}`);
+    if (ids.length !== values.length || (typeof t !== 'number' && t.length !== values.length)) {
+      throw new Error(`BUG: offer of ${ids.length} series, ${values.length} values${typeof t === 'number' ? '' : ` and ${t.length} timestamps`}`);
     }
-    ({ t, labels, values } = this.#withoutCollisions(t, labels, values));
     const done: Promise<void>[] = [];
+    let refused = 0;
     for (let start = 0; start < values.length; start += MAX_OFFER_SAMPLES) {
       const end = Math.min(values.length, start + MAX_OFFER_SAMPLES);
-      // Views of the arrays; the labels are copied only when the offer is cut into parts.
-      const part = {
-        t: typeof t === 'number' ? t : t.subarray(start, end),
-        labels: start === 0 && end === labels.length ? labels : labels.slice(start, end),
-        values: values.subarray(start, end),
-      };
-      const { id, durable } = this.#backlog.append(part.t, part.labels, part.values);
+      // Views of the arrays.
+      const stored = this.#backlog.append(typeof t === 'number' ? t : t.subarray(start, end), ids.subarray(start, end), values.subarray(start, end));
+      refused += end - start - (stored?.batch.values.length ?? 0);
+      if (stored === null) continue;
       // Live data goes out at once, written to the backlog or not: an ack is what makes it done.
-      this.#stream?.offer({ id, ...part });
-      done.push(durable);
+      this.#stream?.offer(stored.batch);
+      done.push(stored.durable);
+    }
+    if (refused > 0) {
+      if (this.#refusedSeries === 0) this.#log(`uplink: dropped ${refused} samples whose series carry an external label name (${[...this.#external].join(', ')}); the hub refuses them`);
+      this.#refusedSeries += refused;
     }
     const all = Promise.all(done).then(() => undefined);
     all.catch((err: Error) => this.#log(`uplink: backlog write failed: ${err.message}`));
     return all;
-  }
-
-  #withoutCollisions(t: number | Float64Array, labels: readonly Labels[], values: Float64Array) {
-    if (this.#external.size === 0) return { t, labels, values };
-    const keep: number[] = [];
-    for (let i = 0; i < labels.length; i++) {
-      let ok = true;
-      for (const name of this.#external) if (labels[i].has(name)) ok = false;
-      if (ok) keep.push(i);
-    }
-    if (keep.length === labels.length) return { t, labels, values };
-    const n = labels.length - keep.length;
-    if (this.#refusedSeries === 0) this.#log(`uplink: dropped ${n} samples whose series carry an external label name (${[...this.#external].join(', ')}); the hub refuses them`);
-    this.#refusedSeries += n;
-    return {
-      t: typeof t === 'number' ? t : Float64Array.from(keep, (i) => t[i]),
-      labels: keep.map((i) => labels[i]),
-      values: Float64Array.from(keep, (i) => values[i]),
-    };
   }
 
   status(): UplinkStatus {

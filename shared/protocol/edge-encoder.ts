@@ -1,12 +1,17 @@
 /**
  * EdgeEncoder: the edge's side of one connection's stateful coding. It assigns connection refs to
- * label sets (sending each set once, as SERIES frames over a connection-wide string table), names
+ * series (sending each label set once, as SERIES frames over a connection-wide string table), names
  * each batch's series by a list id once the hub holds that list, codes values against each series'
  * previous value and timestamps against the previous batch, and returns the frames to send, in
- * order. It mirrors HubDecoder exactly; both start empty on every new connection.
+ * order. It mirrors HubDecoder exactly; both start empty on every new connection. The caller names
+ * series either by Labels (encodeScrape, encodeBackfill) or by numeric keys of its own with a
+ * function that builds a key's labels when the series is first sent (encodeScrapeKeys,
+ * encodeBackfillKeys: the edge's uplink, which keeps no Labels per series), one or the other on
+ * a connection.
  */
 import type { Labels } from '../model/labels.ts';
 import { LabelSetTable } from '../model/label-set-table.ts';
+import { NumberTable } from './number-table.ts';
 import { BitWriter } from './bits.ts';
 import { encodeHello } from './control.ts';
 import { CloseCode, ProtocolError } from './errors.ts';
@@ -37,14 +42,22 @@ export interface EdgeEncoderOptions {
   limits?: Partial<Limits>;
 }
 
+/** LabelsOf: the labels of a series key, built when the series is first sent; undefined for an unknown key. */
+export type LabelsOf = (key: number) => Labels | undefined;
+
 /**
  * EdgeEncoder: one per connection (or `reset` between connections). Methods return fresh
  * Uint8Arrays the caller owns. A method that throws has changed nothing. Not for concurrent use.
  */
 export class EdgeEncoder {
   #limits: Limits;
-  /** The series defined on this connection, by connection ref + 1. */
-  #series = new LabelSetTable();
+  /** The series defined on this connection: their keys, by connection ref + 1. */
+  #series = new NumberTable();
+  /** With the Labels API: the keys given to label sets (their ids here), and how to get them back. */
+  #byLabels: LabelSetTable | null = null;
+  readonly #labelsOfKey: LabelsOf = (key) => this.#byLabels?.labels(key);
+  /** Which API names series on this connection, once one was used. */
+  #naming: 'labels' | 'keys' | null = null;
   #strings = new Map<string, number>();
   #state = new SeriesState();
   #lists: SeriesLists;
@@ -73,7 +86,9 @@ export class EdgeEncoder {
   /** reset starts a new connection: every table empties; `limits` replaces the limits when given. */
   reset(limits?: Limits): void {
     if (limits) this.#limits = { ...limits };
-    this.#series = new LabelSetTable();
+    this.#series = new NumberTable();
+    this.#byLabels = null;
+    this.#naming = null;
     this.#strings.clear();
     this.#state.reset();
     this.#lists.reset(this.#limits.maxLists);
@@ -119,8 +134,17 @@ export class EdgeEncoder {
    * and "BUG:" errors for arguments no caller should pass (a batch too large: split it first).
    */
   encodeScrape(seq: number, t: number, series: readonly Labels[], values: ArrayLike<number>): Uint8Array[] {
+    return this.encodeScrapeKeys(seq, t, this.#keysOf(series), values, this.#labelsOfKey, 'labels');
+  }
+
+  /**
+   * encodeScrapeKeys is encodeScrape for series named by numeric keys (integers in [0, 2^53)):
+   * `labelsOf(key)` gives the labels of a key not yet defined on this connection, and must give
+   * the same set for a key for the life of the connection. A key without labels is a "BUG:".
+   */
+  encodeScrapeKeys(seq: number, t: number, keys: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf, naming: 'labels' | 'keys' = 'keys'): Uint8Array[] {
     checkTimestamp(t);
-    return this.#encode(seq, BatchKind.SCRAPE, t, series, null, values);
+    return this.#encode(seq, BatchKind.SCRAPE, t, keys, labelsOf, naming, null, values);
   }
 
   /**
@@ -129,22 +153,41 @@ export class EdgeEncoder {
    * for the most compact coding, group them by series or by timestamp.
    */
   encodeBackfill(seq: number, series: readonly Labels[], timestamps: ArrayLike<number>, values: ArrayLike<number>): Uint8Array[] {
-    if (timestamps.length !== series.length) {
-      throw new Error(`BUG: encodeBackfill got ${series.length} series but ${timestamps.length} timestamps`);
+    return this.encodeBackfillKeys(seq, this.#keysOf(series), timestamps, values, this.#labelsOfKey, 'labels');
+  }
+
+  /** encodeBackfillKeys is encodeBackfill for series named by numeric keys (see encodeScrapeKeys). */
+  encodeBackfillKeys(seq: number, keys: ArrayLike<number>, timestamps: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf, naming: 'labels' | 'keys' = 'keys'): Uint8Array[] {
+    if (timestamps.length !== keys.length) {
+      throw new Error(`BUG: encodeBackfill got ${keys.length} series but ${timestamps.length} timestamps`);
     }
     for (let i = 0; i < timestamps.length; i++) checkTimestamp(timestamps[i]);
-    return this.#encode(seq, BatchKind.BACKFILL, timestamps.length ? timestamps[0] : 0, series, timestamps, values);
+    return this.#encode(seq, BatchKind.BACKFILL, timestamps.length ? timestamps[0] : 0, keys, labelsOf, naming, timestamps, values);
+  }
+
+  /** #keysOf names label sets by keys of the Labels API: their ids in #byLabels, given on first sight. */
+  #keysOf(series: readonly Labels[]): Float64Array {
+    const table = (this.#byLabels ??= new LabelSetTable());
+    const keys = new Float64Array(series.length);
+    for (let i = 0; i < series.length; i++) {
+      let id = table.get(series[i]);
+      if (id === 0) table.add(series[i], (id = table.size + 1));
+      keys[i] = id;
+    }
+    return keys;
   }
 
   #encode(
     seq: number,
     kind: BatchKindValue,
     t: number,
-    series: readonly Labels[],
+    keys: ArrayLike<number>,
+    labelsOf: LabelsOf,
+    naming: 'labels' | 'keys',
     timestamps: ArrayLike<number> | null,
     values: ArrayLike<number>,
   ): Uint8Array[] {
-    const count = series.length;
+    const count = keys.length;
     const limits = this.#limits;
     // Check everything before changing anything, so that a throw leaves the connection usable.
     if (values.length !== count) throw new Error(`BUG: batch has ${count} series but ${values.length} values`);
@@ -156,6 +199,7 @@ export class EdgeEncoder {
     if (this.#lastSeq !== 0 ? seq !== this.#lastSeq + 1 : seq <= this.#resume) {
       throw new Error(`BUG: sequence ${seq} does not follow ${this.#lastSeq || `resume position ${this.#resume}`}`);
     }
+    if (this.#naming !== null && this.#naming !== naming) throw new Error(`BUG: series named by ${naming} on a connection that names them by ${this.#naming}`);
 
     // Resolve connection refs; label sets new on this connection get the next refs (taken back
     // if a check below fails).
@@ -167,14 +211,16 @@ export class EdgeEncoder {
       let newStrings = 0;
       const seenStrings = new Set<string>();
       for (let i = 0; i < count; i++) {
-        const ls = series[i];
-        let id = table.get(ls);
+        const key = keys[i];
+        let id = table.get(key);
         if (id === 0) {
+          const ls = labelsOf(key);
+          if (ls === undefined) throw new Error(`BUG: series ${i} (key ${key}) has no labels`);
           if (ls.size === 0 || ls.size > MAX_LABELS_PER_SERIES) {
             throw new Error(`BUG: series ${i} has ${ls.size} labels; want 1 to ${MAX_LABELS_PER_SERIES}`);
           }
           id = defined + fresh.length + 1;
-          table.add(ls, id);
+          table.add(key, id);
           fresh.push(ls);
           for (const s of ls.flat) {
             if (!this.#strings.has(s) && !seenStrings.has(s)) {
@@ -201,6 +247,7 @@ export class EdgeEncoder {
     }
 
     // Commit: series definitions, the list, then the samples.
+    this.#naming = naming;
     const frames = this.#defineSeries(fresh);
     const list = this.#lists.choose(refs);
     const state = this.#state;

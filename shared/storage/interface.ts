@@ -26,6 +26,14 @@ export interface Storage extends Appendable, Queryable {
    * storages that predate it; absent means there is nothing to wait for.
    */
   flush?(): Promise<void>;
+  /**
+   * seriesLabels returns the labels of the live series `ref` (a ref an append returned), built on
+   * demand, or undefined when the storage holds no such series. seriesRef returns the ref of the
+   * live series with exactly `labels`, or 0. Refs are never handed out twice while the storage is
+   * open. Optional: a caller that keeps refs instead of Labels (the edge's uplink) needs them.
+   */
+  seriesLabels?(ref: SeriesRef): Labels | undefined;
+  seriesRef?(labels: Labels): SeriesRef;
 }
 
 export interface Appendable {
@@ -50,8 +58,7 @@ export interface Appender {
    * returned) and returns true, without labels. It returns false and buffers nothing when `ref`
    * is 0 or no longer names a live series (a storage may drop series that have no samples left):
    * the caller then appends with the labels. Otherwise it throws as append does. Optional: an
-   * appender that needs the labels of every sample (the edge's streaming one) leaves it out, and
-   * callers use append.
+   * appender without it takes every sample through append.
    */
   appendRef?(ref: SeriesRef, t: number, v: number): boolean;
   /** commit writes the buffered samples and reports those refused. The appender is then spent. */

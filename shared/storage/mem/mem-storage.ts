@@ -98,6 +98,16 @@ export class MemStorage implements Storage {
     return this.index.add(labels, created);
   }
 
+  /** seriesLabels: see Storage.seriesLabels (built from the label index). */
+  seriesLabels(ref: SeriesRef): Labels | undefined {
+    return this.index.labels(ref);
+  }
+
+  /** seriesRef: see Storage.seriesRef. */
+  seriesRef(labels: Labels): SeriesRef {
+    return this.index.getRef(labels);
+  }
+
   /** stats: series count, label index sizes and the head's statistics (walks every series). */
   #minTime = Infinity;
   #maxTime = -Infinity;

@@ -9,7 +9,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StorageClosedError } from '../../storage/mem/index.ts';
-import type { Querier, Storage } from '../../storage/interface.ts';
+import type { Querier, SeriesRef, Storage } from '../../storage/interface.ts';
+import type { Labels } from '../../model/labels.ts';
 import { WAL, type WALRecord } from '../wal/index.ts';
 import type { BlockMeta } from '../block/index.ts';
 import { BlockSet } from './blocks.ts';
@@ -115,6 +116,16 @@ export class DB implements Storage, CommitSink {
   appender(): DBAppender {
     this.checkOpen('appender');
     return new DBAppender(this);
+  }
+
+  /** seriesLabels: see Storage.seriesLabels (the head's series; the head keeps every series it had). */
+  seriesLabels(ref: SeriesRef): Labels | undefined {
+    return this.head.mem.seriesLabels(ref);
+  }
+
+  /** seriesRef: see Storage.seriesRef. */
+  seriesRef(labels: Labels): SeriesRef {
+    return this.head.mem.seriesRef(labels);
   }
 
   querier(mint: number, maxt: number): Querier {

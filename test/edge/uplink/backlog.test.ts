@@ -18,9 +18,15 @@ afterEach(async () => {
 
 const series = (n: number) => Array.from({ length: n }, (_, i) => Labels.from({ __name__: 'm', i: String(i) }));
 
-async function readAll(b: Backlog): Promise<StoredBatch[]> {
-  const out: StoredBatch[] = [];
-  for await (const x of b.read(() => true)) out.push(x);
+/** append logs a batch of series named by their labels (the backlog's own ids: no storage attached). */
+function append(b: Backlog, t: number | Float64Array, labels: Labels[], values: Float64Array) {
+  return b.append(t, b.ids.idsOf(labels), values)!;
+}
+
+/** readAll reads the pending batches back, with the labels of their refs. */
+async function readAll(b: Backlog): Promise<Array<StoredBatch & { labels: Labels[] }>> {
+  const out: Array<StoredBatch & { labels: Labels[] }> = [];
+  for await (const x of b.read(() => true)) out.push({ ...x, labels: Array.from(x.refs, (r) => b.labels(r)!) });
   return out;
 }
 
@@ -31,8 +37,8 @@ describe('Backlog', () => {
     const v = new Float64Array(2);
     v[0] = 1.5;
     new BigUint64Array(v.buffer)[1] = 0x7ff0000000000002n; // the staleness marker, never through a JS number
-    await b.append(1000, series(2), v).durable;
-    await b.append(new Float64Array([2000, 2500]), series(2), new Float64Array([3, 4])).durable;
+    await append(b, 1000, series(2), v).durable;
+    await append(b, new Float64Array([2000, 2500]), series(2), new Float64Array([3, 4])).durable;
     await b.close();
     const c = await Backlog.open(dir);
     expect([...c.pendingIds()]).toEqual([1, 2]);
@@ -49,7 +55,7 @@ describe('Backlog', () => {
   it('forgets acknowledged batches, remembers the hub sequence, and folds finished epochs', async () => {
     const dir = await tempDir();
     const b = await Backlog.open(dir, { maxBytes: 1 << 20, segmentBytes: 2048 });
-    for (let i = 0; i < 60; i++) await b.append(1000 * i, series(20), new Float64Array(20).fill(i)).durable;
+    for (let i = 0; i < 60; i++) await append(b, 1000 * i, series(20), new Float64Array(20).fill(i)).durable;
     b.recordSent(7, [1, 2, 3, 4, 5]);
     for (let id = 6; id <= 50; id++) b.markDone(id);
     b.acked(7);
@@ -69,20 +75,20 @@ describe('Backlog', () => {
     const dir = await tempDir();
     const opts = { maxBytes: 1 << 20, segmentBytes: 2048 };
     const b = await Backlog.open(dir, opts);
-    for (let i = 0; i < 30; i++) await b.append(1000 * i, series(20), new Float64Array(20).fill(i)).durable;
+    for (let i = 0; i < 30; i++) await append(b, 1000 * i, series(20), new Float64Array(20).fill(i)).durable;
     for (let id = 1; id <= 30; id++) b.markDone(id);
     for (let round = 0; round < 3; round++) {
       // Folds while nothing is pending: every series record goes, and series unused since the fold before are forgotten.
-      await b.append(100_000 + round, series(1), new Float64Array(1)).durable;
+      await append(b, 100_000 + round, series(1), new Float64Array(1)).durable;
       b.markDone(31 + round);
       await b.maintain();
     }
     const files = (await readdir(dir)).filter((f) => /^\d{8}$/.test(f));
     expect(files.length).toBeLessThan(4);
-    await b.append(200_000, series(25), new Float64Array(25).fill(7)).durable;
+    await append(b, 200_000, series(25), new Float64Array(25).fill(7)).durable;
     await b.close();
     const c = await Backlog.open(dir, opts);
-    await c.append(300_000, series(22).slice(10), new Float64Array(12).fill(8)).durable;
+    await append(c, 300_000, series(22).slice(10), new Float64Array(12).fill(8)).durable;
     await c.close();
     const d = await Backlog.open(dir, opts);
     const got = await readAll(d);
@@ -98,7 +104,7 @@ describe('Backlog', () => {
     const b = await Backlog.open(dir, { maxBytes: 1 << 20, segmentBytes: 2048 });
     const refs = new Set<number>();
     for (let i = 0; i < 40; i++) {
-      await b.append(1000 * i, series(30), new Float64Array(30).fill(i)).durable;
+      await append(b, 1000 * i, series(30), new Float64Array(30).fill(i)).durable;
       b.markDone(i + 1);
       await b.maintain();
       for (const f of (await readdir(dir)).filter((f) => /^\d{8}$/.test(f))) {
@@ -116,7 +122,7 @@ describe('Backlog', () => {
     const drops: number[] = [];
     const b = await Backlog.open(dir, { maxBytes: 16 << 10, segmentBytes: 2048, log: (m) => logs.push(m), onDrop: (n) => drops.push(n) });
     for (let i = 0; i < 200; i++) {
-      await b.append(1000 * i, series(20), new Float64Array(20).map(() => Math.random())).durable;
+      await append(b, 1000 * i, series(20), new Float64Array(20).map(() => Math.random())).durable;
       await b.maintain();
     }
     expect(b.dropped.batches).toBeGreaterThan(0);
@@ -130,4 +136,22 @@ describe('Backlog', () => {
     expect([...c.pendingIds()]).toEqual(pending);
     await c.close();
   });
+
+  it('leaves out the samples of refused series, keeping the others\' exact bits, and logs no batch when none is left', async () => {
+    const dir = await tempDir();
+    const b = await Backlog.open(dir, { refuse: (l) => l.has('site') });
+    const ls = [Labels.from({ __name__: 'a' }), Labels.from({ __name__: 'b', site: 'x' }), Labels.from({ __name__: 'c' })];
+    const stale = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer);
+    const stored = append(b, new Float64Array([1000, 1001, 1002]), ls, Float64Array.of(1, 2, stale[0]));
+    expect(stored.batch.values.length).toBe(2);
+    expect(Array.from(stored.batch.t as Float64Array)).toEqual([1000, 1002]);
+    expect(new BigUint64Array(stored.batch.values.buffer)[1]).toBe(0x7ff0000000000002n);
+    await stored.durable;
+    expect(b.append(2000, b.ids.idsOf([ls[1]]), Float64Array.of(5))).toBeNull();
+    expect(b.pendingBatches).toBe(1);
+    const got = await readAll(b);
+    expect(got.map((x) => x.labels.map(String))).toEqual([['a', 'c']]);
+    await b.close();
+  });
 });
+

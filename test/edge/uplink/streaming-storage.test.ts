@@ -2,6 +2,7 @@
 // timestamp, without the samples the storage refused; a rollback offers nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_GROUPS, streamingStorage, type UplinkSink } from '../../../edge/uplink/streaming-storage.ts';
+import type { SeriesLookup } from '../../../edge/uplink/series-ids.ts';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Matcher } from '../../../shared/model/matcher.ts';
 import { openMemStorage, type MemStorage } from '../../../shared/storage/mem/index.ts';
@@ -15,13 +16,21 @@ interface Offer {
   values: Float64Array;
 }
 
+/** Sink records offers with the labels of their refs, asked of the storage streamingStorage attached. */
 class Sink implements UplinkSink {
   readonly offers: Offer[] = [];
-  async offer(t: number, labels: readonly Labels[], values: Float64Array) {
-    this.offers.push({ t, labels: labels.map(String), values });
+  lookup: SeriesLookup | null = null;
+  seriesFrom(storage: SeriesLookup) {
+    this.lookup = storage;
   }
-  async backfill(labels: readonly Labels[], timestamps: Float64Array, values: Float64Array) {
-    this.offers.push({ t: Array.from(timestamps), labels: labels.map(String), values });
+  async offerRefs(t: number, refs: Float64Array, values: Float64Array) {
+    this.offers.push({ t, labels: this.#labels(refs), values });
+  }
+  async backfillRefs(refs: Float64Array, timestamps: Float64Array, values: Float64Array) {
+    this.offers.push({ t: Array.from(timestamps), labels: this.#labels(refs), values });
+  }
+  #labels(refs: Float64Array): string[] {
+    return Array.from(refs, (r) => String(this.lookup!.seriesLabels(r)));
   }
 }
 
@@ -96,6 +105,23 @@ describe('streamingStorage', () => {
     app.commit();
     expect(sink.offers).toHaveLength(1);
     expect(sink.offers[0].t).toEqual(Array.from({ length: MAX_GROUPS + 1 }, (_, i) => 1000 * (i + 1)));
+  });
+
+  it('takes samples appended by ref, and offers them by that ref', () => {
+    const { storage, sink, db } = setup();
+    const app = storage.appender();
+    const ref = app.append(0, L('a'), 1000, 1);
+    expect(app.appendRef!(ref + 1000, 1000, 9)).toBe(false); // no such series: nothing kept
+    app.commit();
+    const again = storage.appender();
+    expect(again.appendRef!(ref, 2000, 2)).toBe(true);
+    again.commit();
+    expect(sink.offers.map((o) => [o.t, o.labels, [...o.values]])).toEqual([
+      [1000, ['a{job="app"}'], [1]],
+      [2000, ['a{job="app"}'], [2]],
+    ]);
+    expect(sink.lookup!.seriesRef(L('a'))).toBe(ref);
+    expect(db.seriesLabels(ref + 1000)).toBeUndefined();
   });
 
   it('offers nothing on rollback or an empty commit', () => {
