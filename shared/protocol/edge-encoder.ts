@@ -42,6 +42,9 @@ export interface EdgeEncoderOptions {
   limits?: Partial<Limits>;
 }
 
+/** Naming: how a connection's batches name their series (EdgeEncoder's two APIs). */
+type Naming = 'labels' | 'keys';
+
 /** LabelsOf: the labels of a series key, built when the series is first sent; undefined for an unknown key. */
 export type LabelsOf = (key: number) => Labels | undefined;
 
@@ -57,7 +60,7 @@ export class EdgeEncoder {
   #byLabels: LabelSetTable | null = null;
   readonly #labelsOfKey: LabelsOf = (key) => this.#byLabels?.labels(key);
   /** Which API names series on this connection, once one was used. */
-  #naming: 'labels' | 'keys' | null = null;
+  #naming: Naming | null = null;
   #strings = new Map<string, number>();
   #state = new SeriesState();
   #lists: SeriesLists;
@@ -134,7 +137,8 @@ export class EdgeEncoder {
    * and "BUG:" errors for arguments no caller should pass (a batch too large: split it first).
    */
   encodeScrape(seq: number, t: number, series: readonly Labels[], values: ArrayLike<number>): Uint8Array[] {
-    return this.encodeScrapeKeys(seq, t, this.#keysOf(series), values, this.#labelsOfKey, 'labels');
+    checkTimestamp(t);
+    return this.#encode(seq, BatchKind.SCRAPE, t, this.#keysOf(series), this.#labelsOfKey, 'labels', null, values);
   }
 
   /**
@@ -142,9 +146,9 @@ export class EdgeEncoder {
    * `labelsOf(key)` gives the labels of a key not yet defined on this connection, and must give
    * the same set for a key for the life of the connection. A key without labels is a "BUG:".
    */
-  encodeScrapeKeys(seq: number, t: number, keys: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf, naming: 'labels' | 'keys' = 'keys'): Uint8Array[] {
+  encodeScrapeKeys(seq: number, t: number, keys: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf): Uint8Array[] {
     checkTimestamp(t);
-    return this.#encode(seq, BatchKind.SCRAPE, t, keys, labelsOf, naming, null, values);
+    return this.#encode(seq, BatchKind.SCRAPE, t, keys, labelsOf, 'keys', null, values);
   }
 
   /**
@@ -153,11 +157,15 @@ export class EdgeEncoder {
    * for the most compact coding, group them by series or by timestamp.
    */
   encodeBackfill(seq: number, series: readonly Labels[], timestamps: ArrayLike<number>, values: ArrayLike<number>): Uint8Array[] {
-    return this.encodeBackfillKeys(seq, this.#keysOf(series), timestamps, values, this.#labelsOfKey, 'labels');
+    return this.#backfill(seq, this.#keysOf(series), timestamps, values, this.#labelsOfKey, 'labels');
   }
 
   /** encodeBackfillKeys is encodeBackfill for series named by numeric keys (see encodeScrapeKeys). */
-  encodeBackfillKeys(seq: number, keys: ArrayLike<number>, timestamps: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf, naming: 'labels' | 'keys' = 'keys'): Uint8Array[] {
+  encodeBackfillKeys(seq: number, keys: ArrayLike<number>, timestamps: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf): Uint8Array[] {
+    return this.#backfill(seq, keys, timestamps, values, labelsOf, 'keys');
+  }
+
+  #backfill(seq: number, keys: ArrayLike<number>, timestamps: ArrayLike<number>, values: ArrayLike<number>, labelsOf: LabelsOf, naming: Naming): Uint8Array[] {
     if (timestamps.length !== keys.length) {
       throw new Error(`BUG: encodeBackfill got ${keys.length} series but ${timestamps.length} timestamps`);
     }
@@ -183,7 +191,7 @@ export class EdgeEncoder {
     t: number,
     keys: ArrayLike<number>,
     labelsOf: LabelsOf,
-    naming: 'labels' | 'keys',
+    naming: Naming,
     timestamps: ArrayLike<number> | null,
     values: ArrayLike<number>,
   ): Uint8Array[] {
