@@ -29,11 +29,27 @@ describe('postings', () => {
     ['union empty side', () => union([u(), u(2)]), [2]],
     ['unionRefs', () => unionRefs([7, 1], [u(1, 5)]), [1, 5, 7]],
     ['unionRefs one', () => unionRefs([7], []), [7]],
+    ['union many, dense (bitmap)', () => union([u(0, 31, 32), u(1, 63, 64), u(31, 64, 95)]), [0, 1, 31, 32, 63, 64, 95]],
+    ['union many, sparse (sorted)', () => union([u(5, 4294967295), u(7), u(5, 2147483648)]), [5, 7, 2147483648, 4294967295]],
+    ['unionRefs dense with singles', () => unionRefs([33, 2, 2], [u(1, 2, 40), u(3)]), [1, 2, 3, 33, 40]],
     ['subtract', () => subtract(u(1, 2, 3, 4), u(2, 4, 5)), [1, 3]],
     ['subtract nothing', () => subtract(u(1, 2), u()), [1, 2]],
     ['subtract skewed', () => subtract(u(5, 1001), Uint32Array.from({ length: 1000 }, (_, i) => i)), [1001]],
   ];
   for (const [name, op, want] of ops) it(name, () => expect([...op()]).toEqual(want));
+
+  it('union and unionRefs agree with a set, dense and sparse alike', () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let round = 0; round < 200; round++) {
+      const span = [40, 1000, 100_000, 2 ** 32 - 1][round % 4];
+      const lists = Array.from({ length: 3 + rand(6) }, () => Uint32Array.from(new Set(Array.from({ length: rand(60) }, () => rand(span)))).sort());
+      const singles = Array.from({ length: rand(4) }, () => rand(span));
+      const want = [...new Set([...singles, ...lists.flatMap((l) => [...l])])].sort((a, b) => a - b);
+      expect([...unionRefs(singles, lists)]).toEqual(want);
+      expect([...union(lists)]).toEqual([...new Set(lists.flatMap((l) => [...l]))].sort((a, b) => a - b));
+    }
+  });
 
   it('PostingsList keeps order, ignores repeats, removes, shrinks', () => {
     const p = new PostingsList(2);

@@ -130,28 +130,62 @@ export function union(lists: readonly Uint32Array[]): Uint32Array {
   if (lists.length === 0) return EMPTY;
   if (lists.length === 1) return lists[0];
   if (lists.length === 2) return union2(lists[0], lists[1]);
-  // Many lists: concatenate and sort natively, which beats a JavaScript heap merge.
-  let total = 0;
-  for (const l of lists) total += l.length;
-  const all = new Uint32Array(total);
-  let at = 0;
-  for (const l of lists) { all.set(l, at); at += l.length; }
-  all.sort();
-  return dedupeSorted(all);
+  return unionMany(NO_REFS, lists);
 }
 
 /** unionRefs: like union, over single refs and lists mixed (the index stores lone refs inline). */
 export function unionRefs(singles: readonly number[], lists: readonly Uint32Array[]): Uint32Array {
   if (singles.length === 0) return union(lists);
   if (lists.length === 0 && singles.length === 1) return Uint32Array.of(singles[0]);
+  return unionMany(singles, lists);
+}
+
+const NO_REFS: readonly number[] = [];
+
+/**
+ * unionMany unions many lists (a regex matcher's values, each with its postings). When the refs
+ * are dense in the range they span (at least one per 64 refs), they are set as bits of a bitmap
+ * over that range and read back in order: linear in refs and range. Otherwise they are
+ * concatenated and sorted natively, which beats a JavaScript heap merge.
+ */
+function unionMany(singles: readonly number[], lists: readonly Uint32Array[]): Uint32Array {
   let total = singles.length;
-  for (const l of lists) total += l.length;
+  let max = 0;
+  for (const r of singles) if (r > max) max = r;
+  for (const l of lists) {
+    total += l.length;
+    if (l.length > 0 && l[l.length - 1] > max) max = l[l.length - 1];
+  }
+  if (max / 32 <= total * 2) return unionBitmap(singles, lists, total, max);
   const all = new Uint32Array(total);
   all.set(singles);
   let at = singles.length;
   for (const l of lists) { all.set(l, at); at += l.length; }
   all.sort();
   return dedupeSorted(all);
+}
+
+/** unionBitmap: unionMany through a bitmap of refs [0, max]; `total` bounds the result's length. */
+function unionBitmap(singles: readonly number[], lists: readonly Uint32Array[], total: number, max: number): Uint32Array {
+  const words = new Uint32Array(Math.floor(max / 32) + 1);
+  for (const r of singles) words[r >>> 5] |= 1 << (r & 31);
+  for (const l of lists) {
+    for (let i = 0; i < l.length; i++) {
+      const r = l[i];
+      words[r >>> 5] |= 1 << (r & 31);
+    }
+  }
+  const out = new Uint32Array(total);
+  let n = 0;
+  for (let w = 0; w < words.length; w++) {
+    let bits = words[w];
+    while (bits !== 0) {
+      const low = bits & -bits; // the lowest set bit
+      out[n++] = w * 32 + 31 - Math.clz32(low);
+      bits ^= low;
+    }
+  }
+  return n === total ? out : out.slice(0, n);
 }
 
 function union2(a: Uint32Array, b: Uint32Array): Uint32Array {
