@@ -5,8 +5,8 @@
  * Errors become Prometheus' error JSON.
  */
 import { Hono, type Context } from 'hono';
-import { compress } from 'hono/compress';
 import type { Registry } from 'prom-client';
+import { compressAccepted } from '../shared/api/compress.ts';
 import type { Queryable } from '../shared/storage/interface.ts';
 import { ApiError, failure, success } from '../shared/api/respond.ts';
 import { queryRoutes } from '../shared/api/query-routes.ts';
@@ -37,7 +37,7 @@ export interface EdgeAppOptions {
 /** edgeApp wires the routes. */
 export function edgeApp(opts: EdgeAppOptions): Hono {
   const app = new Hono();
-  app.use(compress());
+  app.use(compressAccepted());
   app.get('/-/healthy', (c) => c.text('Outpost edge is Healthy.\n'));
   app.get('/-/ready', (c) => c.text('Outpost edge is Ready.\n'));
   const reload = async (c: Context) => {
