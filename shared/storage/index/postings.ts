@@ -144,8 +144,8 @@ const NO_REFS: readonly number[] = [];
 
 /**
  * unionMany unions many lists (a regex matcher's values, each with its postings). When the refs
- * are dense in the range they span (at least one per 64 refs), they are set as bits of a bitmap
- * over that range and read back in order: linear in refs and range. Otherwise they are
+ * are dense below the largest of them (at least one per 64 refs from 0), they are set as bits of
+ * a bitmap over [0, largest] and read back in order: linear in refs and range. Otherwise they are
  * concatenated and sorted natively, which beats a JavaScript heap merge.
  */
 function unionMany(singles: readonly number[], lists: readonly Uint32Array[]): Uint32Array {
