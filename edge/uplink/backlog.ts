@@ -5,7 +5,7 @@
  * series records for label sets the backlog has not seen. What is done (acked by the hub, or
  * dropped) is logged as position records too, so a restart — SIGKILL included — knows exactly what
  * to send. The log is cut into epochs of about `segmentBytes`; an epoch whose batches are all done
- * is folded into a checkpoint (keeping only live series and the last positions), and when the
+ * is folded into a checkpoint (keeping the series used since the previous fold and the last positions), and when the
  * backlog passes `maxBytes` the oldest epochs are dropped, counted and logged. Pending batches
  * live on disk: only ids, sample counts and the series' refs (backlog-series.ts) stay in memory.
  * Series are named by number (SeriesIds: storage refs), never kept as Labels.
