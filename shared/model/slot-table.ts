@@ -11,7 +11,8 @@
  *     │ 0 │ 7 │ 0 │ 3 │ 9 │ 0 │ 0 │ 1 │   0: empty; an id of hash h sits at slot h & mask or after it
  *     └───┴───┴───┴───┴───┴───┴───┴───┘
  *
- * Ids are integers in [1, 2^32), hashes unsigned 32-bit integers. Not safe for concurrent use.
+ * Ids are integers in [1, 2^32), hashes 32-bit integers (signed or unsigned, the same kind
+ * throughout one table). Not safe for concurrent use.
  */
 
 /** The slots are kept at most this full (as a fraction: 5/8). */

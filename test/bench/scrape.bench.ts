@@ -84,6 +84,8 @@ function counting(storage: Appendable): { storage: Appendable; samples: () => nu
         const a = storage.appender();
         return {
           append: (ref, labels, t, v) => a.append(ref, labels, t, v),
+          // Passed through, as the edge's streaming storage does: the scrape cache appends known series by ref.
+          appendRef: a.appendRef ? (ref, t, v) => a.appendRef!(ref, t, v) : undefined,
           commit: () => {
             const r = a.commit();
             samples += r.appended;
