@@ -50,6 +50,15 @@ export function streamingStorage(storage: Storage, sink: UplinkSink): Storage {
 
 const ignore = () => undefined;
 
+const bitsOf = new Float64Array(1);
+const bitsHalves = new Uint32Array(bitsOf.buffer);
+
+/** sampleKey names one sample by series ref, timestamp and the exact bits of its value. */
+function sampleKey(ref: number, t: number, v: number): string {
+  bitsOf[0] = v;
+  return `${ref}:${t}:${bitsHalves[0]}:${bitsHalves[1]}`;
+}
+
 /**
  * StreamingAppender: see streamingStorage. Refs, timestamps and values wait in pooled columns.
  * Not safe for concurrent use, like every Appender.
@@ -101,11 +110,22 @@ class StreamingAppender implements Appender {
     let refs: Float64Array = Float64Array.from(cols.refs.subarray(0, n));
     let ts: Float64Array = cols.ts.subarray(0, n), vs: Float64Array = cols.vs.subarray(0, n);
     if (result.errors.length > 0) {
-      // Slow path: leave out what storage refused (rare: duplicates, out of bounds).
-      const refused = new Set<string>();
-      for (const e of result.errors) refused.add(`${this.#lookup.seriesRef(e.labels)}:${e.t}`);
+      // Slow path: leave out what storage refused (rare: duplicates, out of bounds). A commit may
+      // hold two samples of one series at one timestamp (two page lines relabelled to one series):
+      // the storage keeps one and refuses the other, so a refused sample is told by its value bits
+      // too, and each error leaves out one sample only.
+      const refused = new Map<string, number>();
+      for (const e of result.errors) {
+        const key = sampleKey(this.#lookup.seriesRef(e.labels), e.t, e.v);
+        refused.set(key, (refused.get(key) ?? 0) + 1);
+      }
       const keep: number[] = [];
-      for (let i = 0; i < n; i++) if (!refused.has(`${refs[i]}:${ts[i]}`)) keep.push(i);
+      for (let i = 0; i < n; i++) {
+        const key = sampleKey(refs[i], ts[i], vs[i]);
+        const left = refused.get(key) ?? 0;
+        if (left === 0) keep.push(i);
+        else refused.set(key, left - 1);
+      }
       refs = pick(refs, keep);
       ts = pick(ts, keep);
       vs = pick(vs, keep);

@@ -84,6 +84,18 @@ describe('streamingStorage', () => {
     expect(sink.offers).toHaveLength(2);
   });
 
+  it('offers the sample kept of two for one series at one timestamp, and not the one refused', () => {
+    const { storage, sink } = setup();
+    const app = storage.appender();
+    const ref = app.append(0, L('a'), 1000, 1);
+    // A second page line that relabels to the same series, at the scrape's timestamp.
+    expect(app.appendRef!(ref, 1000, 2)).toBe(true);
+    app.append(0, L('b'), 1000, 3);
+    const result = app.commit();
+    expect(result.errors.map((e) => [e.reason, e.v])).toEqual([['duplicate_timestamp', 2]]);
+    expect(sink.offers).toEqual([{ t: 1000, labels: ['a{job="app"}', 'b{job="app"}'], values: Float64Array.of(1, 3) }]);
+  });
+
   it('groups a commit of a few timestamps into one offer each, in time order, keeping NaN bits', () => {
     const { storage, sink } = setup();
     const app = storage.appender();
