@@ -2,14 +2,16 @@
  * BacklogSeries: the backlog's refs for series. A series, named by its SeriesIds id (a storage
  * ref), gets one ref for the life of the process (`base` + a slot counted from 1, above every ref
  * of the replayed log), written to the log in a series record before the first batch that uses
- * it, and again if it comes back after a fold has dropped that record from the log. Refs replayed from a previous
- * process name the series of batches still pending from before the restart; they go when those
- * batches are done. Kept per series, in typed arrays (issue 6): its id (a NumberTable entry), the
- * id of the last batch that used it, and whether its series record is in the log or its labels
- * are refused. Labels are built from the SeriesIds only to write a series record, or for the
- * encoder. A fold keeps the records of series used since the fold before it (so that a steady
- * edge does not build and log every label set again after each fold); a series unused since then
- * loses its record and is forgotten, and gets a new ref if it comes back.
+ * it, and again if it comes back after a fold has dropped that record from the log. Refs replayed
+ * from a previous process name the series of batches still pending from before the restart; they
+ * go when those batches are done. Kept per series, in typed arrays (issue 6): its id (a
+ * NumberTable entry), the id of the last batch that used it, and whether its series record is in
+ * the log or its labels are refused. Labels are built from the SeriesIds only to write a series
+ * record, or for the encoder. A fold keeps the records of series used since the fold before it
+ * (so that a steady edge does not build and log every label set again after each fold); a series
+ * unused since then loses its record but keeps its slot, so that a connection, whose encoder
+ * names series by backlog ref, never defines one series twice. The slots are thus bounded by the
+ * series the storage holds (its head never drops one while the process runs).
  */
 import type { Labels } from '../../shared/model/labels.ts';
 import { grown } from '../../shared/model/grown.ts';
@@ -90,7 +92,7 @@ export class BacklogSeries {
     return ref > this.#base ? this.#table.key(ref - this.#base) !== undefined : this.#old.has(ref);
   }
 
-  /** labels returns the set of a ref (this process' or replayed), or undefined when forgotten. */
+  /** labels returns the set of a ref (this process' or replayed), or undefined when unknown. */
   labels(ref: number): Labels | undefined {
     if (ref <= this.#base) return this.#old.get(ref);
     const series = this.#table.key(ref - this.#base);
@@ -100,7 +102,7 @@ export class BacklogSeries {
   /**
    * fold is called when the log's epochs holding only batches up to `watermark` (all done) are
    * folded into a checkpoint. Series that no batch used since the previous fold lose their series
-   * record and are forgotten; it returns which refs the checkpoint keeps the records of.
+   * record (not their ref); it returns which refs the checkpoint keeps the records of.
    */
   fold(watermark: number): (ref: number) => boolean {
     for (const ref of [...this.#old.keys()]) {
@@ -109,11 +111,7 @@ export class BacklogSeries {
       this.#oldLastUse.delete(ref);
     }
     const lastUse = this.#lastUse, flags = this.#flags;
-    for (let slot = 1; slot <= this.#slots; slot++) {
-      if (lastUse[slot] > this.#foldedAt || (flags[slot] === 0 && this.#table.key(slot) === undefined)) continue;
-      flags[slot] = 0;
-      this.#table.delete(slot);
-    }
+    for (let slot = 1; slot <= this.#slots; slot++) if (lastUse[slot] <= this.#foldedAt) flags[slot] &= ~LOGGED;
     this.#foldedAt = watermark;
     const base = this.#base, old = this.#old;
     return (ref) => (ref > base ? (flags[ref - base] & LOGGED) !== 0 : old.has(ref));

@@ -2,11 +2,12 @@
  * Backlog: the edge's durable log of every batch offered to the uplink that the hub has not yet
  * acknowledged, on a write-ahead log of its own (shared/tsdb/wal) in the uplink's directory. Each
  * batch gets a backlog id, logged as a position record `b` right before its samples record, with
- * series records for label sets the backlog has not seen. What is done (acked by the hub, or
+ * series records for series whose record is not in the log. What is done (acked by the hub, or
  * dropped) is logged as position records too, so a restart — SIGKILL included — knows exactly what
  * to send. The log is cut into epochs of about `segmentBytes`; an epoch whose batches are all done
- * is folded into a checkpoint (keeping the series used since the previous fold and the last positions), and when the
- * backlog passes `maxBytes` the oldest epochs are dropped, counted and logged. Pending batches
+ * is folded into a checkpoint (keeping the records of series used since the previous fold, and the
+ * last positions), and when the backlog passes `maxBytes` the oldest epochs are dropped, counted
+ * and logged. Pending batches
  * live on disk: only ids, sample counts and the series' refs (backlog-series.ts) stay in memory.
  * Series are named by number (SeriesIds: storage refs), never kept as Labels.
  */
@@ -176,7 +177,7 @@ export class Backlog {
     return { batch: { id, t, refs, values }, durable };
   }
 
-  /** labels returns the labels of backlog ref `ref` (built on demand), or undefined when forgotten. */
+  /** labels returns the labels of backlog ref `ref` (built on demand), or undefined when unknown. */
   labels(ref: number): Labels | undefined {
     return this.#series.labels(ref);
   }

@@ -1,10 +1,12 @@
 // BacklogSeries: series named by number get one backlog ref each; their labels are built from the
 // SeriesIds only for a series record; a fold keeps the records of series in use (a steady edge
-// logs its label sets once) and forgets series unused for a whole fold.
+// logs its label sets once) and drops the record of a series unused for a whole fold, which keeps
+// its ref for the life of the process.
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
 import { BacklogSeries, type SeriesEntry } from '../../../edge/uplink/backlog-series.ts';
 import { SeriesIds } from '../../../edge/uplink/series-ids.ts';
+import { DEFAULT_LIMITS, EdgeEncoder } from '../../../shared/protocol/index.ts';
 
 function setup(refuse?: (l: Labels) => boolean) {
   const built: number[] = [];
@@ -24,7 +26,7 @@ function use(s: BacklogSeries, refs: number[], id: number): { refs: number[]; lo
 }
 
 describe('BacklogSeries', () => {
-  it('gives refs above the replayed ones, logs each series once while it is used, and forgets it after a fold unused', () => {
+  it('gives refs above the replayed ones, logs each series once while it is used, and logs it again after a fold unused', () => {
     const { s, built } = setup();
     expect(use(s, [10, 20], 4)).toEqual({ refs: [8, 9], logged: [8, 9] });
     expect(use(s, [20, 10, 30], 5)).toEqual({ refs: [9, 8, 10], logged: [10] });
@@ -36,12 +38,28 @@ describe('BacklogSeries', () => {
     expect([7, 8, 9, 10].map(keep)).toEqual([false, true, true, true]);
     expect(s.known(7)).toBe(false);
     expect(use(s, [10, 20], 6)).toEqual({ refs: [8, 9], logged: [] }); // nothing logged again
-    // Series 30 went unused for a whole fold: forgotten, its record dropped; it comes back under a new ref.
+    // Series 30 went unused for a whole fold: its record is dropped, but it keeps its ref.
     keep = s.fold(6);
     expect([8, 9, 10].map(keep)).toEqual([true, true, false]);
-    expect(s.known(10)).toBe(false);
-    expect(s.labels(10)).toBeUndefined();
-    expect(use(s, [30], 7)).toEqual({ refs: [11], logged: [11] });
+    expect(s.known(10)).toBe(true);
+    expect(s.labels(10)!.toString()).toBe('m{ref="30"}');
+    expect(use(s, [30], 7)).toEqual({ refs: [10], logged: [10] }); // logged again, under its ref
+  });
+
+  it('keeps one ref per series across folds, so a connection defines it once', () => {
+    const { s } = setup();
+    const enc = new EdgeEncoder();
+    enc.welcome({ acked: 0, limits: DEFAULT_LIMITS });
+    const send = (refs: number[]) => enc.encodeScrapeKeys(enc.nextSeq, 1000 * enc.nextSeq, refs, refs.map(() => 1), (r) => s.labels(r));
+    const first = use(s, [10, 20], 1).refs;
+    send(first);
+    for (let id = 2; id <= 4; id++) {
+      send(use(s, [20], id).refs); // 10 goes unused for two folds
+      s.fold(id);
+    }
+    expect(use(s, [10, 20], 5)).toEqual({ refs: first, logged: [first[0]] });
+    expect(send(first).length).toBe(1); // a BATCH only: no SERIES frame again
+    expect(enc.seriesCount).toBe(2);
   });
 
   it('gives refused series no ref and logs nothing for them; a series without labels is a bug', () => {

@@ -78,7 +78,7 @@ describe('Backlog', () => {
     for (let i = 0; i < 30; i++) await append(b, 1000 * i, series(20), new Float64Array(20).fill(i)).durable;
     for (let id = 1; id <= 30; id++) b.markDone(id);
     for (let round = 0; round < 3; round++) {
-      // Folds while nothing is pending: series unused since the fold before lose their record and are forgotten.
+      // Folds while nothing is pending: series unused since the fold before lose their record (not their ref).
       await append(b, 100_000 + round, series(1), new Float64Array(1)).durable;
       b.markDone(31 + round);
       await b.maintain();
