@@ -87,6 +87,14 @@ export class BacklogSeries {
     return ref;
   }
 
+  /**
+   * unlog takes back what `use` noted for `records` that will not be written (a batch that threw
+   * before it was logged): their series get their records written with the next batch using them.
+   */
+  unlog(records: readonly SeriesEntry[]): void {
+    for (const { ref } of records) this.#flags[ref - this.#base] &= ~LOGGED;
+  }
+
   /** known: `ref` names a series (this process' or replayed) whose labels can be had. */
   known(ref: number): boolean {
     return ref > this.#base ? this.#table.key(ref - this.#base) !== undefined : this.#old.has(ref);

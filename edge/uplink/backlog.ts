@@ -147,6 +147,7 @@ export class Backlog {
    * refs and all (null, logging nothing, when every sample was left out), and at once; `durable`
    * resolves once it is on disk under the sync policy (reject: not stored; the id stays pending
    * in memory until the process ends). The arrays are kept in the log record until it is written.
+   * A series id without labels is a caller bug: it throws, and the batch is not logged.
    */
   append(t: number | Float64Array, series: Float64Array, values: Float64Array): { batch: StoredBatch; durable: Promise<void> } | null {
     if (this.#closed) throw new Error('BUG: append to a closed backlog');
@@ -157,7 +158,12 @@ export class Backlog {
     let refs: Float64Array = new Float64Array(series.length);
     const fresh: SeriesEntry[] = [];
     let kept = 0;
-    for (let i = 0; i < series.length; i++) if ((refs[i] = this.#series.use(series[i], id, fresh)) !== 0) kept++;
+    try {
+      for (let i = 0; i < series.length; i++) if ((refs[i] = this.#series.use(series[i], id, fresh)) !== 0) kept++;
+    } catch (err) {
+      this.#series.unlog(fresh); // nothing of this batch is logged
+      throw err;
+    }
     if (kept < refs.length) {
       // Slow path: leave out the samples of refused series.
       if (kept === 0) return null;

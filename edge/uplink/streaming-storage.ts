@@ -16,7 +16,8 @@ import type { SeriesLookup } from './series-ids.ts';
 
 /**
  * UplinkSink: the part of the Uplink the wrapper feeds. `seriesFrom` is called once, with the
- * storage whose refs later offers name; neither offer may throw for a closed uplink.
+ * storage whose refs later offers name. Neither offer may throw (the storage has committed by
+ * then): a failure, a closed uplink included, rejects.
  */
 export interface UplinkSink {
   seriesFrom(storage: SeriesLookup): void;

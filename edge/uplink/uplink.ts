@@ -195,8 +195,24 @@ export class Uplink {
     return this.#store(timestamps, this.#backlog.ids.idsOf(labels), values);
   }
 
+  /**
+   * #store logs and streams a batch. It never throws: its caller (streamingStorage) has committed
+   * the samples to the edge's storage already. A failure, a caller bug included, is logged and
+   * rejects.
+   */
   #store(t: number | Float64Array, ids: Float64Array, values: Float64Array): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('uplink is closed'));
+    let all: Promise<void>;
+    try {
+      all = this.#append(t, ids, values);
+    } catch (err) {
+      all = Promise.reject(err as Error);
+    }
+    all.catch((err: Error) => this.#log(`uplink: storing a batch in the backlog: ${err.message}`));
+    return all;
+  }
+
+  #append(t: number | Float64Array, ids: Float64Array, values: Float64Array): Promise<void> {
     if (ids.length !== values.length || (typeof t !== 'number' && t.length !== values.length)) {
       throw new Error(`BUG: offer of ${ids.length} series, ${values.length} values${typeof t === 'number' ? '' : ` and ${t.length} timestamps`}`);
     }
@@ -216,9 +232,7 @@ export class Uplink {
       if (this.#refusedSeries === 0) this.#log(`uplink: dropped ${refused} samples whose series carry an external label name (${[...this.#external].join(', ')}); the hub refuses them`);
       this.#refusedSeries += refused;
     }
-    const all = Promise.all(done).then(() => undefined);
-    all.catch((err: Error) => this.#log(`uplink: backlog write failed: ${err.message}`));
-    return all;
+    return Promise.all(done).then(() => undefined);
   }
 
   status(): UplinkStatus {

@@ -30,7 +30,9 @@ export interface Storage extends Appendable, Queryable {
    * seriesLabels returns the labels of the live series `ref` (a ref an append returned), built on
    * demand, or undefined when the storage holds no such series. seriesRef returns the ref of the
    * live series with exactly `labels`, or 0. Refs are never handed out twice while the storage is
-   * open. Optional: a caller that keeps refs instead of Labels (the edge's uplink) needs them.
+   * open, and a ref an append handed out stays resolvable (seriesLabels gives its labels) until
+   * the storage is closed: the edge's uplink names series by ref long after their appends.
+   * Optional: a caller that keeps refs instead of Labels (the edge's uplink) needs them.
    */
   seriesLabels?(ref: SeriesRef): Labels | undefined;
   seriesRef?(labels: Labels): SeriesRef;

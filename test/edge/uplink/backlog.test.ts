@@ -179,5 +179,17 @@ describe('Backlog', () => {
     expect(got.map((x) => x.labels.map(String))).toEqual([['a', 'c']]);
     await b.close();
   });
+  it('logs nothing of a batch that names a series without labels, and writes its other series\' records with the next batch', async () => {
+    const dir = await tempDir();
+    const b = await Backlog.open(dir);
+    b.ids.attach({ seriesLabels: (ref) => (ref < 100 ? Labels.from({ __name__: 'm', ref: String(ref) }) : undefined), seriesRef: () => 0 });
+    expect(() => b.append(1000, Float64Array.of(1, 500), Float64Array.of(1, 2))).toThrow(/BUG: uplink series 500 has no labels/);
+    await b.append(2000, Float64Array.of(1), Float64Array.of(3))!.durable;
+    await b.close();
+    const c = await Backlog.open(dir);
+    const got = await readAll(c);
+    expect(got.map((x) => [x.id, x.labels.map(String)])).toEqual([[1, ['m{ref="1"}']]]);
+    await c.close();
+  });
 });
 

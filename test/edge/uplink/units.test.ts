@@ -56,3 +56,29 @@ describe('Uplink.optionsFromConfig', () => {
     }
   });
 });
+
+describe('Uplink.offerRefs', () => {
+  it('never throws at the storage that committed: a series without labels is a logged rejection, and the batch is not logged', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Labels } = await import('../../../shared/model/labels.ts');
+    const { Uplink } = await import('../../../edge/uplink/index.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'outpost-offer-'));
+    const logs: string[] = [];
+    const u = await Uplink.open({ dial: () => new Promise(() => undefined), edge: 'e', token: 't', dir, sync: 'never', log: (m) => logs.push(m) });
+    try {
+      u.seriesFrom({ seriesLabels: (ref) => (ref === 1 ? Labels.from({ __name__: 'a' }) : undefined), seriesRef: () => 0 });
+      let offered!: Promise<void>;
+      expect(() => (offered = u.offerRefs(1000, Float64Array.of(1, 500), Float64Array.of(1, 2)))).not.toThrow();
+      await expect(offered).rejects.toThrow(/BUG: uplink series 500 has no labels/);
+      expect(logs).toEqual([expect.stringMatching(/^uplink: .*series 500 has no labels/)]);
+      expect(u.status().pendingBatches).toBe(0);
+      await u.offerRefs(2000, Float64Array.of(1), Float64Array.of(3));
+      expect(u.status().pendingBatches).toBe(1);
+    } finally {
+      await u.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
