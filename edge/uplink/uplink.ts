@@ -73,6 +73,12 @@ export interface UplinkStatus {
   reconnects: number;
 }
 
+/** carriesAny: `labels` has a label named by one of `names`. */
+function carriesAny(labels: Labels, names: Set<string>): boolean {
+  for (const n of names) if (labels.has(n)) return true;
+  return false;
+}
+
 export class Uplink {
   readonly #o: UplinkOptions;
   readonly #backlog: Backlog;
@@ -92,14 +98,13 @@ export class Uplink {
   /** The HELLO's version: the newest, until a hub refuses it as unsupported. */
   #version: number = PROTOCOL_VERSION;
 
-  private constructor(o: UplinkOptions, backlog: Backlog, dial: Dialer) {
+  private constructor(o: UplinkOptions, backlog: Backlog, dial: Dialer, external: Set<string>) {
     this.#o = { ...o };
     this.#backlog = backlog;
     this.#dial = dial;
     this.#backoff = new Backoff(o.backoff?.initialMs, o.backoff?.maxMs);
     this.#log = o.log ?? ((m) => console.warn(m));
-    const ext = o.externalLabels ?? [];
-    this.#external = new Set(ext.filter((_, i) => i % 2 === 0));
+    this.#external = external;
     this.#metrics = o.registry ? uplinkMetrics(o.registry, this) : null;
   }
 
@@ -115,9 +120,9 @@ export class Uplink {
       log: o.log,
       onDrop: (b, s) => metricsDrop?.(b, s),
       // Series carrying one of the edge's external label names: the hub would refuse them.
-      refuse: external.size === 0 ? undefined : (labels) => [...external].some((n) => labels.has(n)),
+      refuse: external.size === 0 ? undefined : (labels) => carriesAny(labels, external),
     });
-    const u = new Uplink(o, backlog, dial);
+    const u = new Uplink(o, backlog, dial, external);
     metricsDrop = (_b, s) => u.#metrics?.dropped.inc(s);
     return u;
   }
