@@ -17,7 +17,7 @@ export interface SeriesLookup {
 }
 
 /** OWN_BASE: ids above it are SeriesIds' own; storage refs stay below it (they are 32-bit). */
-export const OWN_BASE = 0x100000000;
+const OWN_BASE = 0x100000000;
 
 export class SeriesIds {
   #storage: SeriesLookup | null = null;

@@ -11,9 +11,6 @@ import type { Backlog, StoredBatch } from './backlog.ts';
 import type { UplinkSocket } from './socket.ts';
 import { TARGETS_CHECK_MS, TargetsReporter, targetReports, type TargetsSource } from './targets-report.ts';
 
-/** LiveBatch: a batch offered while connected, kept in memory for its first send. */
-export type LiveBatch = StoredBatch;
-
 export interface StreamOptions {
   edge: string;
   token: string;
@@ -50,7 +47,8 @@ export class Stream {
   readonly #enc = new EdgeEncoder();
   /** The labels of a backlog ref, for the encoder to define a series on this connection. */
   readonly #labelsOf = (ref: number) => this.#backlog.labels(ref);
-  readonly #live: LiveBatch[] = [];
+  /** Batches offered while connected, kept in memory for their first send. */
+  readonly #live: StoredBatch[] = [];
   readonly #liveIds = new Set<number>();
   readonly #sentHere = new Set<number>();
   readonly #inFlight = new Map<number, number[]>();
@@ -90,7 +88,7 @@ export class Stream {
   }
 
   /** offer queues a live batch; when the queue is full its oldest batch is left to the backfill. */
-  offer(b: LiveBatch): void {
+  offer(b: StoredBatch): void {
     if (!this.#open || !this.#welcomed) return;
     this.#live.push(b);
     this.#liveIds.add(b.id);

@@ -76,7 +76,7 @@ export class NumberTable {
  * (SlotTable only masks and compares hashes): a signed 32-bit integer is a small integer to V8,
  * while an unsigned one above 2^31 would be a heap number allocated on every lookup.
  */
-export function hashNumber(k: number): number {
+function hashNumber(k: number): number {
   let h = Math.imul((k >>> 0) ^ Math.imul((k / 0x100000000) >>> 0, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
