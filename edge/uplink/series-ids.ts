@@ -37,10 +37,13 @@ export class SeriesIds {
     return OWN_BASE + own;
   }
 
-  /** idsOf returns the ids of `labels`, in order. */
+  /**
+   * idsOf returns the ids of `labels`, in order. A Labels object repeated next to itself (a series'
+   * samples in a backfill share one) is looked up once.
+   */
   idsOf(labels: readonly Labels[]): Float64Array {
     const ids = new Float64Array(labels.length);
-    for (let i = 0; i < labels.length; i++) ids[i] = this.of(labels[i]);
+    for (let i = 0; i < labels.length; i++) ids[i] = i > 0 && labels[i] === labels[i - 1] ? ids[i - 1] : this.of(labels[i]);
     return ids;
   }
 

@@ -68,4 +68,17 @@ describe('BacklogSeries', () => {
     expect(use(s, [2], 5)).toEqual({ refs: [0], logged: [] });
     expect(() => use(s, [500], 6)).toThrow(/BUG: uplink series 500 has no labels/);
   });
+
+  it('looks a series up once for a run of samples naming it by one Labels object (a backfill)', () => {
+    const asked: string[] = [];
+    const ids = new SeriesIds();
+    ids.attach({ seriesLabels: () => undefined, seriesRef: (l) => (asked.push(String(l)), l.get('__name__') === 'a' ? 5 : 0) });
+    const a = Labels.from({ __name__: 'a' }), b = Labels.from({ __name__: 'b' });
+    const got = ids.idsOf([a, a, a, b, b, a]);
+    expect(asked).toEqual(['a', 'b', 'a']);
+    expect(got[0]).toBe(5);
+    expect(Array.from(got)).toEqual([5, 5, 5, got[3], got[3], 5]);
+    expect(got[3]).toBeGreaterThan(0xffffffff); // not in the storage: an id of SeriesIds' own
+    expect(ids.labels(got[3])!.toString()).toBe('b');
+  });
 });
