@@ -41,7 +41,22 @@ export interface CheckpointFilter {
   keepSamplesAfter: number;
 }
 
+/**
+ * The kept records are written in batches of at most FLUSH_RECORDS records or about FLUSH_BYTES
+ * bytes, whichever comes first, so that the segment writer's buffer stays small however large the
+ * records are (an uplink backlog's frames are whole scrape batches of tens of KiB: 512 of them
+ * grew it to 16 MiB).
+ */
 const FLUSH_RECORDS = 512;
+const FLUSH_BYTES = 1 << 20;
+
+/** approxBytes: about what `r` takes encoded (a frame's own length; a record's from its counts). */
+function approxBytes(r: WALRecord | Uint8Array): number {
+  if (r instanceof Uint8Array) return r.length;
+  if (r.type === 'samples') return 16 * r.refs.length;
+  if (r.type === 'series') return 64 * r.series.length;
+  return 32;
+}
 
 /**
  * writeCheckpoint folds `src` (the previous checkpoint and the segments up to `upTo`) of `dir`
@@ -68,9 +83,11 @@ export async function writeCheckpoint(
   const writer = new SegmentWriter(fs, tmp, { ...opts, durable: true }, -1);
   const positions = new Map<string, PositionRecord>();
   let pending: (WALRecord | Uint8Array)[] = [];
+  let pendingBytes = 0;
   const flush = async (): Promise<void> => {
     if (pending.length) await writer.write(pending, false);
     pending = [];
+    pendingBytes = 0;
   };
 
   try {
@@ -84,8 +101,11 @@ export async function writeCheckpoint(
           if (r.value.corruption) throw r.value.corruption;
           break;
         }
-        if (r.value) pending.push(r.value);
-        if (pending.length >= FLUSH_RECORDS) await flush();
+        if (r.value) {
+          pending.push(r.value);
+          pendingBytes += approxBytes(r.value);
+        }
+        if (pending.length >= FLUSH_RECORDS || pendingBytes >= FLUSH_BYTES) await flush();
       }
     }
     pending.push(...positions.values());

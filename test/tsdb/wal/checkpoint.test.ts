@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
 import type { WALRecord } from '../../../shared/tsdb/wal/record.ts';
-import { bitsOf, fromBits, openReplay, samples, series, STALE_NAN, tempDir } from './helpers.ts';
+import { bitsOf, FaultyFS, fromBits, openReplay, samples, series, STALE_NAN, tempDir } from './helpers.ts';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -197,6 +197,35 @@ describe('checkpoint', () => {
     expect(apply(again.records)).toEqual(apply([...recs, ...step(1, [7, 14])]));
     expect(readdirSync(d).sort()).toEqual(['00000001', 'checkpoint.00000000']);
     await again.wal.close();
+  });
+});
+
+describe('checkpoint writes', () => {
+  it('go out in batches of about 1 MiB however large the records are', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const fs = new FaultyFS();
+    const { wal } = await openReplay(t.dir, { segmentSize: 8 << 20, sync: 'never', fs });
+    const refs = Array.from({ length: 1000 }, (_, i) => i + 1);
+    const all: WALRecord[] = [{ type: 'series', series: refs.map((ref) => ({ ref, labels: Labels.from({ __name__: 'a', id: String(ref) }) })) }];
+    await wal.log(all);
+    for (let k = 0; k < 600; k++) {
+      // Values whose every bit changes: about 9 KB a record.
+      const rec = samples(1000 * (k + 1), refs, refs.map((r) => Math.sin(r * 7919 + k * 104729)));
+      all.push(rec);
+      await wal.log([rec]);
+    }
+    const before = await wal.cut();
+    fs.maxWrite = 0;
+    await wal.checkpoint(before, () => true, -Infinity);
+    // 512 records at a time, the only limit before, were 4.8 MB in one write.
+    expect(fs.maxWrite).toBeGreaterThan(0);
+    expect(fs.maxWrite).toBeLessThan(3 << 19);
+    await wal.close();
+    const got = await openReplay(t.dir);
+    expect(got.result.corruptions).toEqual([]);
+    expect(apply(got.records)).toEqual(apply(all));
+    await got.wal.close();
   });
 });
 

@@ -73,6 +73,8 @@ export async function openReplay(dir: string, opts: WALOptions = {}): Promise<{ 
  */
 export class FaultyFS implements WalFS {
   writes = 0;
+  /** The largest single write so far, bytes. */
+  maxWrite = 0;
   syncs = 0;
   creates = 0;
   failWrite: { code: string; partial: number } | undefined;
@@ -86,6 +88,7 @@ export class FaultyFS implements WalFS {
     return {
       write: async (data, position) => {
         this.writes++;
+        this.maxWrite = Math.max(this.maxWrite, data.length);
         const f = this.failWrite;
         if (f) {
           await inner.write(data.subarray(0, Math.min(f.partial, data.length)), position);
