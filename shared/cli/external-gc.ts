@@ -15,7 +15,7 @@
  * itself resets the baseline too, so none is forced when V8 has just done one.
  *
  * A full collection that runs while large transient buffers are still alive (a WAL checkpoint
- * reads a 16 MiB segment and writes through a 16 MiB buffer) leaves the level high, and those
+ * reads whole 16 MiB segments) leaves the level high, and those
  * buffers, dead a moment later, never count as growth from it: the memory benchmark's edge then
  * held 32 MiB of them for good in about one run in three. So a full collection, V8's or ours,
  * that leaves external memory `growthBytes` or more above the level the last settled one left is
