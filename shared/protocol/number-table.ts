@@ -64,11 +64,6 @@ export class NumberTable {
     this.#slots.delete(id);
     this.#keys[id] = NaN;
   }
-
-  /** bytes: memory held by the table's arrays. */
-  get bytes(): number {
-    return this.#slots.bytes + this.#keys.byteLength;
-  }
 }
 
 /**
