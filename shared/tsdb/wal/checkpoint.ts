@@ -50,12 +50,9 @@ export interface CheckpointFilter {
 const FLUSH_RECORDS = 512;
 const FLUSH_BYTES = 1 << 20;
 
-/** approxBytes: about what `r` takes encoded (a frame's own length; a record's from its counts). */
-function approxBytes(r: WALRecord | Uint8Array): number {
-  if (r instanceof Uint8Array) return r.length;
-  if (r.type === 'samples') return 16 * r.refs.length;
-  if (r.type === 'series') return 64 * r.series.length;
-  return 32;
+/** approxBytes: about what `r` takes encoded (a frame's own length; a samples record's from its count). */
+function approxBytes(r: SamplesRecord | Uint8Array): number {
+  return r instanceof Uint8Array ? r.length : 16 * r.refs.length;
 }
 
 /**
@@ -154,7 +151,7 @@ function filterFrame(
   f: CheckpointFilter,
   stats: CheckpointStats,
   positions: Map<string, PositionRecord>,
-): WALRecord | Uint8Array | undefined {
+): SamplesRecord | Uint8Array | undefined {
   if (frame.type === RECORD_SERIES) return filterSeries(buf, frame, f, stats);
   if (frame.type === RECORD_SAMPLES && f.keepSamplesAfter === Infinity) {
     // Fast path: every sample goes, so neither the values nor the XOR state are needed again.
