@@ -53,11 +53,14 @@ export class SlotTable<K> {
     this.#size++;
   }
 
-  /** delete forgets `id`, which must be held (the owner checks; an id not held loops for ever). */
+  /** delete forgets `id`, which must be held (the owner checks; one not held is a bug and throws). */
   delete(id: number): void {
     const slots = this.#slots, mask = this.#mask, hashOf = this.#hashOf;
     let i = hashOf(id) & mask;
-    while (slots[i] !== id) i = (i + 1) & mask;
+    while (slots[i] !== id) {
+      if (slots[i] === 0) throw new Error(`BUG: slot table id ${id} deleted but not held`);
+      i = (i + 1) & mask;
+    }
     // Backward-shift deletion: move later ids of the run into the hole when their home slot allows.
     for (let j = (i + 1) & mask; slots[j] !== 0; j = (j + 1) & mask) {
       const home = hashOf(slots[j]) & mask;
