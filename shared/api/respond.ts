@@ -30,7 +30,7 @@ export class ApiError extends Error {
  * that a response the compress middleware leaves as it is needs no header added (adding one to a
  * finished response rebuilds it).
  */
-export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', vary: 'Accept-Encoding' });
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json', vary: 'Accept-Encoding' });
 
 /**
  * jsonResponse makes the Response of an API request from its JSON text or bytes. It is built with
@@ -42,7 +42,7 @@ export function jsonResponse(body: string | Uint8Array<ArrayBuffer>, status: num
   return new Response(body, { status, headers: JSON_HEADERS });
 }
 
-/** success renders a successful response. */
+/** success renders a successful response (a new Response: headers set on `c` are not carried). */
 export function success(_c: Context, data: unknown, warnings: readonly string[] = [], infos: readonly string[] = []): Response {
   const body: Record<string, unknown> = { status: 'success', data };
   if (warnings.length) body.warnings = warnings;
@@ -50,7 +50,7 @@ export function success(_c: Context, data: unknown, warnings: readonly string[] 
   return jsonResponse(JSON.stringify(body));
 }
 
-/** failure renders an error response with the status code of its type. */
+/** failure renders an error response with the status code of its type (headers set on `c` are not carried). */
 export function failure(_c: Context, errorType: ErrorType, message: string): Response {
   return jsonResponse(JSON.stringify({ status: 'error', errorType, error: message }), STATUS[errorType]);
 }
