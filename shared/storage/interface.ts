@@ -159,6 +159,44 @@ export interface SeriesSet {
    * a large set in slices bounds the memory one batch takes.
    */
   load(mint?: number, maxt?: number, from?: number, to?: number): SampleBatch;
+  /**
+   * portable: what load(mint, maxt, from, to) would decode, as plain arrays another thread can
+   * take over and decode there (shared/tsdb/db/slice-load.ts: decodePortable), or null when
+   * the set has nothing to hand over (nothing of the slice is in encoded chunks, so decoding is
+   * no work to share). Optional: sets without it are always loaded where they are read.
+   */
+  portable?(mint: number, maxt: number, from: number, to: number): PortableSlice | null;
+}
+
+/** Columns: samples of several series, series i owning [offsets[i], offsets[i + 1]), in time order. */
+export interface Columns {
+  readonly offsets: Int32Array;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+}
+
+/**
+ * PortableLoad: one slice of a selection, to be decoded into a batch of `seriesCount` series
+ * within [mint, maxt]: encoded chunks (Core.decodeChunks' input, series by series; null when
+ * there are none) and the columns of sources already decoded (the head), joined by
+ * Core.mergeBatches' `parts` and `partStarts` when there is more than one source, the chunks'
+ * batch being source 0 (null when the chunks alone are the slice). Every array is its own
+ * buffer, so it can be transferred.
+ */
+export interface PortableLoad {
+  readonly seriesCount: number;
+  readonly mint: number;
+  readonly maxt: number;
+  readonly chunks: { readonly data: Uint8Array; readonly offsets: Uint32Array; readonly starts: Uint32Array; readonly samples: Uint32Array } | null;
+  readonly columns: readonly Columns[];
+  readonly parts: Uint32Array | null;
+  readonly partStarts: Uint32Array | null;
+}
+
+/** PortableSlice: a PortableLoad, and how to name the chunk behind a decoding error of chunk j. */
+export interface PortableSlice {
+  readonly load: PortableLoad;
+  corruption(chunk: number, err: Error & { readonly chunkIndex: number }): Error;
 }
 
 /**

@@ -10,11 +10,12 @@
  */
 import { CoreBatch, type Core } from '../../../core-wasm/host/index.ts';
 import { canGather, type GatheringSeriesSet } from '../block/block-querier.ts';
-import { decodeGathered, interleave } from '../block/gather.ts';
+import { interleave, type GatheredChunks } from '../block/gather.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { compareStrings } from '../../storage/index/label-index.ts';
-import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
+import type { Columns, PortableLoad, PortableSlice, Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
+import { joinSlice } from './slice-load.ts';
 
 /**
  * MergeQuerier: see the module comment. `sources` are in priority order and load into `core`;
@@ -181,11 +182,44 @@ class MergedSeriesSet implements SeriesSet {
    * samples with the same timestamp the earlier source's is kept.
    */
   load(mint?: number, maxt?: number, from = 0, to = this.series.length): SampleBatch {
-    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.series.length)) {
-      throw new RangeError(`load: slice [${from}, ${to}) is not within the ${this.series.length} series of the set`);
-    }
-    const whole = this.#wholeSet();
+    const whole = this.#wholeSet(from, to);
     if (whole) return whole.load(mint, maxt, from, to); // fast path: one source holds every series, in order
+    const p = this.#prepare(mint, maxt, from, to);
+    try {
+      return joinSlice(this.#core, p.chunks, mint!, maxt!, p.others, p.parts, p.partStarts);
+    } finally {
+      for (const b of p.others) b.release();
+    }
+  }
+
+  /**
+   * portable: see SeriesSet.portable. The blocks' chunks are gathered as load() gathers them and
+   * the other sources' batches copied out as columns; null when no block holds any of the slice.
+   */
+  portable(mint: number, maxt: number, from: number, to: number): PortableSlice | null {
+    const whole = this.#wholeSet(from, to);
+    if (whole) {
+      if (!canGather(whole)) return null;
+      const chunks = whole.gather(mint, maxt, from, to);
+      return { load: portableLoad(to - from, mint, maxt, chunks, [], null, null), corruption: (j, err) => chunks.corruption(j, err) };
+    }
+    const p = this.#prepare(mint, maxt, from, to);
+    const chunks = p.chunks;
+    try {
+      if (chunks === null) return null;
+      const columns = p.others.map((b): Columns => ({ offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() }));
+      return { load: portableLoad(to - from, mint, maxt, chunks, columns, p.parts, p.partStarts), corruption: (j, err) => chunks.corruption(j, err) };
+    } finally {
+      for (const b of p.others) b.release();
+    }
+  }
+
+  /**
+   * #prepare does the first half of loading a slice: the leading sources that can (blocks come
+   * first in priority order) gather their chunks, interleaved series by series; the others load
+   * batches. parts/partStarts join them (the chunks' batch as source 0), null for chunks alone.
+   */
+  #prepare(mint: number | undefined, maxt: number | undefined, from: number, to: number): { chunks: GatheredChunks | null; others: CoreBatch[]; parts: Uint32Array | null; partStarts: Uint32Array | null } {
     const slice = this.series.slice(from, to);
     // The series of one source that fall in the slice are contiguous in that source's set.
     const lo = this.#sets.map(() => Infinity), hi = this.#sets.map(() => -Infinity);
@@ -196,38 +230,45 @@ class MergedSeriesSet implements SeriesSet {
       }
     }
     const used = this.#sets.flatMap((set, k) => (lo[k] === Infinity ? [] : [k]));
-    // Gather the leading sources that can (blocks come first in priority order); load the rest.
     let gathered = 0;
     if (mint !== undefined && maxt !== undefined) while (gathered < used.length && canGather(this.#sets[used[gathered]])) gathered++;
-    const batches: CoreBatch[] = [];
+    let chunks: GatheredChunks | null = null;
+    if (gathered > 0) {
+      const ks = used.slice(0, gathered);
+      const each = ks.map((k) => (this.#sets[k] as GatheringSeriesSet).gather(mint, maxt, lo[k], hi[k]));
+      const { parts, partStarts } = partsOf(slice, ks, lo);
+      chunks = interleave(each, parts, partStarts);
+    }
+    const others: CoreBatch[] = [];
     try {
-      if (gathered > 0) {
-        const ks = used.slice(0, gathered);
-        const chunks = ks.map((k) => (this.#sets[k] as GatheringSeriesSet).gather(mint, maxt, lo[k], hi[k]));
-        const { parts, partStarts } = partsOf(slice, ks, lo);
-        batches.push(decodeGathered(this.#core, interleave(chunks, parts, partStarts), mint!, maxt!));
-      }
       for (const k of used.slice(gathered)) {
         const b = this.#sets[k].load(mint, maxt, lo[k], hi[k]);
         if (!(b instanceof CoreBatch)) {
           b.release();
           throw new Error(`BUG: source ${k} loaded a batch outside the core`);
         }
-        batches.push(b);
+        others.push(b);
         if (b.seriesCount !== hi[k] - lo[k]) throw new Error(`BUG: source ${k} loaded ${b.seriesCount} series for the slice [${lo[k]}, ${hi[k]})`);
       }
-      if (gathered > 0 && batches.length === 1) return batches.pop()!; // blocks only: decoded in place
-      // The gathered blocks' batch holds series s of the slice at index s: it is one source.
-      const sources = gathered > 0 ? [-1, ...used.slice(gathered)] : used;
-      const { parts, partStarts } = partsOf(slice, sources, lo, new Set(used.slice(0, gathered)));
-      return this.#core.mergeBatches(batches, parts, partStarts);
-    } finally {
-      for (const b of batches) b.release();
+    } catch (err) {
+      for (const b of others) b.release();
+      throw err;
     }
+    if (chunks !== null && others.length === 0) return { chunks, others, parts: null, partStarts: null }; // blocks only: decoded in place
+    // The gathered blocks' batch holds series s of the slice at index s: it is one source.
+    const sources = gathered > 0 ? [-1, ...used.slice(gathered)] : used;
+    const { parts, partStarts } = partsOf(slice, sources, lo, new Set(used.slice(0, gathered)));
+    return { chunks, others, parts, partStarts };
   }
 
-  /** #wholeSet returns the set whose series are exactly this set's, when only one source has any. */
-  #wholeSet(): SeriesSet | undefined {
+  /**
+   * #wholeSet returns the set whose series are exactly this set's, when only one source has any;
+   * it first checks that [from, to) is a slice of the set.
+   */
+  #wholeSet(from: number, to: number): SeriesSet | undefined {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.series.length)) {
+      throw new RangeError(`load: slice [${from}, ${to}) is not within the ${this.series.length} series of the set`);
+    }
     const used = this.#sets.filter((x) => x.series.length > 0);
     if (used.length !== 1 || used[0].series.length !== this.series.length) return undefined;
     const k = this.#sets.indexOf(used[0]);
@@ -257,4 +298,10 @@ function partsOf(slice: readonly MergedSeries[], ks: readonly number[], lo: read
   });
   partStarts[slice.length] = out.length / 2;
   return { parts: Uint32Array.from(out), partStarts };
+}
+
+/** portableLoad: a PortableLoad of the gathered chunks' arrays (copied into their own buffers if they share one) and columns. */
+function portableLoad(seriesCount: number, mint: number, maxt: number, c: GatheredChunks, columns: Columns[], parts: Uint32Array | null, partStarts: Uint32Array | null): PortableLoad {
+  const own = <T extends Uint8Array | Uint32Array>(a: T): T => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T));
+  return { seriesCount, mint, maxt, chunks: { data: own(c.data), offsets: own(c.offsets), starts: own(c.starts), samples: own(c.samples) }, columns, parts, partStarts };
 }
