@@ -25,10 +25,11 @@ import { parseListenAddress, serve, type ListenAddress } from '../shared/api/ser
 import { loadWebConfig, webConfigAuth, WebConfigError, type WebConfig } from '../shared/api/web-config.ts';
 import { dbSnapshotter } from '../shared/api/admin-routes.ts';
 import { Engine } from '../shared/promql/engine/index.ts';
+import { KernelPool, parseQueryWorkers, QUERY_WORKERS_FLAG } from '../shared/promql/parallel/pool.ts';
 import { RuleFileError } from '../shared/rules/index.ts';
 import { ScrapeManager } from '../edge/scrape/manager.ts';
 import { hubApp } from './app.ts';
-import { hubRegistry } from './metrics.ts';
+import { hubRegistry, registerQueryWorkerMetrics } from './metrics.ts';
 import { hubStatus } from './status.ts';
 import { startRules } from '../shared/rules/runtime.ts';
 import { attachIngest, hubTargets, ingestFromConfig, ingestWindowMs, type IngestServer, type WsIngest } from './ingest/index.ts';
@@ -81,6 +82,8 @@ export interface HubOptions {
   adminApi?: boolean;
   /** Every flag with its value, for /api/v1/status/flags. */
   flags?: ReadonlyMap<string, string>;
+  /** Query worker threads beside the main one (--query.workers; default none). */
+  queryWorkers?: number;
   log?: (msg: string) => void;
 }
 
@@ -139,7 +142,9 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     await storage.close();
     throw err;
   }
-  const engine = new Engine();
+  const workers = new KernelPool({ size: o.queryWorkers ?? 0, log });
+  registerQueryWorkerMetrics(registry, workers);
+  const engine = new Engine({ workers });
   const manager = new ScrapeManager(storage, { log });
   const externalURL = o.externalURL || `http://localhost:${o.listen.port}/`;
   let rules;
@@ -147,6 +152,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
     rules = await startRules({ config, storage, engine, registry, externalURL });
   } catch (err) {
     await storage.close();
+    await workers.close();
     throw err;
   }
   let loadedAt = new Date(), lastReloadOk = true;
@@ -202,6 +208,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
   } catch (err) {
     await rules.stop();
     await storage.close();
+    await workers.close();
     throw err;
   }
   const ws: WsIngest | null = ingest ? attachIngest(server.node, ingest) : null;
@@ -220,6 +227,7 @@ export async function startHub(o: HubOptions): Promise<Hub> {
         // Acks in flight go out, then every edge is told the hub is going away.
         await ws?.close();
         await server.close();
+        await workers.close();
         await storage.close();
       })();
       return closing;
@@ -266,6 +274,7 @@ export const hubCommand: Command = {
     { name: 'storage.tsdb.retention.time', help: 'How long to keep samples (0: no limit); storage.tsdb.retention.time in the config file wins', default: '15d' },
     { name: 'storage.tsdb.retention.size', help: 'The most bytes of blocks and WAL to keep, oldest deleted first (0: no limit), e.g. 512MB', default: '0' },
     { name: 'storage.tsdb.wal-fsync', help: 'When a write is durable: always (fsync each commit), batch (at most every 100 ms), never (the OS decides)', default: 'batch' },
+    QUERY_WORKERS_FLAG,
   ],
   async run(args) {
     let listen: ListenAddress;
@@ -278,6 +287,13 @@ export const hubCommand: Command = {
     let storage: StorageOptions;
     try {
       storage = storageFlags(args.flags);
+    } catch (err) {
+      console.error(`outpost hub: ${(err as Error).message}`);
+      return 2;
+    }
+    let queryWorkers: number;
+    try {
+      queryWorkers = parseQueryWorkers(args.flags.get('query.workers') ?? '');
     } catch (err) {
       console.error(`outpost hub: ${(err as Error).message}`);
       return 2;
@@ -295,7 +311,7 @@ export const hubCommand: Command = {
     }
     let hub: Hub;
     try {
-      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, web, adminApi: args.flags.get('web.enable-admin-api') === 'true', externalURL: args.flags.get('web.external-url'), flags: args.flags });
+      hub = await startHub({ configFile: args.flags.get('config.file')!, listen, storage, web, adminApi: args.flags.get('web.enable-admin-api') === 'true', externalURL: args.flags.get('web.external-url'), flags: args.flags, queryWorkers });
     } catch (err) {
       if (err instanceof ConfigError || err instanceof RuleFileError || err instanceof UnsupportedConfigError) {
         console.error(`outpost hub: invalid configuration: ${err.message}`);

@@ -1,6 +1,8 @@
 // bundle: compiles the `outpost` command (bin/main.ts and everything it imports from bin/, shared/,
 // hub/, edge/ and core-wasm/host/) into one ES module, dist/outpost.mjs, with esbuild (which tsx
-// brings). Packages under node_modules stay imports. bin/outpost.js runs the bundle, so a running
+// brings), and the query worker's entry (shared/promql/parallel/worker.ts, a thread the hub and
+// the edge start for long queries) into dist/query-worker.mjs beside it. Packages under
+// node_modules stay imports. bin/outpost.js runs the bundle, so a running
 // hub or edge carries no TypeScript loader (tsx's loader thread and caches cost an idle hub about
 // 37 MB of RSS).
 //
@@ -14,11 +16,13 @@ import { newestMtime } from './mtime.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bundlePath = join(root, 'dist/outpost.mjs');
+/** The bundles and their entry points; outpost.mjs is written last (its rename makes a build visible). */
+const ENTRIES = { 'query-worker': 'shared/promql/parallel/worker.ts', outpost: 'bin/main.ts' };
 const SOURCES = ['bin', 'shared', 'hub', 'edge', 'core-wasm/host'];
 
 /** stale: whether the bundle is missing or older than a source, package.json or this script. */
 function stale() {
-  if (!existsSync(bundlePath)) return true;
+  if (Object.keys(ENTRIES).some((name) => !existsSync(join(root, 'dist', `${name}.mjs`)))) return true;
   const built = statSync(bundlePath).mtimeMs;
   const inputs = [join(root, 'package.json'), fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs);
   return Math.max(...inputs, ...SOURCES.map((d) => newestMtime(join(root, d), '.ts'))) > built;
@@ -27,7 +31,7 @@ function stale() {
 async function build() {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [join(root, 'bin/main.ts')],
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(root, file)])),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -35,13 +39,16 @@ async function build() {
     packages: 'external',
     sourcemap: 'linked',
     sourcesContent: false,
-    outfile: bundlePath,
+    outdir: join(root, 'dist'),
+    outExtension: { '.js': '.mjs' },
     write: false,
     logLevel: 'error',
   });
   mkdirSync(dirname(bundlePath), { recursive: true });
-  // The map first: the bundle names it, and the bundle's rename is what makes the build visible.
-  for (const file of [...result.outputFiles].sort((a) => (a.path.endsWith('.map') ? -1 : 1))) {
+  // The maps first (a bundle names its map), then the worker, and outpost.mjs last: its rename is
+  // what makes the build visible.
+  const rank = (f) => (f.path.endsWith('.map') ? 0 : f.path === bundlePath ? 2 : 1);
+  for (const file of [...result.outputFiles].sort((a, b) => rank(a) - rank(b))) {
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.path.endsWith('.map') ? file.contents : asciiOnly(file.text));
     renameSync(tmp, file.path);

@@ -77,6 +77,16 @@ export function compileCore(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * adoptCompiledCore makes `module`, compiled by another thread of this process and passed here
+ * (a query worker's workerData), the one compileCore returns, so this thread neither reads nor
+ * compiles the file again and runs the code V8 has already optimised.
+ */
+export function adoptCompiledCore(module: WebAssembly.Module): void {
+  if (!(module instanceof WebAssembly.Module)) throw new Error('adoptCompiledCore: not a WebAssembly.Module');
+  compiled ??= module;
+}
+
 /** instantiateCore creates a fresh instance (its own memory and head) of the compiled module. */
 export function instantiateCore(): RawCore {
   let memory: WebAssembly.Memory | undefined;

@@ -10,6 +10,7 @@ import { CoreInputError } from './errors.ts';
 import { RANGE_FUNCTIONS } from './kernels.ts';
 
 export { Core } from './core.ts';
+export { adoptCompiledCore, compileCore } from './exports.ts';
 export type { CoreStats, ChunkExport, ExportOptions } from './core.ts';
 export { CoreBatch } from './batch.ts';
 export { CoreInputError, ChunkCorruptionError } from './errors.ts';

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/net.ts';
 
 const BINARIES = ['prometheus', 'promtool', 'prometheus-node-exporter'];
 const which = (b: string) => new Promise<boolean>((r) => execFile('sh', ['-c', `command -v ${b}`], (err) => r(!err)));
@@ -23,17 +23,6 @@ const children: ChildProcess[] = [];
 const logs = new Map<string, string>();
 let hub = '';
 let prom = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(name: string, cmd: string, args: string[]): void {
   const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,18 +16,11 @@ import { parseConfig } from '../../shared/config/index.ts';
 import { Labels } from '../../shared/model/labels.ts';
 import { parseRuleFile, RuleManager, type Sample } from '../../shared/rules/index.ts';
 import { MemStore } from '../rules/mem-store.ts';
+import { freePort } from '../support/net.ts';
 
 const BINARY = ['/usr/bin/prometheus-alertmanager', '/usr/bin/alertmanager'].find((p) => existsSync(p));
 if (!BINARY && process.env.CI === 'true') throw new Error('prometheus-alertmanager is not installed, and CI=true requires this test');
 if (!BINARY) console.warn('SKIP alertmanager e2e: prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Webhook {
   status: string;

@@ -5,6 +5,7 @@
  * One context per query; not safe to share.
  */
 import type { Querier } from '../../storage/interface.ts';
+import type { KernelPool } from '../parallel/pool.ts';
 import { Annotations } from './annotations.ts';
 import { QueryCanceledError, QueryTimeoutError, TooManySamplesError } from './errors.ts';
 
@@ -22,6 +23,8 @@ export interface ContextOptions {
   sliceSamples: number;
   deadline: number;
   signal?: AbortSignal;
+  /** workers: threads that decode and run kernels over slices beside this one (none: null). */
+  workers?: KernelPool | null;
 }
 
 export class EvalContext {
@@ -35,6 +38,7 @@ export class EvalContext {
   readonly subqueryStepMs: number;
   readonly sliceSamples: number;
   readonly annotations: Annotations;
+  readonly workers: KernelPool | null;
   readonly #maxSamples: number;
   readonly #deadline: number;
   readonly #signal: AbortSignal | undefined;
@@ -53,6 +57,7 @@ export class EvalContext {
     this.subqueryStepMs = o.subqueryStepMs;
     this.sliceSamples = o.sliceSamples;
     this.annotations = new Annotations(o.query);
+    this.workers = o.workers ?? null;
     this.#maxSamples = o.maxSamples;
     this.#deadline = o.deadline;
     this.#signal = o.signal;

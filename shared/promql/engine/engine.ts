@@ -11,6 +11,7 @@ import { documentedType } from '../ast.ts';
 import { Labels, METRIC_NAME } from '../../model/labels.ts';
 import type { Queryable } from '../../storage/interface.ts';
 import { parseExpr, type ParseOptions } from '../parser/index.ts';
+import type { KernelPool } from '../parallel/pool.ts';
 import { timeBounds } from './bounds.ts';
 import { resolveDurations } from './durations.ts';
 import { EvalContext } from './context.ts';
@@ -40,6 +41,12 @@ export interface EngineOptions {
   sliceSamples?: number;
   /** parser: feature flags for parsing query strings (default: all on, as Prometheus' tests). */
   parser?: ParseOptions;
+  /**
+   * workers: query worker threads that decode slices of long selections and run their kernels
+   * beside the query's thread (shared/promql/parallel/pool.ts); none by default. The engine does
+   * not own them: whoever made the pool closes it.
+   */
+  workers?: KernelPool | null;
 }
 
 export interface QueryOptions {
@@ -56,6 +63,7 @@ export class Engine {
   readonly subqueryStepMs: number;
   readonly sliceSamples: number;
   readonly #parser: ParseOptions;
+  readonly #workers: KernelPool | null;
 
   constructor(o: EngineOptions = {}) {
     this.lookbackDeltaMs = o.lookbackDeltaMs ?? 300_000;
@@ -64,6 +72,7 @@ export class Engine {
     this.subqueryStepMs = o.subqueryStepMs ?? 60_000;
     this.sliceSamples = o.sliceSamples ?? 1_000_000;
     this.#parser = o.parser ?? {};
+    this.#workers = o.workers ?? null;
   }
 
   /**
@@ -97,6 +106,7 @@ export class Engine {
       const ctx = new EvalContext({
         querier, query: text, start, end, step, lookbackMs, subqueryStepMs: this.subqueryStepMs,
         maxSamples: this.maxSamples, sliceSamples: this.sliceSamples, deadline: Date.now() + (opts.timeoutMs ?? this.timeoutMs), signal: opts.signal,
+        workers: this.#workers,
       });
       const steps = step > 0 ? Math.floor((end - start) / step) + 1 : 1;
       const grid: Grid = { start, step: step > 0 ? step : 1, steps };

@@ -9,8 +9,10 @@
  */
 import type { AtModifier, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.ts';
 import type { Labels } from '../../model/labels.ts';
-import type { MatrixSlot, SampleBatch, StepMatrix } from '../../storage/interface.ts';
+import type { MatrixSlot, PortableLoad, SampleBatch, SeriesSet, StepMatrix } from '../../storage/interface.ts';
 import { isStaleNaN } from '../../model/stale.ts';
+import type { SliceResult } from '../parallel/pool.ts';
+import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
 import type { EvalContext } from './context.ts';
 import { QueryExecutionError } from './errors.ts';
 import { gridEnd, Rows, type Grid, type MatrixSeries } from './rows.ts';
@@ -80,7 +82,7 @@ export async function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g
   const { kg, src } = vectorSource(ctx, vs, g);
   if (!src) return Rows.empty(g.steps);
   const keepTs = sampleTimesWanted.has(vs);
-  const m = await runKernel(src, kg.steps, keepTs, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into));
+  const m = await runKernel(src, kg.steps, { kind: 'instant', grid: kg, lookbackMs: ctx.lookbackMs, timestamps: keepTs });
   return spread(m, src.labels, new Uint8Array(src.labels.length), g.steps, keepTs).compact();
 }
 
@@ -93,27 +95,55 @@ export async function evalVectorSelector(ctx: EvalContext, vs: VectorSelector, g
 const FIRST_SLICE = 16;
 
 /**
+ * MAX_WAITING: the most slices run() keeps computed or in flight before handing the oldest on,
+ * which bounds the rows a query holds while a worker is slower than its own thread.
+ */
+const MAX_WAITING = 4;
+
+/**
  * SeriesSource: selected series whose samples load slice by slice. each() calls `visit` with one
  * batch per slice of consecutive series (`first`: the slice's first series in `labels`); the batch
  * is held against the query's sample limit during the call and released after it. Between two
  * slices it lets the event loop run (EvalContext.pause), so a query over many series neither
  * holds up other requests nor misses its client going away.
+ *
+ * run() runs one kernel over every slice the same way, each slice either in this thread, into
+ * `slot(first, count, alone)`, or in a query worker (EvalContext.workers) while this thread goes
+ * on with the next. `alone` says the slot's rows reach done() before slot() is called again (so
+ * a consumer may reuse one matrix). done() gets every slice once, in series order: the matrix and
+ * row where its rows start.
  */
 export interface SeriesSource {
   labels: Labels[];
   each(visit: (batch: SampleBatch, first: number) => void): Promise<void>;
+  run(spec: KernelSpec, slot: (first: number, count: number, alone: boolean) => MatrixSlot, done: (m: StepMatrix, row: number, first: number, count: number) => void): Promise<void>;
 }
 
-/**
- * runKernel runs `kernel` on every slice of `src`, each writing its series' rows into one result
- * of `steps` steps (with a timestamp column if asked), series in order.
- */
-export async function runKernel(src: SeriesSource, steps: number, withTimestamps: boolean, kernel: (batch: SampleBatch, into: MatrixSlot) => void): Promise<StepMatrix> {
+/** runKernel runs `spec` on every slice of `src` into one result of its grid's steps, series in order. */
+export async function runKernel(src: SeriesSource, steps: number, spec: KernelSpec): Promise<StepMatrix> {
   const series = src.labels.length, cells = series * steps;
   const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
-  if (withTimestamps) matrix.timestamps = new Float64Array(cells);
+  if (spec.kind === 'instant' && spec.timestamps) matrix.timestamps = new Float64Array(cells);
+  await src.run(spec, (first) => ({ matrix, row: first }), (m, row, first, count) => {
+    if (m !== matrix) copyRows(m, row, matrix, first, count);
+  });
+  return matrix;
+}
+
+/** runEach runs `kernel`, a function of a batch, on every slice of `src` in this thread, like runKernel. */
+export async function runEach(src: SeriesSource, steps: number, kernel: (batch: SampleBatch, into: MatrixSlot) => void): Promise<StepMatrix> {
+  const series = src.labels.length, cells = series * steps;
+  const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
   await src.each((batch, first) => kernel(batch, { matrix, row: first }));
   return matrix;
+}
+
+/** copyRows copies `count` rows of `from` starting at row `at` into `to` from row `row`. */
+function copyRows(from: StepMatrix, at: number, to: StepMatrix, row: number, count: number): void {
+  const s = to.steps, a = at * s, b = (at + count) * s;
+  to.values.set(from.values.subarray(a, b), row * s);
+  to.present.set(from.present.subarray(a, b), row * s);
+  if (to.timestamps && from.timestamps) to.timestamps.set(from.timestamps.subarray(a, b), row * s);
 }
 
 /**
@@ -139,18 +169,23 @@ export function rowsStream(rows: Rows): RowStream {
 }
 
 /**
- * streamKernel: RowStream.each over the slices of `src`, running `kernel` on each slice into one
- * matrix of `steps` steps that is reused (grown to the largest slice), never into a whole result.
+ * streamKernel: RowStream.each over the slices of `src`, running `spec` on each slice into one
+ * matrix that is reused (grown to the largest slice) whenever its rows are handed on at once, and
+ * never into a whole result.
  */
-export function streamKernel(src: SeriesSource, steps: number, kernel: (batch: SampleBatch, into: MatrixSlot) => void): RowStream['each'] {
+export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec): RowStream['each'] {
   return async (visit) => {
-    let matrix: StepMatrix = { series: 0, steps, values: new Float64Array(0), present: new Uint8Array(0) };
-    await src.each((batch, first) => {
-      const n = batch.seriesCount;
-      if (n > matrix.series) matrix = { series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) };
-      kernel(batch, { matrix, row: 0 });
-      visit(matrix, first, n);
-    });
+    const fresh = (n: number): StepMatrix => ({ series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) });
+    let reused = fresh(0);
+    await src.run(
+      spec,
+      (_first, count, alone) => {
+        if (!alone) return { matrix: fresh(count), row: 0 };
+        if (count > reused.series) reused = fresh(count);
+        return { matrix: reused, row: 0 };
+      },
+      (m, _row, first, count) => visit(m, first, count),
+    );
   };
 }
 
@@ -165,7 +200,7 @@ export function streamVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Gr
   return {
     labels: src.labels,
     dropName: new Uint8Array(src.labels.length),
-    each: streamKernel(src, g.steps, (batch, into) => batch.kernels.instant(kg, ctx.lookbackMs, into)),
+    each: streamKernel(src, g.steps, { kind: 'instant', grid: kg, lookbackMs: ctx.lookbackMs, timestamps: false }),
   };
 }
 
@@ -178,10 +213,7 @@ function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: 
   return {
     labels: set.series.map((x) => x.labels),
     async each(visit) {
-      let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
-      while (from < n) {
-        const to = Math.min(n, from + size);
-        if (from > 0) await ctx.pause('query execution');
+      await slices(ctx, n, (from, to) => {
         const batch = set.load(mint, maxt, from, to);
         const held = batch.sampleCount;
         try {
@@ -191,28 +223,125 @@ function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: 
           ctx.release(held);
           batch.release();
         }
-        const perSeries = held / (to - from);
-        size = perSeries > 0 ? Math.max(1, Math.floor(ctx.sliceSamples / perSeries)) : n;
-        from = to;
-      }
+        return held;
+      });
     },
+    run: (spec, slot, done) => runSlices(ctx, set, mint, maxt, spec, slot, done),
   };
 }
 
-/** batchSource wraps one batch already loaded (a subquery's points), visited once and released. */
-function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): SeriesSource {
-  return {
-    labels,
-    async each(visit) {
+/**
+ * slices calls `slice(from, to)` on consecutive slices of n series, sized to about
+ * ctx.sliceSamples samples from the samples per series the slices before held (`slice` returns
+ * how many its slice held), pausing between two (EvalContext.pause).
+ */
+async function slices(ctx: EvalContext, n: number, slice: (from: number, to: number) => number | Promise<number>): Promise<void> {
+  let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
+  while (from < n) {
+    const to = Math.min(n, from + size);
+    if (from > 0) await ctx.pause('query execution');
+    const held = await slice(from, to);
+    const perSeries = held / (to - from);
+    size = perSeries > 0 ? Math.max(1, Math.floor(ctx.sliceSamples / perSeries)) : n;
+    from = to;
+  }
+}
+
+/** Waiting: a slice computed, or in flight in a worker, whose rows are not handed on yet. */
+interface Waiting {
+  first: number;
+  count: number;
+  /** settled: the worker answered (or the slice was computed here). */
+  settled: boolean;
+  local?: MatrixSlot;
+  remote?: Promise<SliceResult>;
+}
+
+/**
+ * runSlices: SeriesSource.run over `set`. After its first slice, a slice goes to a query worker
+ * when one is free and the set can hand it over (SeriesSet.portable); otherwise this thread loads
+ * and computes it. Rows are handed on in series order as slices complete.
+ */
+async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: number, spec: KernelSpec, slot: (first: number, count: number, alone: boolean) => MatrixSlot, done: (m: StepMatrix, row: number, first: number, count: number) => void): Promise<void> {
+  const pool = ctx.workers;
+  const waiting: Waiting[] = [];
+  const handOn = async (all: boolean): Promise<void> => {
+    while (waiting.length > 0 && (all || waiting[0].settled || waiting.length >= MAX_WAITING)) {
+      const w = waiting.shift()!;
+      if (w.local) {
+        done(w.local.matrix, w.local.row, w.first, w.count);
+        continue;
+      }
+      const r = await w.remote!;
+      ctx.hold(r.samples, 'query execution');
+      try {
+        done(r.matrix, 0, w.first, w.count);
+      } finally {
+        ctx.release(r.samples);
+      }
+      pool!.recycle(r.matrix);
+    }
+  };
+  try {
+    await slices(ctx, set.series.length, async (from, to) => {
+      await handOn(false);
+      const portable = from > 0 && pool !== null && set.portable && pool.available() ? set.portable(mint, maxt, from, to) : null;
+      if (portable) {
+        const held = portableSamples(portable.load);
+        const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec) };
+        w.remote!.then(() => (w.settled = true), () => (w.settled = true));
+        waiting.push(w);
+        return held;
+      }
+      const batch = set.load(mint, maxt, from, to);
       const held = batch.sampleCount;
       try {
         ctx.hold(held, 'query execution');
-        visit(batch, 0);
+        const into = slot(from, to - from, waiting.length === 0);
+        applyKernel(batch, spec, into);
+        if (waiting.length === 0) done(into.matrix, into.row, from, to - from);
+        else waiting.push({ first: from, count: to - from, settled: true, local: into });
       } finally {
         ctx.release(held);
         batch.release();
       }
-    },
+      return held;
+    });
+    await handOn(true);
+  } finally {
+    waiting.length = 0; // a failed query drops what is in flight; its workers' answers are ignored
+  }
+}
+
+/** portableSamples: at most how many samples a portable slice decodes (before its time range cuts any). */
+function portableSamples(p: PortableLoad): number {
+  let n = 0;
+  if (p.chunks) for (const c of p.chunks.samples) n += c;
+  for (const c of p.columns) n += c.timestamps.length;
+  return n;
+}
+
+/** batchSource wraps one batch already loaded (a subquery's points), visited once and released. */
+function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): SeriesSource {
+  const each: SeriesSource['each'] = async (visit) => {
+    const held = batch.sampleCount;
+    try {
+      ctx.hold(held, 'query execution');
+      visit(batch, 0);
+    } finally {
+      ctx.release(held);
+      batch.release();
+    }
+  };
+  return {
+    labels,
+    each,
+    run: (spec, slot, done) =>
+      each((b) => {
+        const into = slot(0, b.seriesCount, true);
+        applyKernel(b, spec, into);
+        done(into.matrix, into.row, 0, b.seriesCount);
+      }),
   };
 }
 

@@ -3,8 +3,9 @@
 // (one batch), and the two must agree exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
-import { Engine, type QueryValue } from '../../../shared/promql/engine/index.ts';
+import { Engine } from '../../../shared/promql/engine/index.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
+import { plainValue } from '../../support/query-value.ts';
 
 const storage = openMemStorage();
 const T0 = 1_700_000_000_000;
@@ -19,17 +20,6 @@ beforeAll(() => {
     a.commit();
   }
 });
-
-function plain(v: QueryValue): unknown {
-  switch (v.resultType) {
-    case 'vector':
-      return v.samples.map((s) => [s.metric.toString(), s.t, s.f]);
-    case 'matrix':
-      return v.series.map((s) => [s.metric.toString(), s.floats.map((p) => [p.t, p.f])]);
-    default:
-      return v;
-  }
-}
 
 const end = T0 + 99 * 15_000;
 const queries = [
@@ -49,13 +39,13 @@ describe('sliced selections', () => {
     it(`${q}: range query`, async () => {
       const a = await one.rangeQuery(storage, q, end - 600_000, end, 30_000);
       const b = await sliced.rangeQuery(storage, q, end - 600_000, end, 30_000);
-      expect(plain(b.value)).toEqual(plain(a.value));
+      expect(plainValue(b.value)).toEqual(plainValue(a.value));
     });
   }
   it('a range vector result', async () => {
     const a = await one.instantQuery(storage, 'work_total[1m]', end);
     const b = await sliced.instantQuery(storage, 'work_total[1m]', end);
-    expect(plain(b.value)).toEqual(plain(a.value));
+    expect(plainValue(b.value)).toEqual(plainValue(a.value));
     expect((a.value as { series: unknown[] }).series).toHaveLength(300);
   });
   it('holds one slice at a time against the sample limit', async () => {

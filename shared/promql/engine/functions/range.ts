@@ -6,12 +6,13 @@
  */
 import type { Call, Expr, MatrixSelector, SubqueryExpr } from '../../ast.ts';
 import { Labels, METRIC_NAME } from '../../../model/labels.ts';
-import type { MatrixSlot, RangeFunction, SampleBatch, StepMatrix } from '../../../storage/interface.ts';
+import type { RangeFunction, StepMatrix } from '../../../storage/interface.ts';
+import type { KernelSpec } from '../../parallel/spec.ts';
 import { goFloat } from '../annotations.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
-import { loadRange, nameFlags, rangeRows, rowsStream, runKernel as runSlices, streamKernel, type RangeInput, type RowStream } from '../selectors.ts';
+import { loadRange, nameFlags, rangeRows, rowsStream, runEach, runKernel as runSlices, streamKernel, type RangeInput, type RowStream } from '../selectors.ts';
 import { inOrder, vectorOf } from './helpers.ts';
 
 type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;
@@ -33,13 +34,13 @@ function rangeArg(call: Call): { node: MatrixSelector | SubqueryExpr; index: num
 async function runKernel(ev: Evaluator, fn: RangeFunction, node: MatrixSelector | SubqueryExpr, g: Grid, params: Float64Array[]): Promise<{ m: StepMatrix; input: RangeInput } | null> {
   const input = await loadRange(ev.ctx, node, g, (x, ig) => ev.vector(x, ig));
   if (!input.source) return null;
-  return { m: await runSlices(input.source, input.grid.steps, false, rangeKernel(fn, input, params)), input };
+  return { m: await runSlices(input.source, input.grid.steps, rangeKernel(fn, input, params)), input };
 }
 
-/** rangeKernel: the kernel call of `fn` over one slice of `input` (parameters cut to its grid). */
-function rangeKernel(fn: RangeFunction, input: RangeInput, params: Float64Array[]): (batch: SampleBatch, into: MatrixSlot) => void {
-  const p = params.map((a) => (a.length === input.grid.steps ? a : a.subarray(0, input.grid.steps)));
-  return (batch, into) => batch.kernels.range(fn, input.grid, input.rangeMs, p, into);
+/** rangeKernel: the kernel call of `fn` over `input` (parameters cut to its grid). */
+function rangeKernel(fn: RangeFunction, input: RangeInput, params: readonly Float64Array[]): KernelSpec {
+  const p = params.map((a) => (a.length === input.grid.steps ? a : a.slice(0, input.grid.steps)));
+  return { kind: 'range', fn, grid: input.grid, rangeMs: input.rangeMs, params: p };
 }
 
 const COUNTER_SUFFIXES = ['_total', '_sum', '_count', '_bucket'];
@@ -88,7 +89,7 @@ function kernelFn(fn: RangeFunction): Impl {
 /** rangeCallRows: the call's kernel over the whole of `input`, as rows over g. */
 async function rangeCallRows(ev: Evaluator, rc: RangeCall, input: RangeInput, g: Grid): Promise<Rows> {
   if (!input.source) return Rows.empty(g.steps);
-  const rows = rangeRows(await runSlices(input.source, input.grid.steps, false, rangeKernel(rc.fn, input, rc.params)), input, !rc.keepName, g);
+  const rows = rangeRows(await runSlices(input.source, input.grid.steps, rangeKernel(rc.fn, input, rc.params)), input, !rc.keepName, g);
   counterInfo(ev, rc, rows.labels);
   return rows;
 }
@@ -174,12 +175,11 @@ const predictLinear: Impl = async (ev, call, g) => {
   let m: StepMatrix;
   if (kg.steps === s) {
     const shift = (g.start - kg.start) / 1000; // offset: the same at every step
-    const p = [horizon.map((h) => h + shift)];
-    m = await runSlices(input.source, kg.steps, false, (batch, into) => batch.kernels.range('predict_linear', kg, input.rangeMs, p, into));
+    m = await runSlices(input.source, kg.steps, rangeKernel('predict_linear', input, [horizon.map((h) => h + shift)]));
   } else {
     const zero = [new Float64Array(1)];
     // Two one-step columns side by side: the line's value at the `@` time, and its slope.
-    const at = await runSlices(input.source, 2, false, (batch, { matrix, row }) => {
+    const at = await runEach(input.source, 2, (batch, { matrix, row }) => {
       const line = batch.kernels.range('predict_linear', kg, input.rangeMs, zero);
       const slope = batch.kernels.range('deriv', kg, input.rangeMs);
       for (let i = 0; i < line.series; i++) {

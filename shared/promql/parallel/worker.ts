@@ -1,0 +1,54 @@
+/**
+ * The query worker's entry: a thread with a WebAssembly core of its own that takes slices of a
+ * selection from the query thread (KernelPool, pool.ts), decodes each (decodePortable) and runs
+ * the selector's kernel over it (applyKernel), and sends back the slice's rows. It holds no
+ * storage and no state between jobs: every job brings its chunks and columns.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { adoptCompiledCore, ChunkCorruptionError, loadCore, type CoreBatch } from '../../../core-wasm/host/index.ts';
+import type { StepMatrix } from '../../storage/interface.ts';
+import { decodePortable } from '../../tsdb/db/slice-load.ts';
+import { SPARE_BUFFERS, type Job, type Reply } from './pool.ts';
+import { applyKernel } from './spec.ts';
+
+const port = parentPort;
+if (!port) throw new Error('shared/promql/parallel/worker.ts runs as a worker thread (KernelPool starts it)');
+adoptCompiledCore((workerData as { module: WebAssembly.Module }).module);
+const core = loadCore();
+
+/** spare: buffers the query thread gave back (KernelPool.recycle), largest last, for the next replies. */
+let spare: ArrayBuffer[] = [];
+
+/** take: a zeroed array of `n` elements, in a spare buffer when one is large enough. */
+function take<T extends Float64Array | Uint8Array>(make: (b: ArrayBuffer, n: number) => T, bytesPer: number, n: number): T {
+  const i = spare.findIndex((b) => b.byteLength >= n * bytesPer);
+  if (i < 0) return make(new ArrayBuffer(n * bytesPer), n);
+  const a = make(spare.splice(i, 1)[0], n);
+  a.fill(0);
+  return a;
+}
+
+const f64 = (b: ArrayBuffer, n: number): Float64Array => new Float64Array(b, 0, n);
+const u8 = (b: ArrayBuffer, n: number): Uint8Array => new Uint8Array(b, 0, n);
+
+port.on('message', (job: Job) => {
+  spare = [...spare, ...job.spare].sort((a, b) => a.byteLength - b.byteLength).slice(-SPARE_BUFFERS);
+  let batch: CoreBatch | null = null;
+  let reply: Reply;
+  try {
+    batch = decodePortable(core, job.load);
+    const steps = job.spec.grid.steps, cells = batch.seriesCount * steps;
+    const matrix: StepMatrix = { series: batch.seriesCount, steps, values: take(f64, 8, cells), present: take(u8, 1, cells) };
+    if (job.spec.kind === 'instant' && job.spec.timestamps) matrix.timestamps = take(f64, 8, cells);
+    applyKernel(batch, job.spec, { matrix, row: 0 });
+    reply = { id: job.id, matrix, samples: batch.sampleCount };
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    reply = { id: job.id, error: { name: e.name, message: e.message, chunk: e instanceof ChunkCorruptionError ? e.chunkIndex : -1 } };
+  } finally {
+    batch?.release();
+  }
+  const m = 'matrix' in reply ? reply.matrix : null;
+  port.postMessage(reply, m ? ([m.values.buffer, m.present.buffer, ...(m.timestamps ? [m.timestamps.buffer] : [])] as ArrayBuffer[]) : []);
+});
+port.postMessage({ ready: true });
