@@ -231,11 +231,20 @@ function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: 
 }
 
 /**
+ * MIN_SHARED_SAMPLES: the fewest samples worth a slice of its own when threads share a selection
+ * (below, handing a slice over costs more than decoding it).
+ */
+const MIN_SHARED_SAMPLES = 50_000;
+
+/**
  * slices calls `slice(from, to)` on consecutive slices of n series, sized to about
  * ctx.sliceSamples samples from the samples per series the slices before held (`slice` returns
- * how many its slice held), pausing between two (EvalContext.pause).
+ * how many its slice held), pausing between two (EvalContext.pause). When `threads` share the
+ * slices, they get smaller towards the end (about two per thread of what is left, down to
+ * MIN_SHARED_SAMPLES), so that a mid-sized selection is shared at all and no thread is left
+ * with one long slice while the others wait.
  */
-async function slices(ctx: EvalContext, n: number, slice: (from: number, to: number) => number | Promise<number>): Promise<void> {
+async function slices(ctx: EvalContext, n: number, slice: (from: number, to: number) => number | Promise<number>, threads = 1): Promise<void> {
   let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
   while (from < n) {
     const to = Math.min(n, from + size);
@@ -243,6 +252,7 @@ async function slices(ctx: EvalContext, n: number, slice: (from: number, to: num
     const held = await slice(from, to);
     const perSeries = held / (to - from);
     size = perSeries > 0 ? Math.max(1, Math.floor(ctx.sliceSamples / perSeries)) : n;
+    if (threads > 1 && perSeries > 0) size = Math.min(size, Math.max(Math.ceil((n - to) / (2 * threads)), Math.ceil(MIN_SHARED_SAMPLES / perSeries)));
     from = to;
   }
 }
@@ -283,6 +293,7 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
     }
   };
   try {
+    const threads = pool !== null && set.portable ? pool.size + 1 : 1;
     await slices(ctx, set.series.length, async (from, to) => {
       await handOn(false);
       const portable = from > 0 && pool !== null && set.portable && pool.available() ? set.portable(mint, maxt, from, to) : null;
@@ -306,7 +317,7 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
         batch.release();
       }
       return held;
-    });
+    }, threads);
     await handOn(true);
   } finally {
     waiting.length = 0; // a failed query drops what is in flight; its workers' answers are ignored
