@@ -16,6 +16,7 @@ import { QueryExecutionError } from './errors.ts';
 import { streamRangeCall, unwrapParens } from './functions/range.ts';
 import { Rows, type Grid } from './rows.ts';
 import { streamVectorSelector, type RowStream } from './selectors.ts';
+import { FOLD_OPS, foldExtreme, foldSumOrCount, mergePartial, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
 
 /** kahanInc adds inc to sum with compensation c (Neumaier's variant), as Prometheus does. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
@@ -106,7 +107,36 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
   const f = new GroupFold(e, steps);
   const live: Labels[] | null = input.after ? [] : null;
   let held = 0;
-  await input.each((m, first, count) => {
+  if (input.fold && FOLD_OPS.has(e.op)) {
+    // Each slice folds into its groups where it is computed (a query worker, or here); the
+    // partials merge in series order.
+    const keys = input.labels.map((l) => groupLabels(l, e));
+    const slices = new Map<number, { spec: FoldSpec; groups: { key: string; labels: Labels }[] }>();
+    await input.fold(
+      (first, count) => {
+        const local = new Map<string, number>(), groups: { key: string; labels: Labels }[] = [];
+        const groupOf = new Int32Array(count);
+        for (let i = 0; i < count; i++) {
+          const gl = keys[first + i], key = gl.key();
+          let g = local.get(key);
+          if (g === undefined) {
+            local.set(key, (g = groups.length));
+            groups.push({ key, labels: gl });
+          }
+          groupOf[i] = g;
+        }
+        const spec: FoldSpec = { op: e.op as FoldOp, groupOf, groups: groups.length };
+        slices.set(first, { spec, groups });
+        return spec;
+      },
+      (p, first) => {
+        const { spec, groups } = slices.get(first)!;
+        slices.delete(first);
+        held += p.held;
+        f.merge(p, spec, groups, (i) => input.dropName[first + i] === 1, (i) => live?.push(input.labels[first + i]));
+      },
+    );
+  } else await input.each((m, first, count) => {
     const { values, present } = m;
     for (let i = 0; i < count; i++) {
       const row = i * steps;
@@ -152,7 +182,11 @@ class GroupFold {
   /** #group: the group of a series' labels, added (and the cells grown) when new. */
   #group(l: Labels): number {
     const gl = groupLabels(l, this.#e);
-    const key = gl.key();
+    return this.#groupOf(gl.key(), gl);
+  }
+
+  /** #groupOf: the group with labels gl (whose key is `key`), added (and the cells grown) when new. */
+  #groupOf(key: string, gl: Labels): number {
     let gi = this.#index.get(key);
     if (gi !== undefined) return gi;
     gi = this.#labels.length;
@@ -181,6 +215,10 @@ class GroupFold {
     if (op === 'sum' || op === 'count') {
       // The common cases, in a loop of their own (no per-cell dispatch or tuple).
       foldSumOrCount(op === 'sum', values, present, row, base, s, seen, val, comp, cnt);
+      return;
+    }
+    if (op === 'min' || op === 'max') {
+      foldExtreme(op === 'max', values, present, row, base, s, seen, val);
       return;
     }
     for (let j = 0; j < s; j++) {
@@ -216,12 +254,6 @@ class GroupFold {
           [mean[c], comp[c]] = kahanInc(f / cnt[c], q * mean[c], q * comp[c]);
           break;
         }
-        case 'max':
-          if (val[c] < f || Number.isNaN(val[c])) val[c] = f;
-          break;
-        case 'min':
-          if (val[c] > f || Number.isNaN(val[c])) val[c] = f;
-          break;
         case 'group':
           break;
         case 'stddev':
@@ -239,6 +271,26 @@ class GroupFold {
           throw new Error(`BUG: ${op} is not a folding aggregation`);
       }
     }
+  }
+
+  /**
+   * merge folds a slice's Partial (FoldSpec `spec`, its local groups' labels `groups`) as add()
+   * would have folded the slice's series one by one: groups are added in the order of their
+   * first series with a value. `dropName(i)` and `live(i)` are asked and told of the slice's
+   * series i that had a value.
+   */
+  merge(p: Partial, spec: FoldSpec, groups: readonly { key: string; labels: Labels }[], dropName: (i: number) => boolean, live: (i: number) => void): void {
+    const at = new Int32Array(spec.groups).fill(-1);
+    for (let i = 0; i < spec.groupOf.length; i++) {
+      if (!p.live[i]) continue;
+      const g = spec.groupOf[i];
+      if (at[g] < 0) at[g] = this.#groupOf(groups[g].key, groups[g].labels);
+      if (dropName(i)) this.#dropName[at[g]] = 1;
+      live(i);
+    }
+    const op = this.#e.op as FoldOp, s = this.#s;
+    const val = op === 'count' ? this.#cnt : this.#val;
+    for (let g = 0; g < spec.groups; g++) if (at[g] >= 0) mergePartial(op, p, g, at[g] * s, this.#seen, val, this.#comp);
   }
 
   /** finish: one series per group (`param`: quantile's φ per step). */
@@ -277,41 +329,6 @@ class GroupFold {
 function grow<T extends Uint8Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
-}
-
-/**
- * foldSumOrCount folds the `steps` cells of one input row (from index `row` of values/present) into the group's
- * cells (from `base`): a Kahan–Neumaier sum into val/comp (as kahanInc), or a count into cnt.
- */
-function foldSumOrCount(
-  sum: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number,
-  seen: Uint8Array, val: Float64Array, comp: Float64Array, cnt: Float64Array,
-): void {
-  if (!sum) {
-    // count: no branch per cell (cnt starts at 0; finish reads only cnt).
-    for (let j = 0; j < steps; j++) {
-      const p = present[row + j];
-      seen[base + j] |= p;
-      cnt[base + j] += p;
-    }
-    return;
-  }
-  for (let j = 0; j < steps; j++) {
-    if (!present[row + j]) continue;
-    const c = base + j;
-    const f = values[row + j];
-    if (!seen[c]) {
-      seen[c] = 1;
-      val[c] = f;
-      continue;
-    }
-    const acc = val[c];
-    const t = acc + f;
-    if (t === Infinity || t === -Infinity) comp[c] = 0;
-    else if (Math.abs(acc) >= Math.abs(f)) comp[c] += acc - t + f;
-    else comp[c] += f - t + acc;
-    val[c] = t;
-  }
 }
 
 /** selectK: topk, bottomk, limitk and limit_ratio, choosing input series per step and group. */

@@ -13,6 +13,7 @@ import type { MatrixSlot, PortableLoad, SampleBatch, SeriesSet, StepMatrix } fro
 import { isStaleNaN } from '../../model/stale.ts';
 import type { SliceResult } from '../parallel/pool.ts';
 import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
+import { foldRows, type FoldSpec, type Partial } from '../parallel/fold.ts';
 import type { EvalContext } from './context.ts';
 import { QueryExecutionError } from './errors.ts';
 import { gridEnd, Rows, type Grid, type MatrixSeries } from './rows.ts';
@@ -98,7 +99,7 @@ const FIRST_SLICE = 16;
  * MAX_WAITING: the most slices run() keeps computed or in flight before handing the oldest on,
  * which bounds the rows a query holds while a worker is slower than its own thread.
  */
-const MAX_WAITING = 4;
+const MAX_WAITING = 8;
 
 /**
  * SeriesSource: selected series whose samples load slice by slice. each() calls `visit` with one
@@ -116,16 +117,34 @@ const MAX_WAITING = 4;
 export interface SeriesSource {
   labels: Labels[];
   each(visit: (batch: SampleBatch, first: number) => void): Promise<void>;
-  run(spec: KernelSpec, slot: (first: number, count: number, alone: boolean) => MatrixSlot, done: (m: StepMatrix, row: number, first: number, count: number) => void): Promise<void>;
+  run(spec: KernelSpec, sink: SliceSink): Promise<void>;
 }
+
+/**
+ * SliceSink: where SeriesSource.run puts each slice's result. A slice computed in this thread
+ * writes its rows into slot(first, count, alone). With `fold`, each slice's rows are folded into
+ * the groups fold(first, count) names where they are computed, and done() gets the Partial;
+ * otherwise it gets the rows (the matrix, and the row where the slice's start).
+ */
+export interface SliceSink {
+  slot(first: number, count: number, alone: boolean): MatrixSlot;
+  fold?: (first: number, count: number) => FoldSpec;
+  done(r: SliceOut, first: number, count: number): void;
+}
+
+/** SliceOut: one slice's result: its rows, or (when folded) its Partial. */
+export type SliceOut = { matrix: StepMatrix; row: number; partial?: undefined } | { partial: Partial };
 
 /** runKernel runs `spec` on every slice of `src` into one result of its grid's steps, series in order. */
 export async function runKernel(src: SeriesSource, steps: number, spec: KernelSpec): Promise<StepMatrix> {
   const series = src.labels.length, cells = series * steps;
   const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
   if (spec.kind === 'instant' && spec.timestamps) matrix.timestamps = new Float64Array(cells);
-  await src.run(spec, (first) => ({ matrix, row: first }), (m, row, first, count) => {
-    if (m !== matrix) copyRows(m, row, matrix, first, count);
+  await src.run(spec, {
+    slot: (first) => ({ matrix, row: first }),
+    done: (r, first, count) => {
+      if (!r.partial && r.matrix !== matrix) copyRows(r.matrix, r.row, matrix, first, count);
+    },
   });
   return matrix;
 }
@@ -159,6 +178,12 @@ export interface RowStream {
   labels: Labels[];
   dropName: Uint8Array;
   each(visit: (m: StepMatrix, first: number, count: number) => void): Promise<void>;
+  /**
+   * fold: instead of each(), every slice folded into the groups groups(first, count) names,
+   * where the slice is computed (shared/promql/parallel/fold.ts); `visit` gets the partials in
+   * series order. Only streams computed by a kernel have it.
+   */
+  fold?(groups: (first: number, count: number) => FoldSpec, visit: (p: Partial, first: number, count: number) => void): Promise<void>;
   after?: (live: Labels[]) => void;
 }
 
@@ -169,23 +194,41 @@ export function rowsStream(rows: Rows): RowStream {
 }
 
 /**
- * streamKernel: RowStream.each over the slices of `src`, running `spec` on each slice into one
- * matrix that is reused (grown to the largest slice) whenever its rows are handed on at once, and
- * never into a whole result.
+ * streamKernel: RowStream.each and RowStream.fold over the slices of `src`, running `spec` on
+ * each slice: each() into one matrix that is reused (grown to the largest slice) whenever its
+ * rows are handed on at once, never into a whole result.
  */
-export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec): RowStream['each'] {
-  return async (visit) => {
-    const fresh = (n: number): StepMatrix => ({ series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) });
-    let reused = fresh(0);
-    await src.run(
-      spec,
-      (_first, count, alone) => {
-        if (!alone) return { matrix: fresh(count), row: 0 };
-        if (count > reused.series) reused = fresh(count);
-        return { matrix: reused, row: 0 };
-      },
-      (m, _row, first, count) => visit(m, first, count),
-    );
+export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec): Pick<RowStream, 'each' | 'fold'> {
+  const fresh = (n: number): StepMatrix => ({ series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) });
+  return {
+    async each(visit) {
+      let reused = fresh(0);
+      await src.run(spec, {
+        slot(_first, count, alone) {
+          if (!alone) return { matrix: fresh(count), row: 0 };
+          if (count > reused.series) reused = fresh(count);
+          return { matrix: reused, row: 0 };
+        },
+        done(r, first, count) {
+          if (r.partial) throw new Error('BUG: a slice folded without a fold asked');
+          visit(r.matrix, first, count);
+        },
+      });
+    },
+    async fold(groups, visit) {
+      let reused = fresh(0);
+      await src.run(spec, {
+        slot(_first, count) {
+          if (count > reused.series) reused = fresh(count);
+          return { matrix: reused, row: 0 };
+        },
+        fold: groups,
+        done(r, first, count) {
+          if (!r.partial) throw new Error('BUG: a folded slice handed on rows');
+          visit(r.partial, first, count);
+        },
+      });
+    },
   };
 }
 
@@ -200,7 +243,7 @@ export function streamVectorSelector(ctx: EvalContext, vs: VectorSelector, g: Gr
   return {
     labels: src.labels,
     dropName: new Uint8Array(src.labels.length),
-    each: streamKernel(src, g.steps, { kind: 'instant', grid: kg, lookbackMs: ctx.lookbackMs, timestamps: false }),
+    ...streamKernel(src, g.steps, { kind: 'instant', grid: kg, lookbackMs: ctx.lookbackMs, timestamps: false }),
   };
 }
 
@@ -226,7 +269,7 @@ function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: 
         return held;
       });
     },
-    run: (spec, slot, done) => runSlices(ctx, set, mint, maxt, spec, slot, done),
+    run: (spec, sink) => runSlices(ctx, set, mint, maxt, spec, sink),
   };
 }
 
@@ -257,39 +300,39 @@ async function slices(ctx: EvalContext, n: number, slice: (from: number, to: num
   }
 }
 
-/** Waiting: a slice computed, or in flight in a worker, whose rows are not handed on yet. */
+/** Waiting: a slice computed, or in flight in a worker, whose result is not handed on yet. */
 interface Waiting {
   first: number;
   count: number;
   /** settled: the worker answered (or the slice was computed here). */
   settled: boolean;
-  local?: MatrixSlot;
+  local?: SliceOut;
   remote?: Promise<SliceResult>;
 }
 
 /**
  * runSlices: SeriesSource.run over `set`. After its first slice, a slice goes to a query worker
  * when one is free and the set can hand it over (SeriesSet.portable); otherwise this thread loads
- * and computes it. Rows are handed on in series order as slices complete.
+ * and computes it. Results are handed on in series order as slices complete.
  */
-async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: number, spec: KernelSpec, slot: (first: number, count: number, alone: boolean) => MatrixSlot, done: (m: StepMatrix, row: number, first: number, count: number) => void): Promise<void> {
+async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: number, spec: KernelSpec, sink: SliceSink): Promise<void> {
   const pool = ctx.workers;
   const waiting: Waiting[] = [];
   const handOn = async (all: boolean): Promise<void> => {
     while (waiting.length > 0 && (all || waiting[0].settled || waiting.length >= MAX_WAITING)) {
       const w = waiting.shift()!;
       if (w.local) {
-        done(w.local.matrix, w.local.row, w.first, w.count);
+        sink.done(w.local, w.first, w.count);
         continue;
       }
       const r = await w.remote!;
       ctx.hold(r.samples, 'query execution');
       try {
-        done(r.matrix, 0, w.first, w.count);
+        sink.done(r.partial ? { partial: r.partial } : { matrix: r.matrix!, row: 0 }, w.first, w.count);
       } finally {
         ctx.release(r.samples);
       }
-      pool!.recycle(r.matrix);
+      pool!.recycle(r);
     }
   };
   try {
@@ -297,9 +340,10 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
     await slices(ctx, set.series.length, async (from, to) => {
       await handOn(false);
       const portable = from > 0 && pool !== null && set.portable && pool.available() ? set.portable(mint, maxt, from, to) : null;
+      const fold = sink.fold?.(from, to - from);
       if (portable) {
         const held = portableSamples(portable.load);
-        const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec) };
+        const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, fold) };
         w.remote!.then(() => (w.settled = true), () => (w.settled = true));
         waiting.push(w);
         return held;
@@ -308,10 +352,11 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
       const held = batch.sampleCount;
       try {
         ctx.hold(held, 'query execution');
-        const into = slot(from, to - from, waiting.length === 0);
+        const into = sink.slot(from, to - from, waiting.length === 0);
         applyKernel(batch, spec, into);
-        if (waiting.length === 0) done(into.matrix, into.row, from, to - from);
-        else waiting.push({ first: from, count: to - from, settled: true, local: into });
+        const out: SliceOut = fold ? { partial: foldRows(into.matrix, into.row, to - from, fold) } : { matrix: into.matrix, row: into.row };
+        if (waiting.length === 0) sink.done(out, from, to - from);
+        else waiting.push({ first: from, count: to - from, settled: true, local: out });
       } finally {
         ctx.release(held);
         batch.release();
@@ -347,11 +392,11 @@ function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): Se
   return {
     labels,
     each,
-    run: (spec, slot, done) =>
+    run: (spec, sink) =>
       each((b) => {
-        const into = slot(0, b.seriesCount, true);
+        const n = b.seriesCount, into = sink.slot(0, n, true), fold = sink.fold?.(0, n);
         applyKernel(b, spec, into);
-        done(into.matrix, into.row, 0, b.seriesCount);
+        sink.done(fold ? { partial: foldRows(into.matrix, into.row, n, fold) } : { matrix: into.matrix, row: into.row }, 0, n);
       }),
   };
 }

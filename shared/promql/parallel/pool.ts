@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { ChunkCorruptionError, compileCore } from '../../../core-wasm/host/index.ts';
 import type { FlagSpec } from '../../cli/flags.ts';
 import type { PortableLoad, PortableSlice, StepMatrix } from '../../storage/interface.ts';
+import type { FoldSpec, Partial } from './fold.ts';
 import type { KernelSpec } from './spec.ts';
 
 /**
@@ -25,18 +26,32 @@ export interface Job {
   id: number;
   load: PortableLoad;
   spec: KernelSpec;
+  /** fold: fold the slice's rows into these groups and answer the Partial instead of the rows. */
+  fold: FoldSpec | null;
   spare: ArrayBuffer[];
 }
 
 /** Reply: a worker's answer to job `id`: the slice's rows and how many samples it decoded, or the error. */
 export type Reply =
-  | { id: number; matrix: StepMatrix; samples: number }
+  | { id: number; result: SliceResult }
   | { id: number; error: { name: string; message: string; chunk: number } };
 
-/** SliceResult: what a worker computed for one slice: its rows (from row 0), and the samples it decoded. */
+/**
+ * SliceResult: what a worker computed for one slice: its rows (from row 0), or their Partial
+ * when the job asked for a fold, and the samples it decoded.
+ */
 export interface SliceResult {
-  matrix: StepMatrix;
+  matrix?: StepMatrix;
+  partial?: Partial;
   samples: number;
+}
+
+/** resultBuffers: the buffers of a SliceResult's arrays. */
+export function resultBuffers(r: SliceResult): ArrayBuffer[] {
+  const arrays = r.matrix ? [r.matrix.values, r.matrix.present, r.matrix.timestamps] : [r.partial?.seen, r.partial?.val, r.partial?.comp, r.partial?.live];
+  const out: ArrayBuffer[] = [];
+  for (const a of arrays) if (a && a.buffer.byteLength > 0 && !out.includes(a.buffer as ArrayBuffer)) out.push(a.buffer as ArrayBuffer);
+  return out;
 }
 
 export interface KernelPoolOptions {
@@ -147,7 +162,7 @@ export class KernelPool {
    * run `spec` over. Its arrays are transferred: the caller must not use them afterwards. A
    * damaged chunk rejects with the error slice.corruption names.
    */
-  run(slice: PortableSlice, spec: KernelSpec): Promise<SliceResult> {
+  run(slice: PortableSlice, spec: KernelSpec, fold: FoldSpec | null = null): Promise<SliceResult> {
     let slot: Slot | undefined;
     for (const s of this.#slots) if (s.ready && s.jobs.size < DEPTH && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
     if (!slot) throw new Error('BUG: KernelPool.run without a free worker (ask available() first)');
@@ -156,7 +171,7 @@ export class KernelPool {
     const id = this.#nextId++;
     const spare = this.#spare;
     this.#spare = [];
-    const job: Job = { id, load: slice.load, spec, spare };
+    const job: Job = { id, load: slice.load, spec, fold, spare };
     return new Promise<SliceResult>((resolve, reject) => {
       slot.jobs.set(id, { slice, resolve, reject });
       slot.worker.ref();
@@ -165,14 +180,12 @@ export class KernelPool {
   }
 
   /**
-   * recycle hands back a result's matrix once its rows have been read, so that a worker writes a
-   * later result into its buffers: long queries then do not churn megabytes per slice. The
-   * caller must not use the matrix afterwards.
+   * recycle hands back a result once it has been read, so that a worker writes a later result
+   * into its buffers: long queries then do not churn megabytes per slice. The caller must not
+   * use the result afterwards.
    */
-  recycle(m: StepMatrix): void {
-    for (const a of [m.values, m.present, m.timestamps]) {
-      if (a && this.#spare.length < SPARE_BUFFERS && a.buffer.byteLength > 0 && !this.#spare.includes(a.buffer as ArrayBuffer)) this.#spare.push(a.buffer as ArrayBuffer);
-    }
+  recycle(r: SliceResult): void {
+    for (const b of resultBuffers(r)) if (this.#spare.length < SPARE_BUFFERS && !this.#spare.includes(b)) this.#spare.push(b);
   }
 
   /** close stops every worker; jobs in flight reject. */
@@ -225,7 +238,7 @@ export class KernelPool {
       slot.worker.unref();
       this.#armIdle();
     }
-    if ('matrix' in m) job.resolve({ matrix: m.matrix, samples: m.samples });
+    if ('result' in m) job.resolve(m.result);
     else if (m.error.chunk >= 0) job.reject(job.slice.corruption(m.error.chunk, new ChunkCorruptionError(m.error.message, m.error.chunk)));
     else {
       const e = new Error(m.error.message);

@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { adoptCompiledCore, ChunkCorruptionError, loadCore, type CoreBatch } from '../../../core-wasm/host/index.ts';
 import type { StepMatrix } from '../../storage/interface.ts';
 import { decodePortable } from '../../tsdb/db/slice-load.ts';
-import { SPARE_BUFFERS, type Job, type Reply } from './pool.ts';
+import { foldRows } from './fold.ts';
+import { resultBuffers, SPARE_BUFFERS, type Job, type Reply } from './pool.ts';
 import { applyKernel } from './spec.ts';
 
 const port = parentPort;
@@ -41,14 +42,17 @@ port.on('message', (job: Job) => {
     const matrix: StepMatrix = { series: batch.seriesCount, steps, values: take(f64, 8, cells), present: take(u8, 1, cells) };
     if (job.spec.kind === 'instant' && job.spec.timestamps) matrix.timestamps = take(f64, 8, cells);
     applyKernel(batch, job.spec, { matrix, row: 0 });
-    reply = { id: job.id, matrix, samples: batch.sampleCount };
+    if (job.fold) {
+      // Only the groups' cells go back; the rows' buffers stay here for the next job.
+      reply = { id: job.id, result: { partial: foldRows(matrix, 0, batch.seriesCount, job.fold), samples: batch.sampleCount } };
+      spare.push(...resultBuffers({ matrix, samples: 0 }));
+    } else reply = { id: job.id, result: { matrix, samples: batch.sampleCount } };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     reply = { id: job.id, error: { name: e.name, message: e.message, chunk: e instanceof ChunkCorruptionError ? e.chunkIndex : -1 } };
   } finally {
     batch?.release();
   }
-  const m = 'matrix' in reply ? reply.matrix : null;
-  port.postMessage(reply, m ? ([m.values.buffer, m.present.buffer, ...(m.timestamps ? [m.timestamps.buffer] : [])] as ArrayBuffer[]) : []);
+  port.postMessage(reply, 'result' in reply ? resultBuffers(reply.result) : []);
 });
 port.postMessage({ ready: true });

@@ -108,7 +108,7 @@ export async function streamRangeCall(ev: Evaluator, call: Call, g: Grid): Promi
   return {
     labels: input.labels,
     dropName: nameFlags(input, !rc.keepName),
-    each: streamKernel(input.source, g.steps, rangeKernel(fn, input, rc.params)),
+    ...streamKernel(input.source, g.steps, rangeKernel(fn, input, rc.params)),
     after: checksCounters(rc) ? (live) => counterInfo(ev, rc, live) : undefined,
   };
 }
