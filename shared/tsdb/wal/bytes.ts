@@ -34,13 +34,27 @@ export class ByteWriter {
   buf: Uint8Array;
   len = 0;
 
+  /** The capacity it was made with, which shrink returns to. */
+  readonly #initial: number;
+
   constructor(capacity = 64 * 1024) {
     this.buf = new Uint8Array(capacity);
+    this.#initial = capacity;
   }
 
   /** reset empties the buffer, keeping its memory. */
   reset(): void {
     this.len = 0;
+  }
+
+  /**
+   * shrink empties the buffer and, when it has grown past `max` bytes, lets its memory go for one
+   * of the initial capacity: an owner that reuses it between batches keeps what its usual batch
+   * needs, not what its largest ever did.
+   */
+  shrink(max: number): void {
+    this.len = 0;
+    if (this.buf.length > max) this.buf = new Uint8Array(this.#initial);
   }
 
   /** ensure makes room for `n` more bytes. */

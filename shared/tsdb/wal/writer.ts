@@ -22,6 +22,9 @@ export interface SegmentWriterOptions {
   durable: boolean;
 }
 
+/** The most buffer memory a writer keeps between batches. */
+const KEEP_BYTES = 256 << 10;
+
 interface Part {
   segment: number;
   fileOffset: number;
@@ -104,6 +107,9 @@ export class SegmentWriter {
         await this.#file.write(this.#w.buf.subarray(p.start, p.end), p.fileOffset);
         this.#offset = p.fileOffset + (p.end - p.start);
       }
+      // A large batch (a head's first series records, a checkpoint's) grew the buffer: keep what
+      // a scrape's batch needs, not megabytes for the life of the process (issue 6).
+      this.#w.shrink(KEEP_BYTES);
       if (sync && this.#file) {
         what = `fsync WAL segment ${segmentName(this.#segment)}`;
         await this.#file.sync();

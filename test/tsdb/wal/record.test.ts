@@ -109,3 +109,20 @@ describe('record validation and decoding errors', () => {
     expect(() => decodeRecord(9, payload, 0, payload.length, new XorState())).toThrow(/unknown record type 9/);
   });
 });
+
+describe('ByteWriter.shrink', () => {
+  it('empties the buffer and gives back memory grown past the bound, keeping a buffer within it', () => {
+    const w = new ByteWriter(16);
+    w.bytes(new Uint8Array(100));
+    const grownBuf = w.buf;
+    expect(grownBuf.length).toBeGreaterThanOrEqual(100);
+    w.shrink(1024);
+    expect(w.len).toBe(0);
+    expect(w.buf).toBe(grownBuf);
+    w.bytes(new Uint8Array(5000));
+    w.shrink(1024);
+    expect([w.len, w.buf.length]).toEqual([0, 16]);
+    w.u32(7);
+    expect([...w.buf.subarray(0, w.len)]).toEqual([7, 0, 0, 0]);
+  });
+});
