@@ -2,7 +2,8 @@
  * XorState: each series' previous value bits, which samples records XOR their values against.
  * The state belongs to one segment file: it starts empty at the top of every segment, so each
  * segment decodes on its own (replay from a checkpoint, repair at any segment). Small refs are
- * kept in dense typed arrays stamped with an epoch, so clearing is O(1); refs at or above
+ * kept in dense typed arrays: the bits by ref, and one bit per ref saying whether it has any in
+ * this segment, cleared at a reset (once a segment: a word per 32 refs); refs at or above
  * DENSE_LIMIT fall back to a Map. Bits are held as two u32 words so NaN payloads are never
  * routed through a JavaScript number.
  */
@@ -10,21 +11,25 @@
 const DENSE_LIMIT = 1 << 24;
 
 export class XorState {
-  #epoch = 1;
-  #stamp = new Uint32Array(1024);
+  /** Bit ref & 31 of word ref >>> 5: ref's bits are set in this segment. */
+  #set = new Uint32Array(32);
   #bits = new Uint32Array(2048);
   #sparse = new Map<number, number>(); // ref → index into #sparseBits
   #sparseBits: number[] = [];
 
   /** reset forgets every series' previous value. */
   reset(): void {
-    this.#epoch++;
-    if (this.#epoch === 0xffffffff) {
-      this.#stamp.fill(0);
-      this.#epoch = 1;
-    }
+    this.#set.fill(0);
     this.#sparse.clear();
     this.#sparseBits.length = 0;
+  }
+
+  /** #has says whether `ref` (dense, within capacity) has bits, and marks that it has from now on. */
+  #has(ref: number): boolean {
+    const w = ref >>> 5, m = 1 << (ref & 31);
+    const had = (this.#set[w] & m) !== 0;
+    this.#set[w] |= m;
+    return had;
   }
 
   /**
@@ -33,13 +38,12 @@ export class XorState {
    */
   swap(ref: number, hi: number, lo: number, out: Uint32Array): void {
     if (ref < DENSE_LIMIT) {
-      if (ref >= this.#stamp.length) this.#grow(ref);
+      if (ref * 2 >= this.#bits.length) this.#grow(ref);
       const j = ref * 2;
-      if (this.#stamp[ref] === this.#epoch) {
+      if (this.#has(ref)) {
         out[0] = this.#bits[j];
         out[1] = this.#bits[j + 1];
       } else {
-        this.#stamp[ref] = this.#epoch;
         out[0] = 0;
         out[1] = 0;
       }
@@ -68,14 +72,12 @@ export class XorState {
    */
   apply(ref: number, xh: number, xl: number, out: Uint32Array): void {
     if (ref < DENSE_LIMIT) {
-      if (ref >= this.#stamp.length) this.#grow(ref);
+      if (ref * 2 >= this.#bits.length) this.#grow(ref);
       const j = ref * 2;
       let hi = xh, lo = xl;
-      if (this.#stamp[ref] === this.#epoch) {
+      if (this.#has(ref)) {
         hi ^= this.#bits[j];
         lo ^= this.#bits[j + 1];
-      } else {
-        this.#stamp[ref] = this.#epoch;
       }
       this.#bits[j] = hi;
       this.#bits[j + 1] = lo;
@@ -100,13 +102,13 @@ export class XorState {
   }
 
   #grow(ref: number): void {
-    let n = this.#stamp.length;
+    let n = this.#bits.length / 2;
     while (n <= ref) n *= 2;
-    const stamp = new Uint32Array(n);
-    stamp.set(this.#stamp);
+    const set = new Uint32Array(n / 32);
+    set.set(this.#set);
     const bits = new Uint32Array(n * 2);
     bits.set(this.#bits);
-    this.#stamp = stamp;
+    this.#set = set;
     this.#bits = bits;
   }
 }

@@ -126,3 +126,28 @@ describe('ByteWriter.shrink', () => {
     expect([...w.buf.subarray(0, w.len)]).toEqual([7, 0, 0, 0]);
   });
 });
+
+describe('XorState', () => {
+  it('gives each ref its previous bits until a reset, across growth, for dense and huge refs', () => {
+    const x = new XorState();
+    const out = new Uint32Array(2);
+    const refs = [1, 31, 32, 5000, 1 << 24];
+    for (const r of refs) {
+      x.swap(r, r, r + 1, out);
+      expect([...out]).toEqual([0, 0]);
+    }
+    for (const r of refs) {
+      x.swap(r, 7, 8, out);
+      expect([...out]).toEqual([r, r + 1]);
+    }
+    x.apply(5000, 1, 1, out);
+    expect([...out]).toEqual([6, 9]);
+    x.reset();
+    for (const r of refs) {
+      x.swap(r, 1, 2, out);
+      expect([...out]).toEqual([0, 0]);
+    }
+    x.apply(31, 3, 3, out);
+    expect([...out]).toEqual([2, 1]);
+  });
+});
