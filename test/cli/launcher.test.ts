@@ -26,11 +26,11 @@ describe('the outpost launcher', () => {
     expect(readdirSync(join(dir, 'data')).filter((e) => /^[0-9A-Z]{26}$/.test(e))).toHaveLength(1);
   });
 
-  it('runs as an executable through its #! line, which fixes the glibc mmap threshold and exposes gc()', () => {
+  it('runs as an executable through its #! line, which fixes the glibc mmap threshold, exposes gc() and caps the young generation', () => {
     const out = execFileSync(`${root}bin/outpost.js`, ['version'], { encoding: 'utf8', timeout: 60_000 });
     expect(out).toBe(`outpost ${pkg.version} (node ${process.version})\n`);
     const shebang = readFileSync(`${root}bin/outpost.js`, 'utf8').split('\n')[0];
-    expect(shebang).toBe('#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node --expose-gc');
+    expect(shebang).toBe('#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=1048576 node --expose-gc --max-semi-space-size=2');
   });
 
   it('reads the version from the sources too', () => {
