@@ -41,6 +41,7 @@ export function decodeGathered(core: Core, g: GatheredChunks, mint: number, maxt
  */
 export function interleave(sources: readonly GatheredChunks[], parts: Uint32Array, partStarts: Uint32Array): GatheredChunks {
   const series = partStarts.length - 1;
+  if (sources.length === 1 && isIdentity(parts, partStarts, sources[0].starts.length)) return sources[0]; // one block, in order: nothing to join
   const chunkEnd = (g: GatheredChunks, s: number): number => (s + 1 < g.starts.length ? g.starts[s + 1] : g.offsets.length);
   const dataEnd = (g: GatheredChunks, j: number): number => (j < g.offsets.length ? g.offsets[j] : g.data.length);
   let bytes = 0, count = 0;
@@ -77,4 +78,11 @@ export function interleave(sources: readonly GatheredChunks[], parts: Uint32Arra
     data, offsets, starts, samples,
     corruption: (j, err) => sources[fromSource[j]].corruption(fromChunk[j], err),
   };
+}
+
+/** isIdentity: whether parts name series 0, 1, … of source 0, one each, for all `count` series of it. */
+function isIdentity(parts: Uint32Array, partStarts: Uint32Array, count: number): boolean {
+  if (partStarts.length - 1 !== count || parts.length !== 2 * count) return false;
+  for (let s = 0; s < count; s++) if (partStarts[s] !== s || parts[2 * s] !== 0 || parts[2 * s + 1] !== s) return false;
+  return true;
 }
