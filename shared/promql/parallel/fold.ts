@@ -39,24 +39,29 @@ export interface Partial {
 /**
  * foldSumOrCount folds the `steps` cells of one input row (from index `row` of values/present) into the group's
  * cells (from `base`): a Kahan–Neumaier sum into val/comp (as kahanInc), or a count into cnt.
+ * Returns how many cells of the row were present.
  */
 export function foldSumOrCount(
   sum: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number,
   seen: Uint8Array, val: Float64Array, comp: Float64Array, cnt: Float64Array,
-): void {
+): number {
+  let n = 0;
   if (!sum) {
     // count: no branch per cell (cnt starts at 0; finish reads only cnt).
     for (let j = 0; j < steps; j++) {
       const p = present[row + j];
       seen[base + j] |= p;
       cnt[base + j] += p;
+      n += p;
     }
-    return;
+    return n;
   }
   for (let j = 0; j < steps; j++) {
     if (!present[row + j]) continue;
     addCompensated(base + j, values[row + j], 0, seen, val, comp);
+    n++;
   }
+  return n;
 }
 
 /**
@@ -80,17 +85,21 @@ function addCompensated(c: number, f: number, fc: number, seen: Uint8Array, val:
 
 /**
  * foldExtreme folds one row into the group's maxima (max) or minima: a value replaces the cell's
- * when it is beyond it or the cell is NaN, so NaN stays only where every value is NaN.
+ * when it is beyond it or the cell is NaN, so NaN stays only where every value is NaN. Returns
+ * how many cells of the row were present.
  */
-export function foldExtreme(max: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number, seen: Uint8Array, val: Float64Array): void {
+export function foldExtreme(max: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number, seen: Uint8Array, val: Float64Array): number {
+  let n = 0;
   for (let j = 0; j < steps; j++) {
     if (!present[row + j]) continue;
+    n++;
     const c = base + j, f = values[row + j];
     if (!seen[c]) {
       seen[c] = 1;
       val[c] = f;
     } else if (max ? val[c] < f || Number.isNaN(val[c]) : val[c] > f || Number.isNaN(val[c])) val[c] = f;
   }
+  return n;
 }
 
 /** foldRows folds `count` rows of `m` from row `row` (one per series of the slice) into a Partial. */
@@ -103,26 +112,26 @@ export function foldRows(m: StepMatrix, row: number, count: number, spec: FoldSp
   const { values, present } = m;
   let held = 0;
   for (let i = 0; i < count; i++) {
-    const r = (row + i) * s;
+    const r = (row + i) * s, base = spec.groupOf[i] * s;
     let n = 0;
-    for (let j = 0; j < s; j++) n += present[r + j];
-    if (n === 0) continue;
-    live[i] = 1;
-    held += n;
-    const base = spec.groupOf[i] * s;
     switch (spec.op) {
       case 'sum':
       case 'count':
-        foldSumOrCount(spec.op === 'sum', values, present, r, base, s, seen, val, comp, val);
+        n = foldSumOrCount(spec.op === 'sum', values, present, r, base, s, seen, val, comp, val);
         break;
       case 'min':
       case 'max':
-        foldExtreme(spec.op === 'max', values, present, r, base, s, seen, val);
+        n = foldExtreme(spec.op === 'max', values, present, r, base, s, seen, val);
         break;
       case 'group':
-        for (let j = 0; j < s; j++) seen[base + j] |= present[r + j];
+        for (let j = 0; j < s; j++) {
+          seen[base + j] |= present[r + j];
+          n += present[r + j];
+        }
         break;
     }
+    live[i] = n > 0 ? 1 : 0;
+    held += n;
   }
   return { steps: s, seen, val, comp, live, held };
 }
