@@ -11,7 +11,7 @@ import type { AtModifier, MatrixSelector, SubqueryExpr, VectorSelector } from '.
 import type { Labels } from '../../model/labels.ts';
 import type { MatrixSlot, PortableLoad, SampleBatch, SeriesSet, StepMatrix } from '../../storage/interface.ts';
 import { isStaleNaN } from '../../model/stale.ts';
-import type { SliceResult } from '../parallel/pool.ts';
+import { WorkerLostError, type SliceResult } from '../parallel/pool.ts';
 import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
 import { foldRows, type FoldSpec, type Partial } from '../parallel/fold.ts';
 import type { EvalContext } from './context.ts';
@@ -318,6 +318,21 @@ interface Waiting {
 async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: number, spec: KernelSpec, sink: SliceSink): Promise<void> {
   const pool = ctx.workers;
   const waiting: Waiting[] = [];
+  /** here computes series [from, to) in this thread (its slot reused only when `alone`); held: the samples it loaded. */
+  const here = (from: number, to: number, alone: boolean): { out: SliceOut; held: number } => {
+    const batch = set.load(mint, maxt, from, to);
+    const held = batch.sampleCount;
+    try {
+      ctx.hold(held, 'query execution');
+      const into = sink.slot(from, to - from, alone);
+      applyKernel(batch, spec, into);
+      const fold = sink.fold?.(from, to - from);
+      return { out: fold ? { partial: foldRows(into.matrix, into.row, to - from, fold) } : { matrix: into.matrix, row: into.row }, held };
+    } finally {
+      ctx.release(held);
+      batch.release();
+    }
+  };
   const handOn = async (all: boolean): Promise<void> => {
     while (waiting.length > 0 && (all || waiting[0].settled || waiting.length >= MAX_WAITING)) {
       const w = waiting.shift()!;
@@ -325,7 +340,15 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
         sink.done(w.local, w.first, w.count);
         continue;
       }
-      const r = await w.remote!;
+      let r: SliceResult;
+      try {
+        r = await w.remote!;
+      } catch (err) {
+        // A worker that went away takes its slices with it: compute them here instead.
+        if (!(err instanceof WorkerLostError)) throw err;
+        sink.done(here(w.first, w.first + w.count, true).out, w.first, w.count);
+        continue;
+      }
       ctx.hold(r.samples, 'query execution');
       try {
         sink.done(r.partial ? { partial: r.partial } : { matrix: r.matrix!, row: 0 }, w.first, w.count);
@@ -340,27 +363,17 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
     await slices(ctx, set.series.length, async (from, to) => {
       await handOn(false);
       const portable = from > 0 && pool !== null && set.portable && pool.available() ? set.portable(mint, maxt, from, to) : null;
-      const fold = sink.fold?.(from, to - from);
       if (portable) {
-        const held = portableSamples(portable.load);
-        const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, fold) };
+        const held = portableSamples(portable.load); // before run() transfers the arrays away
+        const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, sink.fold?.(from, to - from)) };
         w.remote!.then(() => (w.settled = true), () => (w.settled = true));
         waiting.push(w);
         return held;
       }
-      const batch = set.load(mint, maxt, from, to);
-      const held = batch.sampleCount;
-      try {
-        ctx.hold(held, 'query execution');
-        const into = sink.slot(from, to - from, waiting.length === 0);
-        applyKernel(batch, spec, into);
-        const out: SliceOut = fold ? { partial: foldRows(into.matrix, into.row, to - from, fold) } : { matrix: into.matrix, row: into.row };
-        if (waiting.length === 0) sink.done(out, from, to - from);
-        else waiting.push({ first: from, count: to - from, settled: true, local: out });
-      } finally {
-        ctx.release(held);
-        batch.release();
-      }
+      const alone = waiting.length === 0;
+      const { out, held } = here(from, to, alone);
+      if (alone) sink.done(out, from, to - from);
+      else waiting.push({ first: from, count: to - from, settled: true, local: out });
       return held;
     }, threads);
     await handOn(true);

@@ -63,6 +63,17 @@ export interface KernelPoolOptions {
   log?: (msg: string) => void;
 }
 
+/**
+ * WorkerLostError: a job's worker went away before answering (it died, or the pool stopped it).
+ * The slice itself may be fine: the caller can compute it in its own thread.
+ */
+export class WorkerLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerLostError';
+  }
+}
+
 /** defaultQueryWorkers: one worker per CPU beyond the first, at most 4. */
 export function defaultQueryWorkers(): number {
   return Math.max(0, Math.min(4, availableParallelism() - 1));
@@ -252,7 +263,7 @@ export class KernelPool {
     const i = this.#slots.indexOf(slot);
     if (i < 0) return;
     this.#slots.splice(i, 1);
-    for (const job of slot.jobs.values()) job.reject(new Error(why));
+    for (const job of slot.jobs.values()) job.reject(new WorkerLostError(why));
     slot.jobs.clear();
     void slot.worker.terminate();
     if (this.#closed) return;
@@ -276,7 +287,7 @@ export class KernelPool {
   async #stopAll(why: string): Promise<void> {
     const slots = this.#slots;
     this.#slots = [];
-    for (const s of slots) for (const job of s.jobs.values()) job.reject(new Error(`query worker stopped: ${why}`));
+    for (const s of slots) for (const job of s.jobs.values()) job.reject(new WorkerLostError(`query worker stopped: ${why}`));
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }

@@ -100,6 +100,30 @@ describe('query workers', () => {
     }
   }
 
+  it('slices a worker took with it when it went away are computed in the query thread', async () => {
+    /** A pool whose workers all stop right after the first slice is handed over. */
+    class Dying extends KernelPool {
+      override run(...args: Parameters<KernelPool['run']>): ReturnType<KernelPool['run']> {
+        const r = super.run(...args);
+        void this.close();
+        return r;
+      }
+    }
+    for (const q of ['sum by (shard) (rate(work_total[5m]))', 'rate(work_total[5m])']) {
+      const dying = new Dying({ size: 1 });
+      try {
+        await dying.warm();
+        const e = new Engine({ sliceSamples: 900, workers: dying });
+        const a = await alone.rangeQuery(db, q, T0, end, 60_000);
+        const b = await e.rangeQuery(db, q, T0, end, 60_000);
+        expect(plainValue(b.value)).toEqual(plainValue(a.value));
+        expect(dying.running).toBe(0);
+      } finally {
+        await dying.close();
+      }
+    }
+  });
+
   it('a worker never holds more than a query may: the sample limit applies to its slices', async () => {
     const limited = new Engine({ sliceSamples: 900, maxSamples: 1_000, workers: pool });
     await expect(limited.rangeQuery(db, 'rate(work_total[1h])', T0, end, 60_000)).rejects.toThrow(/query processing would load too many samples/);
