@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
-import { EdgeEncoder, HubDecoder, type DecodedBatch } from '../../../shared/protocol/index.ts';
+import { BatchKind, EdgeEncoder, HubDecoder, type DecodedBatch } from '../../../shared/protocol/index.ts';
 import type { Appendable, Appender } from '../../../shared/storage/interface.ts';
 import { openMemStorage, type MemStorage } from '../../../shared/storage/mem/index.ts';
 import { EdgeSeries } from '../../../hub/ingest/session-append.ts';
@@ -121,7 +121,9 @@ describe('EdgeSeries', () => {
     const e = new Edge(['zone', 'z9']);
     // 20,000 series of 4 labels (9 words each): several SERIES frames, 11 arena chunks.
     const ls = Array.from({ length: 20_000 }, (_, i) => L({ __name__: `m${i % 7}`, i: String(i), job: `j${i % 13}`, a: `v${i % 101}` }));
-    e.scrape(mem, 1000, ls);
+    // Through a storage that gives no labels by ref, so that the connection keeps the ids.
+    e.scrape(new Spy(mem), 1000, ls);
+    expect(e.series.held).toBe(ls.length);
     const byRef = new Map<number, number>(); // storage ref → series index
     for (let i = 0; i < ls.length; i++) byRef.set(mem.index.getRef(Labels.fromSortedFlat([...ls[i].flat, 'zone', 'z9'])), i);
     expect(byRef.size).toBe(ls.length);
@@ -134,5 +136,60 @@ describe('EdgeSeries', () => {
     expect(answers.every((ok) => !ok)).toBe(true);
     expect(appended).toEqual(ls.map((l) => Labels.fromSortedFlat([...l.flat, 'zone', 'z9']).toString()));
     expect(mem.stats().series).toBe(ls.length);
+  });
+
+  it('drops the label ids once every series has its ref in a storage that gives labels by ref, and takes them from storage', () => {
+    const mem = openMemStorage();
+    const e = new Edge(['site', 's1']);
+    e.scrape(mem, 1000, SERIES);
+    expect(e.series.held).toBe(0);
+    // A series defined later is held until its first append, then dropped as well.
+    const more = [...SERIES, L({ __name__: 'up', job: 'c' })];
+    expect(e.scrape(mem, 2000, more)).toBe(3);
+    expect(e.series.held).toBe(0);
+    expect([...countBySeries(mem)]).toEqual([
+      [STORED[0], 2],
+      [STORED[1], 2],
+      ['up{job="c", site="s1"}', 1],
+    ]);
+  });
+
+  it('keeps the label ids when storage gives no labels by ref', () => {
+    const e = new Edge(['site', 's1']);
+    e.scrape(new Spy(openMemStorage()), 1000, SERIES);
+    expect(e.series.held).toBe(2);
+  });
+
+  it('keeps the label set of a series defined but not appended yet, and appends it with that set later', () => {
+    const mem = openMemStorage();
+    const series = new EdgeSeries(['site', 's1']);
+    const strings = ['__name__', 'up', 'job', 'a', 'b'];
+    const labels = [L({ __name__: 'up', job: 'a' }), L({ __name__: 'up', job: 'b' })];
+    series.define({ firstRef: 0, labels, strings, defs: new Uint32Array([2, 0, 1, 2, 3, 2, 0, 1, 2, 4]) });
+    const batch = (t: number, refs: number[]): DecodedBatch => ({
+      seq: t,
+      kind: BatchKind.SCRAPE,
+      t,
+      refs: new Uint32Array(refs),
+      hubRefs: null,
+      timestamps: new Float64Array(refs.length).fill(t),
+      values: new Float64Array(refs.length).fill(1),
+    });
+    series.append(mem, batch(1000, [0]));
+    expect(series.held).toBe(1);
+    series.append(mem, batch(2000, [0, 1]));
+    expect([...countBySeries(mem)]).toEqual([
+      [STORED[0], 2],
+      [STORED[1], 1],
+    ]);
+  });
+
+  it('says which ref storage lost when a dropped series must be appended with labels again', () => {
+    const mem = openMemStorage();
+    const e = new Edge(['site', 's1']);
+    e.scrape(mem, 1000, SERIES);
+    const refA = mem.index.getRef(Labels.fromSortedFlat(['__name__', 'up', 'job', 'a', 'site', 's1']));
+    mem.index.remove([refA]); // breaks Storage.seriesLabels' promise
+    expect(() => e.scrape(mem, 2000, SERIES)).toThrow(`BUG: storage no longer resolves series ref ${refA}, which it handed out (connection ref 0)`);
   });
 });
