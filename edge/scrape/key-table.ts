@@ -13,6 +13,8 @@
  * Ids run from 1; 0 means "none". A deleted id is reused by a later add. Not safe for concurrent use.
  */
 
+import { grown } from '../../shared/model/grown.ts';
+
 /** The smallest arena and id capacity. */
 const MIN = 1024;
 /** The most of the arena live keys fill after it is compacted, leaving room for a page's changes. */
@@ -94,7 +96,7 @@ export class KeyTable {
     if (id !== 0) this.#free = this.#next[id];
     else {
       id = ++this.#top;
-      if (id >= this.start.length) this.#growIds();
+      if (id >= this.start.length) this.#growIds(id + 1);
     }
     if (this.#used + len > this.arena.length) this.#makeRoom(len);
     this.arena.set(b.subarray(a, e), this.#used);
@@ -108,6 +110,20 @@ export class KeyTable {
     this.#size++;
     if (this.#size > this.#buckets.length) this.#rehash(this.#buckets.length * 2);
     return id;
+  }
+
+  /**
+   * reserve makes room for ids up to `ids` and for `bytes` more bytes of keys at once, so that a table filled from
+   * nothing (a target's first page) is not grown a quarter at a time: each growth leaves the
+   * previous arrays behind, about four times the final size in all, as holes in the malloc heap
+   * that stay resident (issue 6).
+   */
+  reserve(ids: number, bytes: number): void {
+    this.#growIds(ids + 1);
+    let buckets = this.#buckets.length;
+    while (buckets < ids) buckets *= 2;
+    if (buckets > this.#buckets.length) this.#rehash(buckets);
+    if (this.#used + bytes > this.arena.length) this.#makeRoom(bytes, 1);
   }
 
   /** delete forgets the key of `id`; the id may be handed out again by add. */
@@ -153,11 +169,11 @@ export class KeyTable {
     return this.#keyView!;
   }
 
-  /** #makeRoom compacts the arena, growing it until the live keys fill at most FILL of it. */
-  #makeRoom(len: number): void {
+  /** #makeRoom compacts the arena, growing it until the live keys and `len` more bytes fill at most `fill` of it. */
+  #makeRoom(len: number, fill = FILL): void {
     const live = this.#used - this.#holes;
     let cap = this.arena.length;
-    while (live + len > cap * FILL) cap = grownCapacity(cap);
+    while (live + len > cap * fill) cap = grownCapacity(cap);
     const next = new Uint8Array(cap);
     let at = 0;
     for (let id = 1; id <= this.#top; id++) {
@@ -173,13 +189,10 @@ export class KeyTable {
     this.#holes = 0;
   }
 
-  #growIds(): void {
-    const cap = grownCapacity(this.start.length);
-    const grow = (a: Int32Array) => {
-      const n = new Int32Array(cap);
-      n.set(a);
-      return n;
-    };
+  /** #growIds makes room for ids below `min`, growing by a quarter at least. */
+  #growIds(min: number): void {
+    if (min <= this.start.length) return;
+    const grow = <T extends Int32Array>(a: T): T => grown(a, min, grownCapacity);
     this.start = grow(this.start);
     this.length = grow(this.length);
     this.#hash = grow(this.#hash);

@@ -177,7 +177,7 @@ export class ScrapeLoop {
         try {
           // The parser reads the bytes where they lie: no page-sized string (see ParserBase).
           const parser = parserForContentType(contentType, body, { fallback: this.target.fallbackFormat });
-          report = this.#cache.appendPage(app, parser, t, this.target);
+          report = this.#cache.appendPage(app, parser, t, this.target, body);
         } catch (err) {
           app.rollback();
           throw err;

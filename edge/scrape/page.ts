@@ -81,22 +81,22 @@ const NO_BYTES = new Uint8Array(0);
 /** ScrapeCache: one target's series cache and staleness state. Not safe for concurrent use. */
 export class ScrapeCache {
   /** The series texts; every per-series column below is indexed by a text's id there. */
-  readonly #keys = new KeyTable();
-  #refs = new Float64Array(1024);
+  #keys!: KeyTable;
+  #refs!: Float64Array;
   /** The scrape iteration that last saw the series. */
-  #seen = new Int32Array(1024);
+  #seen!: Int32Array;
   /** Where the series was last seen in the page's order of series lines. */
-  #pos = new Int32Array(1024);
-  #flags = new Uint8Array(1024);
+  #pos!: Int32Array;
+  #flags!: Uint8Array;
   #iteration = 0;
   /** Every series line of the previous page in page order (ids, repeats included), and the next page's. */
-  #order = new Int32Array(1024);
+  #order!: Int32Array;
   #orderLength = 0;
-  #nextOrder = new Int32Array(1024);
+  #nextOrder!: Int32Array;
   /** Series kept by the previous successful page (candidates for staleness markers), and the next page's. */
-  #previous = new Int32Array(1024);
+  #previous!: Int32Array;
   #previousLength = 0;
-  #current = new Int32Array(1024);
+  #current!: Int32Array;
   /** The series added last and its final labels, for its first append (none between pages). */
   #addedId = 0;
   #addedLabels: Labels | null = null;
@@ -105,15 +105,40 @@ export class ScrapeCache {
   /** metadata: the TYPE, HELP and UNIT of the metric families on the last good page. */
   readonly metadata = new MetadataCache();
 
+  constructor() {
+    this.#empty();
+  }
+
+  /** #empty gives the cache its empty tables: it holds no series. */
+  #empty(): void {
+    this.#keys = new KeyTable();
+    this.#refs = new Float64Array(1024);
+    this.#seen = new Int32Array(1024);
+    this.#pos = new Int32Array(1024);
+    this.#flags = new Uint8Array(1024);
+    this.#order = new Int32Array(1024);
+    this.#nextOrder = new Int32Array(1024);
+    this.#previous = new Int32Array(1024);
+    this.#current = new Int32Array(1024);
+    this.#orderLength = this.#previousLength = 0;
+  }
+
   /**
    * appendPage parses the whole page into `app` at scrape time `t` (ms). It throws the parser's
    * error or SampleLimitError before anything is committed; the caller then rolls back and calls
    * markAllStale if the target failed. On success the caller commits. Either way the cache keeps
-   * no view of the parser's page when it returns.
+   * no view of the parser's page when it returns. `page`, the bytes the parser reads, lets an
+   * empty cache size itself for them at once (see #reserve); should the page fail, the cache is
+   * emptied again, so that a large page of garbage leaves no large tables behind.
    */
-  appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions): PageReport {
+  appendPage(app: Appender, parser: ExpositionParser, t: number, opts: PageOptions, page?: Uint8Array): PageReport {
+    const sized = page !== undefined && this.#keys.size === 0;
     try {
+      if (sized) this.#reserve(page);
       return this.#readPage(app, parser, t, opts);
+    } catch (err) {
+      if (sized) this.#empty();
+      throw err;
     } finally {
       this.#span.bytes = NO_BYTES;
       this.#keys.forgetSource();
@@ -219,6 +244,33 @@ export class ScrapeCache {
   }
 
   /**
+   * #reserve sizes the empty cache for `page`: a column per line and the page's bytes for the
+   * series texts, upper bounds (a line may be metadata, a text is shorter than its line). Grown a
+   * quarter at a time instead, a target's first page left about four times the cache's final
+   * size behind as holes in the malloc heap, which stay resident (issue 6).
+   */
+  #reserve(page: Uint8Array): void {
+    let lines = 1;
+    for (let i = page.indexOf(10); i >= 0; i = page.indexOf(10, i + 1)) lines++;
+    this.#keys.reserve(lines, page.length);
+    this.#growColumns(lines + 1);
+    this.#order = grown(this.#order, lines);
+    this.#nextOrder = grown(this.#nextOrder, lines);
+    this.#previous = grown(this.#previous, lines);
+    this.#current = grown(this.#current, lines);
+  }
+
+  /** #growColumns makes room in the per-series columns for ids below `min`, growing by a quarter at least. */
+  #growColumns(min: number): void {
+    if (min <= this.#refs.length) return;
+    const cap = grownCapacity(this.#refs.length, min);
+    this.#refs = grown(this.#refs, cap, grownCapacity);
+    this.#seen = grown(this.#seen, cap, grownCapacity);
+    this.#pos = grown(this.#pos, cap, grownCapacity);
+    this.#flags = grown(this.#flags, cap, grownCapacity);
+  }
+
+  /**
    * #add caches the current series, not seen before, under its text `span` (hash `h`). It is
    * checked before it is cached, so a series over a limit fails every scrape it appears in.
    */
@@ -226,13 +278,7 @@ export class ScrapeCache {
     const labels = finalLabels(parser.labels(), opts);
     if (labels !== null) checkLabelLimits(labels, opts);
     const id = this.#keys.add(span.bytes, span.start, span.end, h);
-    if (id >= this.#refs.length) {
-      const cap = grownCapacity(this.#refs.length, id + 1);
-      this.#refs = grown(this.#refs, cap, grownCapacity);
-      this.#seen = grown(this.#seen, cap, grownCapacity);
-      this.#pos = grown(this.#pos, cap, grownCapacity);
-      this.#flags = grown(this.#flags, cap, grownCapacity);
-    }
+    this.#growColumns(id + 1);
     this.#refs[id] = 0;
     this.#seen[id] = 0;
     this.#flags[id] = (fast ? KNOWN_FAST : 0) | (labels === null ? DROPPED : 0);

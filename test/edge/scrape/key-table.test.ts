@@ -38,6 +38,23 @@ describe('KeyTable', () => {
     expect(t.start.length).toBeLessThanOrEqual(1.25 * t.top + 1024);
   });
 
+  it('reserve makes room at once: filling the reserved ids and bytes replaces no array', () => {
+    const t = new KeyTable();
+    const key = (i: number) => `http_requests_total{handler="/api/v1/${i % 29}",code="${i}"}`;
+    let bytes = 0;
+    for (let i = 0; i < 5000; i++) bytes += enc.encode(key(i)).length;
+    t.reserve(5000, bytes);
+    const [arena, start, length] = [t.arena, t.start, t.length];
+    expect(arena.length).toBeGreaterThanOrEqual(bytes);
+    expect(arena.length).toBeLessThan(1.25 * bytes + 1);
+    for (let i = 0; i < 5000; i++) add(t, key(i));
+    expect(t.arena).toBe(arena);
+    expect(t.start).toBe(start);
+    expect(t.length).toBe(length);
+    for (let i = 0; i < 5000; i++) expect(keyOf(t, add(t, key(i)))).toBe(key(i));
+    expect(t.size).toBe(5000);
+  });
+
   it('grownCapacity grows by a quarter, or to what is needed', () => {
     expect(grownCapacity(1024)).toBe(1280);
     expect(grownCapacity(1024, 5000)).toBe(5000);

@@ -14,7 +14,7 @@ const opts = (over: Partial<PageOptions> = {}): PageOptions => ({
 
 function scrape(storage: ReturnType<typeof openMemStorage>, cache: ScrapeCache, page: string, t: number, o = opts()) {
   const app = storage.appender();
-  const report = cache.appendPage(app, new TextParser(page), t, o);
+  const report = cache.appendPage(app, new TextParser(page), t, o, Buffer.from(page)); // sized from the page on the first
   app.commit();
   return report;
 }
@@ -91,6 +91,18 @@ describe('ScrapeCache.appendPage', () => {
     const r = scrape(s, c, 'a 1\nbad 2\n', 1000, opts({ metricRelabel: [drop] }));
     expect(r).toMatchObject({ scraped: 2, kept: 1, added: 1 });
     expect(samples(s, 'bad')).toEqual([]);
+  });
+
+  it('sized from a first page that fails, empties again; the next page starts afresh', () => {
+    const s = openMemStorage();
+    const cache = new ScrapeCache();
+    const bad = 'a 1\nb 2\n' + 'this is not a sample line\n'.repeat(1000);
+    const app = s.appender();
+    expect(() => cache.appendPage(app, new TextParser(bad), 1000, opts(), Buffer.from(bad))).toThrow();
+    app.rollback();
+    expect(cache.size).toBe(0);
+    expect(scrape(s, cache, 'a 1\nb 2\n', 2000)).toMatchObject({ scraped: 2, added: 2 });
+    expect(cache.size).toBe(2);
   });
 
   it('fails the whole page past sample_limit', () => {
