@@ -40,6 +40,8 @@ async function build() {
     sourcemap: 'linked',
     sourcesContent: false,
     outdir: join(root, 'dist'),
+    // Both bundles carry the same build id: the hub refuses a query worker from another build.
+    define: { __OUTPOST_BUILD__: JSON.stringify(`${Date.now().toString(36)}-${process.pid}`) },
     outExtension: { '.js': '.mjs' },
     write: false,
     logLevel: 'error',

@@ -15,7 +15,8 @@ import type { Evaluator } from './evaluator.ts';
 import { QueryExecutionError } from './errors.ts';
 import { streamRangeCall, unwrapParens } from './functions/range.ts';
 import { Rows, type Grid } from './rows.ts';
-import { streamVectorSelector, type RowStream } from './selectors.ts';
+import { streamVectorSelector } from './selectors.ts';
+import type { RowStream } from './sources.ts';
 import { FOLD_OPS, foldExtreme, foldSumOrCount, mergePartial, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
 
 /** kahanInc adds inc to sum with compensation c (Neumaier's variant), as Prometheus does. */
@@ -290,7 +291,7 @@ class GroupFold {
     }
     const op = this.#e.op as FoldOp, s = this.#s;
     const val = op === 'count' ? this.#cnt : this.#val;
-    for (let g = 0; g < spec.groups; g++) if (at[g] >= 0) mergePartial(op, p, g, at[g] * s, this.#seen, val, this.#comp);
+    for (let g = 0; g < spec.groups; g++) if (at[g] >= 0) mergePartial(op, p, g, at[g] * s, this.#seen, val);
   }
 
   /** finish: one series per group (`param`: quantile's φ per step). */

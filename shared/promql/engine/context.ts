@@ -78,6 +78,27 @@ export class EvalContext {
     this.check(where);
   }
 
+  /**
+   * wait resolves as `p` does, unless evaluation must stop first (the deadline passes or the
+   * signal aborts): then it throws as check() would. For work another thread does for the query.
+   */
+  async wait<T>(p: Promise<T>, where: string): Promise<T> {
+    this.check(where);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueryTimeoutError(where)), Math.max(0, this.#deadline - Date.now()));
+      onAbort = () => reject(new QueryCanceledError(where, { cause: this.#signal?.reason }));
+      this.#signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([p, stop]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) this.#signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** hold accounts for n more samples in memory; throws TooManySamplesError past the limit. */
   hold(n: number, where: string): void {
     this.samples += n;

@@ -48,7 +48,7 @@ export interface SliceResult {
 
 /** resultBuffers: the buffers of a SliceResult's arrays. */
 export function resultBuffers(r: SliceResult): ArrayBuffer[] {
-  const arrays = r.matrix ? [r.matrix.values, r.matrix.present, r.matrix.timestamps] : [r.partial?.seen, r.partial?.val, r.partial?.comp, r.partial?.live];
+  const arrays = r.matrix ? [r.matrix.values, r.matrix.present, r.matrix.timestamps] : [r.partial?.seen, r.partial?.val, r.partial?.live];
   const out: ArrayBuffer[] = [];
   for (const a of arrays) if (a && a.buffer.byteLength > 0 && !out.includes(a.buffer as ArrayBuffer)) out.push(a.buffer as ArrayBuffer);
   return out;
@@ -79,7 +79,7 @@ export function defaultQueryWorkers(): number {
   return Math.max(0, Math.min(4, availableParallelism() - 1));
 }
 
-/** QUERY_WORKERS_FLAG: the hub's and the edge's --query.workers. */
+/** QUERY_WORKERS_FLAG: the hub's --query.workers. */
 export const QUERY_WORKERS_FLAG: FlagSpec = {
   name: 'query.workers',
   help: 'Threads besides the main one that decode and evaluate slices of long queries, started on demand and stopped after a minute idle (0: none; default: one per CPU beyond the first, at most 4)',
@@ -116,8 +116,28 @@ interface Slot {
  */
 const DEPTH = 2;
 
-/** SPARE_BUFFERS: the most reply buffers kept for reuse (on each side). */
-export const SPARE_BUFFERS = 8;
+/** SPARE_BYTES: the most bytes of reply buffers kept for reuse, on each side. */
+export const SPARE_BYTES = 16 << 20;
+
+/** keepSpare: the largest of `buffers` (distinct, not detached) that fit together in SPARE_BYTES. */
+export function keepSpare(buffers: readonly ArrayBuffer[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  let bytes = 0;
+  for (const b of [...new Set(buffers)].sort((x, y) => y.byteLength - x.byteLength)) {
+    if (b.byteLength === 0 || bytes + b.byteLength > SPARE_BYTES) continue;
+    out.push(b);
+    bytes += b.byteLength;
+  }
+  return out;
+}
+
+/**
+ * BUILD: which build of the program this is. A bundled hub's worker must come from the same build
+ * as the hub (the bundle is rebuilt when sources change, while an older hub may still run); from
+ * the TypeScript sources both sides are the sources.
+ */
+declare const __OUTPOST_BUILD__: string | undefined;
+export const BUILD = typeof __OUTPOST_BUILD__ === 'string' ? __OUTPOST_BUILD__ : 'sources';
 
 export class KernelPool {
   readonly size: number;
@@ -186,7 +206,13 @@ export class KernelPool {
     return new Promise<SliceResult>((resolve, reject) => {
       slot.jobs.set(id, { slice, resolve, reject });
       slot.worker.ref();
-      slot.worker.postMessage(job, [...transferList(slice.load), ...spare]);
+      try {
+        slot.worker.postMessage(job, [...transferList(slice.load), ...spare]);
+      } catch (err) {
+        slot.jobs.delete(id);
+        if (slot.jobs.size === 0) slot.worker.unref();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
@@ -196,7 +222,7 @@ export class KernelPool {
    * use the result afterwards.
    */
   recycle(r: SliceResult): void {
-    for (const b of resultBuffers(r)) if (this.#spare.length < SPARE_BUFFERS && !this.#spare.includes(b)) this.#spare.push(b);
+    this.#spare = keepSpare([...this.#spare, ...resultBuffers(r)]);
   }
 
   /** close stops every worker; jobs in flight reject. */
@@ -212,8 +238,8 @@ export class KernelPool {
       // The worker runs the module this thread compiled (and V8 optimised), not a compilation of its own.
       const module = compileCore();
       worker = import.meta.url.endsWith('.ts')
-        ? new Worker(new URL('./boot.mjs', import.meta.url), { workerData: { entry: new URL('./worker.ts', import.meta.url).href, module } })
-        : new Worker(new URL('./query-worker.mjs', import.meta.url), { workerData: { module } });
+        ? new Worker(new URL('./boot.mjs', import.meta.url), { workerData: { entry: new URL('./worker.ts', import.meta.url).href, module, build: BUILD } })
+        : new Worker(new URL('./query-worker.mjs', import.meta.url), { workerData: { module, build: BUILD } });
     } catch (err) {
       this.#broken = true;
       this.#log(`query workers disabled: cannot start one: ${(err as Error).message}`);
@@ -234,6 +260,7 @@ export class KernelPool {
       this.#settle(slot, m);
     });
     worker.on('error', (err) => this.#lost(slot, `query worker failed: ${err.message}`, !slot.ready));
+    worker.on('messageerror', (err) => this.#lost(slot, `query worker sent a message that could not be read: ${err.message}`, false));
     worker.on('exit', (code) => this.#lost(slot, `query worker exited with code ${code}`, !slot.ready && code !== 0));
   }
 
@@ -271,6 +298,7 @@ export class KernelPool {
       this.#broken = true;
       this.#log(`query workers disabled: ${why}`);
     } else this.#log(why);
+    this.#armIdle();
   }
 
   /** #armIdle starts the idle countdown once no worker has a job. */
@@ -287,6 +315,7 @@ export class KernelPool {
   async #stopAll(why: string): Promise<void> {
     const slots = this.#slots;
     this.#slots = [];
+    this.#spare = [];
     for (const s of slots) for (const job of s.jobs.values()) job.reject(new WorkerLostError(`query worker stopped: ${why}`));
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

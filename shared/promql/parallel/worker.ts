@@ -9,20 +9,25 @@ import { adoptCompiledCore, ChunkCorruptionError, loadCore, type CoreBatch } fro
 import type { StepMatrix } from '../../storage/interface.ts';
 import { decodePortable } from '../../tsdb/db/slice-load.ts';
 import { foldRows } from './fold.ts';
-import { resultBuffers, SPARE_BUFFERS, type Job, type Reply } from './pool.ts';
+import { BUILD, keepSpare, resultBuffers, type Job, type Reply } from './pool.ts';
 import { applyKernel } from './spec.ts';
 
 const port = parentPort;
 if (!port) throw new Error('shared/promql/parallel/worker.ts runs as a worker thread (KernelPool starts it)');
-adoptCompiledCore((workerData as { module: WebAssembly.Module }).module);
+const data = workerData as { module: WebAssembly.Module; build: string };
+if (data.build !== BUILD) throw new Error(`this query worker is build ${BUILD} but the process that started it is build ${data.build}: restart it to run the current build`);
+adoptCompiledCore(data.module);
 const core = loadCore();
 
-/** spare: buffers the query thread gave back (KernelPool.recycle), largest last, for the next replies. */
+/** spare: buffers the query thread gave back (KernelPool.recycle), for the next replies. */
 let spare: ArrayBuffer[] = [];
 
-/** take: a zeroed array of `n` elements, in a spare buffer when one is large enough. */
+/** take: a zeroed array of `n` elements, in the smallest spare buffer large enough when there is one. */
 function take<T extends Float64Array | Uint8Array>(make: (b: ArrayBuffer, n: number) => T, bytesPer: number, n: number): T {
-  const i = spare.findIndex((b) => b.byteLength >= n * bytesPer);
+  let i = -1;
+  spare.forEach((b, k) => {
+    if (b.byteLength >= n * bytesPer && (i < 0 || b.byteLength < spare[i].byteLength)) i = k;
+  });
   if (i < 0) return make(new ArrayBuffer(n * bytesPer), n);
   const a = make(spare.splice(i, 1)[0], n);
   a.fill(0);
@@ -33,7 +38,7 @@ const f64 = (b: ArrayBuffer, n: number): Float64Array => new Float64Array(b, 0, 
 const u8 = (b: ArrayBuffer, n: number): Uint8Array => new Uint8Array(b, 0, n);
 
 port.on('message', (job: Job) => {
-  spare = [...spare, ...job.spare].sort((a, b) => a.byteLength - b.byteLength).slice(-SPARE_BUFFERS);
+  spare = keepSpare([...spare, ...job.spare]);
   let batch: CoreBatch | null = null;
   let reply: Reply;
   try {

@@ -124,9 +124,37 @@ describe('query workers', () => {
     }
   });
 
-  it('a worker never holds more than a query may: the sample limit applies to its slices', async () => {
-    const limited = new Engine({ sliceSamples: 900, maxSamples: 1_000, workers: pool });
+  it('a query whose worker never answers still stops at its timeout', async () => {
+    /** A pool that takes every slice and never answers. */
+    class Silent extends KernelPool {
+      override available(): boolean {
+        return true;
+      }
+      override run(): ReturnType<KernelPool['run']> {
+        return new Promise(() => {});
+      }
+    }
+    const e = new Engine({ sliceSamples: 900, timeoutMs: 200, workers: new Silent({ size: 1 }) });
+    await expect(e.rangeQuery(db, 'rate(work_total[5m])', T0, end, 60_000)).rejects.toThrow(/query timed out/);
+  });
+
+  it("the sample limit counts a worker's slice as it would count the slice in the query's thread", async () => {
+    // The first slice (16 series, in this thread) fits; the second (every other series, 50k
+    // samples) goes to the worker and is over the limit.
+    const limited = new Engine({ sliceSamples: 1_000_000, maxSamples: 20_000, workers: pool });
+    const before = pool.completed;
     await expect(limited.rangeQuery(db, 'rate(work_total[1h])', T0, end, 60_000)).rejects.toThrow(/query processing would load too many samples/);
+    expect(pool.completed).toBeGreaterThan(before);
+  });
+
+  it('a worker from another build refuses to start', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { compileCore } = await import('../../../core-wasm/host/index.ts');
+    const entry = new URL('../../../shared/promql/parallel/worker.ts', import.meta.url).href;
+    const w = new Worker(new URL('../../../shared/promql/parallel/boot.mjs', import.meta.url), { workerData: { entry, module: compileCore(), build: 'another' } });
+    const err = await new Promise<Error>((resolve) => w.once('error', resolve));
+    expect(err.message).toMatch(/this query worker is build sources but the process that started it is build another/);
+    await w.terminate();
   });
 
   it('a chunk the worker cannot decode is reported as its gatherer names it', async () => {

@@ -12,7 +12,8 @@ import { goFloat } from '../annotations.ts';
 import type { Evaluator } from '../evaluator.ts';
 import { QueryExecutionError } from '../errors.ts';
 import { Rows, type EvalValue, type Grid } from '../rows.ts';
-import { loadRange, nameFlags, rangeRows, rowsStream, runEach, runKernel as runSlices, streamKernel, type RangeInput, type RowStream } from '../selectors.ts';
+import { loadRange, nameFlags, rangeRows, type RangeInput } from '../selectors.ts';
+import { rowsStream, runEach, runKernel as runSlices, streamKernel, type RowStream } from '../sources.ts';
 import { inOrder, vectorOf } from './helpers.ts';
 
 type Impl = (ev: Evaluator, call: Call, g: Grid) => Promise<EvalValue>;

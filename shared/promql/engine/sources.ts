@@ -1,0 +1,332 @@
+/**
+ * Series sources: a selection's samples loaded slice by slice of series and run through one
+ * kernel, each slice either in the query's thread or in a query worker (EvalContext.workers,
+ * shared/promql/parallel/), its result handed on in series order: the rows of a whole result
+ * (runKernel), a stream of rows (streamKernel), or per-group partials of an aggregation (fold).
+ * Slices bound the memory one selection takes, let the event loop run between them, and are the
+ * unit the threads share.
+ */
+import type { VectorSelector } from '../ast.ts';
+import type { Labels } from '../../model/labels.ts';
+import type { MatrixSlot, PortableLoad, SampleBatch, SeriesSet, StepMatrix } from '../../storage/interface.ts';
+import { WorkerLostError, type SliceResult } from '../parallel/pool.ts';
+import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
+import { foldRows, type FoldSpec, type Partial } from '../parallel/fold.ts';
+import type { EvalContext } from './context.ts';
+import type { Rows } from './rows.ts';
+
+/**
+ * FIRST_SLICE: the series in a selection's first slice, before the samples per series are known.
+ * A selection is decoded and run through its kernel in slices of series of about
+ * ctx.sliceSamples samples each, so a query over many long series never holds all their samples
+ * at once (58.5 M samples would be 936 MB of columns).
+ */
+const FIRST_SLICE = 16;
+
+/**
+ * MAX_WAITING: the most slices run() keeps computed or in flight before handing the oldest on,
+ * which bounds the rows a query holds while a worker is slower than its own thread.
+ */
+const MAX_WAITING = 8;
+
+/**
+ * SeriesSource: selected series whose samples load slice by slice. each() calls `visit` with one
+ * batch per slice of consecutive series (`first`: the slice's first series in `labels`); the batch
+ * is held against the query's sample limit during the call and released after it. Between two
+ * slices it lets the event loop run (EvalContext.pause), so a query over many series neither
+ * holds up other requests nor misses its client going away.
+ *
+ * run() runs one kernel over every slice the same way, each slice either in this thread, into
+ * `slot(first, count, alone)`, or in a query worker (EvalContext.workers) while this thread goes
+ * on with the next. `alone` says the slot's rows reach done() before slot() is called again (so
+ * a consumer may reuse one matrix). done() gets every slice once, in series order: the matrix and
+ * row where its rows start.
+ */
+export interface SeriesSource {
+  labels: Labels[];
+  each(visit: (batch: SampleBatch, first: number) => void): Promise<void>;
+  run(spec: KernelSpec, sink: SliceSink): Promise<void>;
+}
+
+/**
+ * SliceSink: where SeriesSource.run puts each slice's result. A slice computed in this thread
+ * writes its rows into slot(first, count, alone). With `fold`, each slice's rows are folded into
+ * the groups fold(first, count) names where they are computed, and done() gets the Partial;
+ * otherwise it gets the rows (the matrix, and the row where the slice's start).
+ */
+export interface SliceSink {
+  slot(first: number, count: number, alone: boolean): MatrixSlot;
+  fold?: (first: number, count: number) => FoldSpec;
+  done(r: SliceOut, first: number, count: number): void;
+}
+
+/** SliceOut: one slice's result: its rows, or (when folded) its Partial. */
+export type SliceOut = { matrix: StepMatrix; row: number; partial?: undefined } | { partial: Partial };
+
+/** runKernel runs `spec` on every slice of `src` into one result of its grid's steps, series in order. */
+export async function runKernel(src: SeriesSource, steps: number, spec: KernelSpec): Promise<StepMatrix> {
+  const series = src.labels.length, cells = series * steps;
+  const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
+  if (spec.kind === 'instant' && spec.timestamps) matrix.timestamps = new Float64Array(cells);
+  await src.run(spec, {
+    slot: (first) => ({ matrix, row: first }),
+    done: (r, first, count) => {
+      if (!r.partial && r.matrix !== matrix) copyRows(r.matrix, r.row, matrix, first, count);
+    },
+  });
+  return matrix;
+}
+
+/** runEach runs `kernel`, a function of a batch, on every slice of `src` in this thread, like runKernel. */
+export async function runEach(src: SeriesSource, steps: number, kernel: (batch: SampleBatch, into: MatrixSlot) => void): Promise<StepMatrix> {
+  const series = src.labels.length, cells = series * steps;
+  const matrix: StepMatrix = { series, steps, values: new Float64Array(cells), present: new Uint8Array(cells) };
+  await src.each((batch, first) => kernel(batch, { matrix, row: first }));
+  return matrix;
+}
+
+/** copyRows copies `count` rows of `from` starting at row `at` into `to` from row `row`. */
+function copyRows(from: StepMatrix, at: number, to: StepMatrix, row: number, count: number): void {
+  const s = to.steps, a = at * s, b = (at + count) * s;
+  to.values.set(from.values.subarray(a, b), row * s);
+  to.present.set(from.present.subarray(a, b), row * s);
+  if (to.timestamps && from.timestamps) to.timestamps.set(from.timestamps.subarray(a, b), row * s);
+}
+
+/**
+ * RowStream: an instant vector produced slice by slice, for a consumer that folds each slice into
+ * its own result right away (an aggregation) instead of holding all series × steps cells at once.
+ * each() calls `visit` with rows [0, count) of `m`, the values of series [first, first + count)
+ * of `labels` (in order; `m` is reused by the next slice). Series without any value are still
+ * visited: the consumer skips them, as Rows.compact would have dropped them. When `after` is set,
+ * the consumer calls it once at the end with the labels of the series that had a value (for the
+ * annotations an evaluated Rows would have raised).
+ */
+export interface RowStream {
+  labels: Labels[];
+  dropName: Uint8Array;
+  each(visit: (m: StepMatrix, first: number, count: number) => void): Promise<void>;
+  /**
+   * fold: instead of each(), every slice folded into the groups groups(first, count) names,
+   * where the slice is computed (shared/promql/parallel/fold.ts); `visit` gets the partials in
+   * series order. Only streams computed by a kernel have it.
+   */
+  fold?(groups: (first: number, count: number) => FoldSpec, visit: (p: Partial, first: number, count: number) => void): Promise<void>;
+  after?: (live: Labels[]) => void;
+}
+
+/** rowsStream: evaluated rows as a RowStream of one slice. */
+export function rowsStream(rows: Rows): RowStream {
+  const m: StepMatrix = { series: rows.count, steps: rows.steps, values: rows.values, present: rows.present };
+  return { labels: rows.labels, dropName: rows.dropName, each: async (visit) => visit(m, 0, rows.count) };
+}
+
+/**
+ * streamKernel: RowStream.each and RowStream.fold over the slices of `src`, running `spec` on
+ * each slice: each() into one matrix that is reused (grown to the largest slice) whenever its
+ * rows are handed on at once, never into a whole result.
+ */
+export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec): Pick<RowStream, 'each' | 'fold'> {
+  const fresh = (n: number): StepMatrix => ({ series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) });
+  return {
+    async each(visit) {
+      let reused = fresh(0);
+      await src.run(spec, {
+        slot(_first, count, alone) {
+          if (!alone) return { matrix: fresh(count), row: 0 };
+          if (count > reused.series) reused = fresh(count);
+          return { matrix: reused, row: 0 };
+        },
+        done(r, first, count) {
+          if (r.partial) throw new Error('BUG: a slice folded without a fold asked');
+          visit(r.matrix, first, count);
+        },
+      });
+    },
+    async fold(groups, visit) {
+      let reused = fresh(0);
+      await src.run(spec, {
+        slot(_first, count) {
+          if (count > reused.series) reused = fresh(count);
+          return { matrix: reused, row: 0 };
+        },
+        fold: groups,
+        done(r, first, count) {
+          if (!r.partial) throw new Error('BUG: a folded slice handed on rows');
+          visit(r.partial, first, count);
+        },
+      });
+    },
+  };
+}
+
+
+/** selectSource selects the series of `vs` with samples in [mint, maxt]; null when none. */
+export function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: number): SeriesSource | null {
+  ctx.check('query execution');
+  const set = ctx.querier.select(vs.matchers, { start: mint, end: maxt });
+  const n = set.series.length;
+  if (n === 0) return null;
+  return {
+    labels: set.series.map((x) => x.labels),
+    async each(visit) {
+      await slices(ctx, n, (from, to) => {
+        const batch = set.load(mint, maxt, from, to);
+        const held = batch.sampleCount;
+        try {
+          ctx.hold(held, 'query execution');
+          visit(batch, from);
+        } finally {
+          ctx.release(held);
+          batch.release();
+        }
+        return held;
+      });
+    },
+    run: (spec, sink) => runSlices(ctx, set, mint, maxt, spec, sink),
+  };
+}
+
+/**
+ * MIN_SHARED_SAMPLES: the fewest samples worth a slice of its own when threads share a selection
+ * (below, handing a slice over costs more than decoding it).
+ */
+const MIN_SHARED_SAMPLES = 50_000;
+
+/**
+ * slices calls `slice(from, to)` on consecutive slices of n series, sized to about
+ * ctx.sliceSamples samples from the samples per series the slices before held (`slice` returns
+ * how many its slice held), pausing between two (EvalContext.pause). When `threads` share the
+ * slices, they get smaller towards the end (about two per thread of what is left, down to
+ * MIN_SHARED_SAMPLES), so that a mid-sized selection is shared at all and no thread is left
+ * with one long slice while the others wait.
+ */
+async function slices(ctx: EvalContext, n: number, slice: (from: number, to: number) => number | Promise<number>, threads = 1): Promise<void> {
+  let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
+  while (from < n) {
+    const to = Math.min(n, from + size);
+    if (from > 0) await ctx.pause('query execution');
+    const held = await slice(from, to);
+    const perSeries = held / (to - from);
+    size = perSeries > 0 ? Math.max(1, Math.floor(ctx.sliceSamples / perSeries)) : n;
+    if (threads > 1 && perSeries > 0) size = Math.min(size, Math.max(Math.ceil((n - to) / (2 * threads)), Math.ceil(MIN_SHARED_SAMPLES / perSeries)));
+    from = to;
+  }
+}
+
+/** Waiting: a slice computed, or in flight in a worker, whose result is not handed on yet. */
+interface Waiting {
+  first: number;
+  count: number;
+  /** settled: the worker answered (or the slice was computed here). */
+  settled: boolean;
+  local?: SliceOut;
+  remote?: Promise<SliceResult>;
+}
+
+/**
+ * runSlices: SeriesSource.run over `set`. After its first slice, a slice goes to a query worker
+ * when one is free and the set can hand it over (SeriesSet.portable); otherwise this thread loads
+ * and computes it. Results are handed on in series order as slices complete.
+ */
+async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: number, spec: KernelSpec, sink: SliceSink): Promise<void> {
+  const pool = ctx.workers;
+  const waiting: Waiting[] = [];
+  /** here computes series [from, to) in this thread (its slot reused only when `alone`); held: the samples it loaded. */
+  const here = (from: number, to: number, alone: boolean): { out: SliceOut; held: number } => {
+    const batch = set.load(mint, maxt, from, to);
+    const held = batch.sampleCount;
+    try {
+      ctx.hold(held, 'query execution');
+      return { out: computeSlice(batch, spec, sink, from, alone), held };
+    } finally {
+      ctx.release(held);
+      batch.release();
+    }
+  };
+  const handOn = async (all: boolean): Promise<void> => {
+    while (waiting.length > 0 && (all || waiting[0].settled || waiting.length >= MAX_WAITING)) {
+      const w = waiting.shift()!;
+      if (w.local) {
+        sink.done(w.local, w.first, w.count);
+        continue;
+      }
+      let r: SliceResult;
+      try {
+        r = await ctx.wait(w.remote!, 'query execution');
+      } catch (err) {
+        // A worker that went away takes its slices with it: compute them here instead.
+        if (!(err instanceof WorkerLostError)) throw err;
+        sink.done(here(w.first, w.first + w.count, true).out, w.first, w.count);
+        continue;
+      }
+      ctx.hold(r.samples, 'query execution');
+      try {
+        sink.done(r.partial ? { partial: r.partial } : { matrix: r.matrix!, row: 0 }, w.first, w.count);
+      } finally {
+        ctx.release(r.samples);
+      }
+      pool!.recycle(r);
+    }
+  };
+  try {
+    const threads = pool !== null && set.portable ? pool.size + 1 : 1;
+    await slices(ctx, set.series.length, async (from, to) => {
+      await handOn(false);
+      const portable = from > 0 && pool !== null && set.portable && pool.available() ? set.portable(mint, maxt, from, to) : null;
+      if (portable) {
+        const held = portableSamples(portable.load); // before run() transfers the arrays away
+        const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, sink.fold?.(from, to - from)) };
+        w.remote!.then(() => (w.settled = true), () => (w.settled = true));
+        waiting.push(w);
+        return held;
+      }
+      const alone = waiting.length === 0;
+      const { out, held } = here(from, to, alone);
+      if (alone) sink.done(out, from, to - from);
+      else waiting.push({ first: from, count: to - from, settled: true, local: out });
+      return held;
+    }, threads);
+    await handOn(true);
+  } finally {
+    waiting.length = 0; // a failed query drops what is in flight; its workers' answers are ignored
+  }
+}
+
+/** portableSamples: at most how many samples a portable slice decodes (before its time range cuts any). */
+function portableSamples(p: PortableLoad): number {
+  let n = 0;
+  if (p.chunks) for (const c of p.chunks.samples) n += c;
+  for (const c of p.columns) n += c.timestamps.length;
+  return n;
+}
+
+/** batchSource wraps one batch already loaded (a subquery's points), visited once and released. */
+export function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): SeriesSource {
+  const each: SeriesSource['each'] = async (visit) => {
+    const held = batch.sampleCount;
+    try {
+      ctx.hold(held, 'query execution');
+      visit(batch, 0);
+    } finally {
+      ctx.release(held);
+      batch.release();
+    }
+  };
+  return {
+    labels,
+    each,
+    run: (spec, sink) => each((b) => sink.done(computeSlice(b, spec, sink, 0, true), 0, b.seriesCount)),
+  };
+}
+
+
+/**
+ * computeSlice runs `spec` over `batch` (series first, first + 1, … of the source) in this thread,
+ * into the sink's slot, and folds the rows when the sink asks for it.
+ */
+function computeSlice(batch: SampleBatch, spec: KernelSpec, sink: SliceSink, first: number, alone: boolean): SliceOut {
+  const n = batch.seriesCount, into = sink.slot(first, n, alone), fold = sink.fold?.(first, n);
+  applyKernel(batch, spec, into);
+  return fold ? { partial: foldRows(into.matrix, into.row, n, fold) } : { matrix: into.matrix, row: into.row };
+}
