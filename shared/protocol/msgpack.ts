@@ -11,9 +11,21 @@ import { CloseCode, ProtocolError, malformed } from './errors.ts';
 // frame from a peer cannot redefine how later frames decode.
 const packr = new Packr({ moreTypes: true, useRecords: false, bundleStrings: false, mapsAsObjects: true });
 
+/**
+ * msgpackr packs frames one after another into a shared buffer and returns views of it; a frame
+ * that does not fit gets a buffer four times its size, and each later buffer is as large as the
+ * last (a SERIES frame of 10k series left the edge packing into 1.6 MiB buffers for good). After
+ * a frame from a buffer past KEEP_BYTES, packing goes on in a fresh buffer of FRESH_BYTES.
+ */
+const KEEP_BYTES = 256 << 10;
+const FRESH_BYTES = 8192;
+
 /** packFrame encodes one frame (a msgpack array). The result is a fresh Uint8Array the caller owns. */
 export function packFrame(frame: readonly unknown[]): Uint8Array {
-  return packr.pack(frame);
+  const out = packr.pack(frame);
+  // The frames already packed keep the large buffer alive only as long as they live.
+  if (out.buffer.byteLength > KEEP_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_BYTES));
+  return out;
 }
 
 /**

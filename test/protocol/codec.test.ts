@@ -3,6 +3,7 @@ import { Labels } from '../../shared/model/labels.ts';
 import { BatchKind, MAX_TIMESTAMP_MS } from '../../shared/protocol/frames.ts';
 import { CloseCode, ProtocolError } from '../../shared/protocol/errors.ts';
 import { Pair, column, hexColumn, rng, series } from './helpers.ts';
+import { packFrame, unpackFrame } from '../../shared/protocol/msgpack.ts';
 
 const STALE_NAN = '7ff0000000000002'; // Prometheus' staleness marker, a signalling NaN
 
@@ -252,5 +253,17 @@ describe('encoder limits and caller errors', () => {
     expect((err as ProtocolError).code).toBe(CloseCode.LIMIT);
     expect(p.enc.seriesCount).toBe(2);
     expect(Array.from(p.scrape(2000, ls.slice(0, 3), [5, 6, 7]).values)).toEqual([5, 6, 7]);
+  });
+});
+
+describe('packFrame', () => {
+  it('packs the frames after a large one into a small buffer again, each frame intact', () => {
+    const big = [1, 'x'.repeat(400_000)];
+    const a = packFrame(big);
+    expect(a.buffer.byteLength).toBeGreaterThan(1 << 20); // msgpackr's buffer: four times the frame
+    const small = Array.from({ length: 50 }, (_, i) => packFrame([2, i, 'y'.repeat(100)]));
+    for (const f of small) expect(f.buffer.byteLength).toBeLessThanOrEqual(64 << 10);
+    expect(unpackFrame(a, 1 << 24)).toEqual(big);
+    small.forEach((f, i) => expect(unpackFrame(f, 1 << 24)).toEqual([2, i, 'y'.repeat(100)]));
   });
 });
