@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'outpost-workers-e2e-'));
 const children: ChildProcess[] = [];
 const logs: string[] = [];
 const T0 = 1_700_000_000; // s
-const SAMPLES = 1_500;
+const SAMPLES = 2_400;
 let withWorkers = '';
 let without = '';
 
@@ -42,9 +42,10 @@ async function startHub(data: string, workers: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  // 300 counters over 1,500 scrapes at 15 s (6 h 15 m, 450k samples), in four groups.
+  // 500 counters over 2,400 scrapes at 15 s (10 h, 1.2 M samples: more than the million that
+  // starts a worker), in four groups.
   const lines: string[] = ['# TYPE work counter'];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 500; i++) {
     for (let s = 0; s < SAMPLES; s++) lines.push(`work_total{group="g${i % 4}",i="${i}"} ${(s * (1 + (i % 7))) % (500 + i)} ${T0 + s * 15}`);
   }
   lines.push('# EOF', '');

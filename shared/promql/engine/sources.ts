@@ -193,6 +193,7 @@ export function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number,
  */
 const MIN_SHARED_SAMPLES = 50_000;
 
+
 /**
  * slices calls `slice(from, to)` on consecutive slices of n series, sized to about
  * ctx.sliceSamples samples from the samples per series the slices before held (`slice` returns
@@ -201,7 +202,7 @@ const MIN_SHARED_SAMPLES = 50_000;
  * MIN_SHARED_SAMPLES), so that a mid-sized selection is shared at all and no thread is left
  * with one long slice while the others wait.
  */
-async function slices(ctx: EvalContext, n: number, slice: (from: number, to: number) => number | Promise<number>, threads = 1): Promise<void> {
+async function slices(ctx: EvalContext, n: number, slice: (from: number, to: number) => number | Promise<number>, threads: () => number = () => 1): Promise<void> {
   let from = 0, size = Math.min(n, FIRST_SLICE, Math.max(1, ctx.sliceSamples));
   while (from < n) {
     const to = Math.min(n, from + size);
@@ -209,7 +210,8 @@ async function slices(ctx: EvalContext, n: number, slice: (from: number, to: num
     const held = await slice(from, to);
     const perSeries = held / (to - from);
     size = perSeries > 0 ? Math.max(1, Math.floor(ctx.sliceSamples / perSeries)) : n;
-    if (threads > 1 && perSeries > 0) size = Math.min(size, Math.max(Math.ceil((n - to) / (2 * threads)), Math.ceil(MIN_SHARED_SAMPLES / perSeries)));
+    const t = threads();
+    if (t > 1 && perSeries > 0) size = Math.min(size, Math.max(Math.ceil((n - to) / (2 * t)), Math.ceil(MIN_SHARED_SAMPLES / perSeries)));
     from = to;
   }
 }
@@ -270,10 +272,15 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
     }
   };
   try {
-    const threads = pool !== null && set.portable ? pool.size + 1 : 1;
+    // What the whole selection holds, estimated from its first slice: workers share only a
+    // selection of twice MIN_SHARED_SAMPLES or more, and only one of more than a slice
+    // (ctx.sliceSamples, a million by default) starts them: a worker costs tens of megabytes
+    // while it runs, worth it for a query that decodes millions of samples, not for less.
+    let estimate = 0;
+    const shared = (): boolean => pool !== null && set.portable !== undefined && estimate >= Math.min(2 * MIN_SHARED_SAMPLES, ctx.sliceSamples);
     await slices(ctx, set.series.length, async (from, to) => {
       await handOn(false);
-      const portable = from > 0 && pool !== null && set.portable && pool.available() ? set.portable(mint, maxt, from, to) : null;
+      const portable = from > 0 && shared() && pool!.available(estimate > ctx.sliceSamples) ? set.portable!(mint, maxt, from, to) : null;
       if (portable) {
         const held = portableSamples(portable.load); // before run() transfers the arrays away
         const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, sink.fold?.(from, to - from)) };
@@ -283,10 +290,11 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
       }
       const alone = waiting.length === 0;
       const { out, held } = here(from, to, alone);
+      if (from === 0) estimate = (held / (to - from)) * set.series.length;
       if (alone) sink.done(out, from, to - from);
       else waiting.push({ first: from, count: to - from, settled: true, local: out });
       return held;
-    }, threads);
+    }, () => (shared() ? pool!.size + 1 : 1));
     await handOn(true);
   } finally {
     waiting.length = 0; // a failed query drops what is in flight; its workers' answers are ignored

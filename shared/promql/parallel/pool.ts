@@ -179,12 +179,13 @@ export class KernelPool {
 
   /**
    * available: whether a started worker can take a job now (it holds fewer than DEPTH). When
-   * none can, it starts one (up to `size`) for the slices to come and answers false.
+   * none can and `start` is set, it starts one (up to `size`) for the slices to come and answers
+   * false.
    */
-  available(): boolean {
+  available(start = true): boolean {
     if (this.#closed || this.#broken || this.size === 0) return false;
     if (this.#slots.some((s) => s.ready && s.jobs.size < DEPTH)) return true;
-    if (this.#slots.length < this.size) this.#start();
+    if (start && this.#slots.length < this.size) this.#start();
     return false;
   }
 

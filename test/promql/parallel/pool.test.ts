@@ -139,9 +139,9 @@ describe('query workers', () => {
   });
 
   it("the sample limit counts a worker's slice as it would count the slice in the query's thread", async () => {
-    // The first slice (16 series, in this thread) fits; the second (every other series, 50k
-    // samples) goes to the worker and is over the limit.
-    const limited = new Engine({ sliceSamples: 1_000_000, maxSamples: 20_000, workers: pool });
+    // The first slice (16 series, in this thread) fits; the second (about 30k samples) goes to
+    // the worker and is over the limit.
+    const limited = new Engine({ sliceSamples: 30_000, maxSamples: 20_000, workers: pool });
     const before = pool.completed;
     await expect(limited.rangeQuery(db, 'rate(work_total[1h])', T0, end, 60_000)).rejects.toThrow(/query processing would load too many samples/);
     expect(pool.completed).toBeGreaterThan(before);
@@ -197,6 +197,19 @@ describe('query workers', () => {
       expect(quick.running).toBe(1);
     } finally {
       await quick.close();
+    }
+  });
+
+  it('a selection of a slice or less starts no worker; a larger one does', async () => {
+    const lazy = new KernelPool({ size: 1 });
+    try {
+      // About 57k samples: within one slice of 100k, and shared only with a worker already running.
+      await new Engine({ sliceSamples: 100_000, workers: lazy }).rangeQuery(db, 'rate(work_total[5m])', T0, end, 60_000);
+      expect(lazy.running).toBe(0);
+      await new Engine({ sliceSamples: 20_000, workers: lazy }).rangeQuery(db, 'rate(work_total[5m])', T0, end, 60_000);
+      expect(lazy.running).toBe(1);
+    } finally {
+      await lazy.close();
     }
   });
 
