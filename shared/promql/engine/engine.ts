@@ -33,10 +33,12 @@ export interface EngineOptions {
   subqueryStepMs?: number;
   /**
    * sliceSamples: a selector's series are decoded and run through their kernel in slices of about
-   * this many samples, bounding the memory one selector takes (default 1 million, ~16 MB of
-   * columns). WebAssembly memory never shrinks, so this is also about the most a query leaves the
-   * process holding: over the query benchmark's day, 4 million left 168 MiB of it after a 24 h
-   * `count` of every series, 1 million 50 MiB, at the same latency.
+   * this many samples, bounding the memory one selector takes (default 250k, ~4 MB of columns).
+   * WebAssembly memory never shrinks, so this is also about the most a query leaves the process
+   * (and each query worker) holding: over the query benchmark's day, 4 million left 168 MiB of it
+   * after a 24 h `count` of every series, 1 million 50 MiB, at the same latency; a hub with one
+   * query worker held 336 MB of RSS after three 24 h queries at 1 million, 263 MB at 250k, again
+   * at the same latency.
    */
   sliceSamples?: number;
   /** parser: feature flags for parsing query strings (default: all on, as Prometheus' tests). */
@@ -70,7 +72,7 @@ export class Engine {
     this.maxSamples = o.maxSamples ?? 50_000_000;
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.subqueryStepMs = o.subqueryStepMs ?? 60_000;
-    this.sliceSamples = o.sliceSamples ?? 1_000_000;
+    this.sliceSamples = o.sliceSamples ?? 250_000;
     this.#parser = o.parser ?? {};
     this.#workers = o.workers ?? null;
   }

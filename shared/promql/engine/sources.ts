@@ -193,6 +193,13 @@ export function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number,
  */
 const MIN_SHARED_SAMPLES = 50_000;
 
+/**
+ * START_SLICES: a selection of more than this many slices (a million samples by default) starts
+ * a query worker: one costs tens of megabytes while it runs, worth it for a query that decodes
+ * millions of samples, not for less.
+ */
+const START_SLICES = 4;
+
 
 /**
  * slices calls `slice(from, to)` on consecutive slices of n series, sized to about
@@ -273,14 +280,13 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
   };
   try {
     // What the whole selection holds, estimated from its first slice: workers share only a
-    // selection of twice MIN_SHARED_SAMPLES or more, and only one of more than a slice
-    // (ctx.sliceSamples, a million by default) starts them: a worker costs tens of megabytes
-    // while it runs, worth it for a query that decodes millions of samples, not for less.
+    // selection of twice MIN_SHARED_SAMPLES or more, and only one of more than START_SLICES
+    // slices starts them.
     let estimate = 0;
     const shared = (): boolean => pool !== null && set.portable !== undefined && estimate >= Math.min(2 * MIN_SHARED_SAMPLES, ctx.sliceSamples);
     await slices(ctx, set.series.length, async (from, to) => {
       await handOn(false);
-      const portable = from > 0 && shared() && pool!.available(estimate > ctx.sliceSamples) ? set.portable!(mint, maxt, from, to) : null;
+      const portable = from > 0 && shared() && pool!.available(estimate > START_SLICES * ctx.sliceSamples) ? set.portable!(mint, maxt, from, to) : null;
       if (portable) {
         const held = portableSamples(portable.load); // before run() transfers the arrays away
         const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, sink.fold?.(from, to - from)) };

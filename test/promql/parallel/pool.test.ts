@@ -200,13 +200,13 @@ describe('query workers', () => {
     }
   });
 
-  it('a selection of a slice or less starts no worker; a larger one does', async () => {
+  it('a selection of four slices or fewer starts no worker; a larger one does', async () => {
     const lazy = new KernelPool({ size: 1 });
     try {
-      // About 57k samples: within one slice of 100k, and shared only with a worker already running.
-      await new Engine({ sliceSamples: 100_000, workers: lazy }).rangeQuery(db, 'rate(work_total[5m])', T0, end, 60_000);
-      expect(lazy.running).toBe(0);
+      // About 50k samples: within four slices of 20k, and shared only with a worker already running.
       await new Engine({ sliceSamples: 20_000, workers: lazy }).rangeQuery(db, 'rate(work_total[5m])', T0, end, 60_000);
+      expect(lazy.running).toBe(0);
+      await new Engine({ sliceSamples: 5_000, workers: lazy }).rangeQuery(db, 'rate(work_total[5m])', T0, end, 60_000);
       expect(lazy.running).toBe(1);
     } finally {
       await lazy.close();
