@@ -116,15 +116,21 @@ interface Slot {
  */
 const DEPTH = 2;
 
-/** SPARE_BYTES: the most bytes of reply buffers kept for reuse, on each side. */
+/**
+ * Reply buffers kept for reuse, on each side: at most SPARE_COUNT of them and SPARE_BYTES in all,
+ * none under SPARE_MIN_BYTES (a small array costs less to allocate than to pass around).
+ */
 export const SPARE_BYTES = 16 << 20;
+const SPARE_COUNT = 8;
+const SPARE_MIN_BYTES = 64 << 10;
 
-/** keepSpare: the largest of `buffers` (distinct, not detached) that fit together in SPARE_BYTES. */
+/** keepSpare: the largest of `buffers` (distinct, not detached) that the limits above allow. */
 export function keepSpare(buffers: readonly ArrayBuffer[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   let bytes = 0;
   for (const b of [...new Set(buffers)].sort((x, y) => y.byteLength - x.byteLength)) {
-    if (b.byteLength === 0 || bytes + b.byteLength > SPARE_BYTES) continue;
+    if (out.length === SPARE_COUNT) break;
+    if (b.byteLength < SPARE_MIN_BYTES || bytes + b.byteLength > SPARE_BYTES) continue;
     out.push(b);
     bytes += b.byteLength;
   }
