@@ -285,15 +285,18 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
     let estimate = 0;
     const shared = (): boolean => pool !== null && set.portable !== undefined && estimate >= Math.min(2 * MIN_SHARED_SAMPLES, ctx.sliceSamples);
     await slices(ctx, set.series.length, async (from, to) => {
-      await handOn(false);
+      // A free worker gets the slice first; results that came back are handed on after, so a
+      // worker never waits while this thread folds them.
       const portable = from > 0 && shared() && pool!.available(estimate > START_SLICES * ctx.sliceSamples) ? set.portable!(mint, maxt, from, to) : null;
       if (portable) {
         const held = portableSamples(portable.load); // before run() transfers the arrays away
         const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, sink.fold?.(from, to - from)) };
         w.remote!.then(() => (w.settled = true), () => (w.settled = true));
         waiting.push(w);
+        await handOn(false);
         return held;
       }
+      await handOn(false);
       const alone = waiting.length === 0;
       const { out, held } = here(from, to, alone);
       if (from === 0) estimate = (held / (to - from)) * set.series.length;
