@@ -7,7 +7,7 @@ import type { Matcher } from '../../model/matcher.ts';
 import { labelNames, labelValues } from '../../storage/index/index.ts';
 import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
 import type { Block } from './block.ts';
-import type { GatheredChunks } from './gather.ts';
+import type { ChunkPlan, GatheredChunks } from './gather.ts';
 
 /**
  * GatheringSeriesSet: a SeriesSet whose series' chunks can also be gathered undecoded, so that a
@@ -15,6 +15,8 @@ import type { GatheredChunks } from './gather.ts';
  */
 export interface GatheringSeriesSet extends SeriesSet {
   gather(mint?: number, maxt?: number, from?: number, to?: number): GatheredChunks;
+  /** plan: the chunks gather() would copy, not copied yet (gather.ts, interleave). */
+  plan(mint?: number, maxt?: number, from?: number, to?: number): ChunkPlan;
 }
 
 /** canGather tells a set of a block (whose chunks can be gathered) from others. */
@@ -53,6 +55,9 @@ export class BlockQuerier implements Querier {
       },
       gather(lo = mint, hi = maxt, from = 0, to = ids.length): GatheredChunks {
         return block.gather(ids.subarray(from, to), lo, hi);
+      },
+      plan(lo = mint, hi = maxt, from = 0, to = ids.length): ChunkPlan {
+        return block.plan(ids.subarray(from, to), lo, hi);
       },
     };
     return set;

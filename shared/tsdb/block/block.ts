@@ -21,7 +21,7 @@ import { decodeDense } from './dense-decode.ts';
 import { ENC_DENSE, ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
 import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, INDEX_FILE, PAGE_HEADER_BYTES, versionProblem } from './format.ts';
-import { decodeGathered, type GatheredChunks } from './gather.ts';
+import { decodeGathered, type ChunkPlan, type GatheredChunks } from './gather.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
 import { readMeta, type BlockMeta } from './meta.ts';
 import { readPage } from './pages.ts';
@@ -227,49 +227,70 @@ export class Block {
   /**
    * gather copies the chunks of `ids` overlapping [mint, maxt] out of the pages, in the shape
    * Core.decodeChunks takes (which decodes XOR and dense chunks alike, checking each chunk's
-   * sample count against the index). Chunks are copied page by page, so that each page is read
+   * sample count against the index): plan(), then each chunk copied back to back.
+   */
+  gather(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): GatheredChunks {
+    const plan = this.plan(ids, mint, maxt);
+    const offsets = new Uint32Array(plan.lengths.length);
+    let bytes = 0;
+    for (let j = 0; j < offsets.length; j++) {
+      offsets[j] = bytes;
+      bytes += plan.lengths[j];
+    }
+    const data = new Uint8Array(bytes);
+    plan.copy(data, offsets);
+    return { data, offsets, starts: plan.starts, samples: plan.samples, corruption: plan.corruption };
+  }
+
+  /**
+   * plan chooses the chunks of `ids` overlapping [mint, maxt] without copying them, so that a
+   * reader over several blocks can lay every block's chunks out series by series in one buffer
+   * (gather.ts, interleave). ChunkPlan.copy copies them page by page, so that each page is read
    * once whatever the page cache holds (a time-bucketed block has a series' chunks in as many
    * pages as buckets). Chunks that lie back to back both in their page and in `data` are copied
    * as one run: consecutive series' chunks when the read covers one bucket (or the block has one,
-   * format 1's layout), but not when it spans buckets, where each series' chunks of the other
-   * buckets come between.
+   * format 1's layout), but not when it spans buckets or blocks are interleaved.
    */
-  gather(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): GatheredChunks {
+  plan(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): ChunkPlan {
     const t = this.#chunks;
-    const { chunks: chunkIds, starts, pos: offsets, total: bytes } = this.#select(ids, mint, maxt, t.length);
+    const { chunks: chunkIds, starts } = this.#select(ids, mint, maxt, t.length);
     const count = chunkIds.length;
-    const data = new Uint8Array(bytes);
-    const samples = new Uint32Array(count);
-    for (let j = 0; j < count; j++) samples[j] = t.samples[chunkIds[j]];
-    // The run being copied: bytes [runFrom, runTo) of page runPage, to data at runAt.
-    let runPage = -1, runFrom = 0, runTo = 0, runAt = 0;
-    let pageNo = -1, page: Uint8Array | undefined;
-    const flush = (): void => {
-      if (runPage < 0) return;
-      if (runPage !== pageNo) page = this.#page((pageNo = runPage));
-      data.set(page!.subarray(runFrom, runTo), runAt);
-    };
-    for (const j of this.#byPage(chunkIds)) {
-      const c = chunkIds[j];
-      if (t.page[c] !== runPage || t.offset[c] !== runTo || offsets[j] !== runAt + (runTo - runFrom)) {
-        flush();
-        runPage = t.page[c];
-        runFrom = runTo = t.offset[c];
-        runAt = offsets[j];
-      }
-      runTo += t.length[c];
+    const lengths = new Uint32Array(count), samples = new Uint32Array(count);
+    for (let j = 0; j < count; j++) {
+      lengths[j] = t.length[chunkIds[j]];
+      samples[j] = t.samples[chunkIds[j]];
     }
-    flush();
     const kind = this.meta.encoding === 'xor' ? 'XOR' : 'dense';
     const enc = this.meta.encoding === 'xor' ? ENC_XOR : ENC_DENSE;
-    for (let j = 0; j < count; j++) {
-      const c = chunkIds[j];
-      if (t.length[c] < 3 || data[offsets[j]] !== enc) {
-        throw this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${t.length[c]} bytes with encoding byte ${data[offsets[j]]}, want 3 or more and ${enc}`);
+    const copy = (data: Uint8Array, offsets: Uint32Array): void => {
+      // The run being copied: bytes [runFrom, runTo) of page runPage, to data at runAt.
+      let runPage = -1, runFrom = 0, runTo = 0, runAt = 0;
+      let pageNo = -1, page: Uint8Array | undefined;
+      const flush = (): void => {
+        if (runPage < 0) return;
+        if (runPage !== pageNo) page = this.#page((pageNo = runPage));
+        data.set(page!.subarray(runFrom, runTo), runAt);
+      };
+      for (const j of this.#byPage(chunkIds)) {
+        const c = chunkIds[j];
+        if (t.page[c] !== runPage || t.offset[c] !== runTo || offsets[j] !== runAt + (runTo - runFrom)) {
+          flush();
+          runPage = t.page[c];
+          runFrom = runTo = t.offset[c];
+          runAt = offsets[j];
+        }
+        runTo += t.length[c];
       }
-    }
+      flush();
+      for (let j = 0; j < count; j++) {
+        const c = chunkIds[j];
+        if (t.length[c] < 3 || data[offsets[j]] !== enc) {
+          throw this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${t.length[c]} bytes with encoding byte ${data[offsets[j]]}, want 3 or more and ${enc}`);
+        }
+      }
+    };
     return {
-      data, offsets, starts, samples,
+      lengths, samples, starts, copy,
       corruption: (j, err) => {
         const c = chunkIds[j];
         return this.#corrupt(t.page[c], `${kind} chunk ${c} at raw byte ${t.offset[c]}: ${err.message}`, err);

@@ -1,8 +1,9 @@
 /**
  * Gathered chunks: the encoded chunks of a run of series, copied out of a block's pages in the
  * shape Core.decodeChunks takes, so that one WebAssembly call decodes them. Several blocks'
- * gathers can be interleaved series by series (interleave) and decoded together: a query over
- * many blocks then decodes every series' chunks in place, without a batch per block and a merge.
+ * chunk plans can be gathered series by series into one buffer (interleave) and decoded
+ * together: a query over many blocks then decodes every series' chunks in place, without a
+ * batch per block and a merge, and copies each chunk once.
  */
 import { ChunkCorruptionError, type Core, type CoreBatch } from '../../../core-wasm/host/index.ts';
 
@@ -34,55 +35,61 @@ export function decodeGathered(core: Core, g: GatheredChunks, mint: number, maxt
 }
 
 /**
- * interleave joins gathers series by series: output series s holds, in order, the chunks of the
- * parts [partStarts[s], partStarts[s + 1]), part p being series parts[2p + 1] of
- * sources[parts[2p]]. Decoding keeps, of two samples with the same timestamp, the earlier
- * part's (decodeChunks sorts a series whose chunks overlap, stably, and keeps the first).
+ * ChunkPlan: the chunks of a run of series a block chose for a read (Block.plan), not copied yet:
+ * series s owns chunks [starts[s], starts[s + 1]) (the last up to the chunk count), chunk j is
+ * lengths[j] bytes (its encoding byte included) and holds samples[j] samples. copy() writes each
+ * chunk j to data at offsets[j], and checks its encoding byte (a CorruptionError of its block).
  */
-export function interleave(sources: readonly GatheredChunks[], parts: Uint32Array, partStarts: Uint32Array): GatheredChunks {
+export interface ChunkPlan {
+  readonly lengths: Uint32Array;
+  readonly samples: Uint32Array;
+  readonly starts: Uint32Array;
+  copy(data: Uint8Array, offsets: Uint32Array): void;
+  corruption(j: number, err: ChunkCorruptionError): Error;
+}
+
+/**
+ * interleave gathers plans series by series into one buffer: output series s holds, in order,
+ * the chunks of the parts [partStarts[s], partStarts[s + 1]), part p being series
+ * parts[2p + 1] of sources[parts[2p]]. Each block copies its chunks straight to their place
+ * (no gather per block, then a copy). Decoding keeps, of two samples with the same timestamp,
+ * the earlier part's (decodeChunks sorts a series whose chunks overlap, stably, and keeps the
+ * first).
+ */
+export function interleave(sources: readonly ChunkPlan[], parts: Uint32Array, partStarts: Uint32Array): GatheredChunks {
   const series = partStarts.length - 1;
-  if (sources.length === 1 && isIdentity(parts, partStarts, sources[0].starts.length)) return sources[0]; // one block, in order: nothing to join
-  const chunkEnd = (g: GatheredChunks, s: number): number => (s + 1 < g.starts.length ? g.starts[s + 1] : g.offsets.length);
-  const dataEnd = (g: GatheredChunks, j: number): number => (j < g.offsets.length ? g.offsets[j] : g.data.length);
-  let bytes = 0, count = 0;
+  const chunkEnd = (g: ChunkPlan, s: number): number => (s + 1 < g.starts.length ? g.starts[s + 1] : g.lengths.length);
+  let count = 0;
   for (let p = 0; p < parts.length / 2; p++) {
     const g = sources[parts[2 * p]], s = parts[2 * p + 1];
-    const first = g.starts[s], end = chunkEnd(g, s);
-    count += end - first;
-    bytes += dataEnd(g, end) - dataEnd(g, first);
+    count += chunkEnd(g, s) - g.starts[s];
   }
-  const data = new Uint8Array(bytes);
   const offsets = new Uint32Array(count);
   const starts = new Uint32Array(series);
   const samples = new Uint32Array(count);
-  // Where each output chunk came from, to name it when it is damaged.
+  // Where each output chunk goes and came from, and where each source's chunks go.
   const fromSource = new Uint32Array(count), fromChunk = new Uint32Array(count);
+  const dest = sources.map((g) => new Uint32Array(g.lengths.length));
   let at = 0, k = 0;
   for (let s = 0; s < series; s++) {
     starts[s] = k;
     for (let p = partStarts[s]; p < partStarts[s + 1]; p++) {
       const src = parts[2 * p], g = sources[src], gs = parts[2 * p + 1];
-      const first = g.starts[gs], end = chunkEnd(g, gs);
-      const from = dataEnd(g, first), to = dataEnd(g, end);
-      data.set(g.data.subarray(from, to), at);
-      for (let j = first; j < end; j++) {
-        offsets[k] = at + (g.offsets[j] - from);
+      for (let j = g.starts[gs]; j < chunkEnd(g, gs); j++) {
+        offsets[k] = dest[src][j] = at;
         samples[k] = g.samples[j];
         fromSource[k] = src;
         fromChunk[k++] = j;
+        at += g.lengths[j];
       }
-      at += to - from;
     }
   }
+  const planned = sources.reduce((n, g) => n + g.lengths.length, 0);
+  if (planned !== count) throw new Error(`BUG: interleave places ${count} of the ${planned} chunks its sources planned`);
+  const data = new Uint8Array(at);
+  sources.forEach((g, i) => g.copy(data, dest[i]));
   return {
     data, offsets, starts, samples,
     corruption: (j, err) => sources[fromSource[j]].corruption(fromChunk[j], err),
   };
-}
-
-/** isIdentity: whether parts name series 0, 1, … of source 0, one each, for all `count` series of it. */
-function isIdentity(parts: Uint32Array, partStarts: Uint32Array, count: number): boolean {
-  if (partStarts.length - 1 !== count || parts.length !== 2 * count) return false;
-  for (let s = 0; s < count; s++) if (partStarts[s] !== s || parts[2 * s] !== 0 || parts[2 * s + 1] !== s) return false;
-  return true;
 }

@@ -235,7 +235,7 @@ class MergedSeriesSet implements SeriesSet {
     let chunks: GatheredChunks | null = null;
     if (gathered > 0) {
       const ks = used.slice(0, gathered);
-      const each = ks.map((k) => (this.#sets[k] as GatheringSeriesSet).gather(mint, maxt, lo[k], hi[k]));
+      const each = ks.map((k) => (this.#sets[k] as GatheringSeriesSet).plan(mint, maxt, lo[k], hi[k]));
       const { parts, partStarts } = partsOf(slice, ks, lo);
       chunks = interleave(each, parts, partStarts);
     }
