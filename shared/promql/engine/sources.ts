@@ -39,8 +39,7 @@ const MAX_WAITING = 8;
  * run() runs one kernel over every slice the same way, each slice either in this thread, into
  * `slot(first, count, alone)`, or in a query worker (EvalContext.workers) while this thread goes
  * on with the next. `alone` says the slot's rows reach done() before slot() is called again (so
- * a consumer may reuse one matrix). done() gets every slice once, in series order: the matrix and
- * row where its rows start.
+ * a consumer may reuse one matrix). done() gets every slice's result once, in series order.
  */
 export interface SeriesSource {
   labels: Labels[];
@@ -52,7 +51,7 @@ export interface SeriesSource {
  * SliceSink: where SeriesSource.run puts each slice's result. A slice computed in this thread
  * writes its rows into slot(first, count, alone). With `fold`, each slice's rows are folded into
  * the groups fold(first, count) names where they are computed, and done() gets the Partial;
- * otherwise it gets the rows (the matrix, and the row where the slice's start).
+ * otherwise it gets the rows (the matrix, and the row where the slice starts).
  */
 export interface SliceSink {
   slot(first: number, count: number, alone: boolean): MatrixSlot;
