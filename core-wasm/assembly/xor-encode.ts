@@ -6,8 +6,19 @@ import { writeBits, writeBitsWide } from './bits';
 
 /** MAX_SAMPLE_BYTES: the most bytes one appended sample can take (varints or 4+64+2+5+6+64 bits). */
 @inline export const MAX_SAMPLE_BYTES: u32 = 19;
-/** WRITE_SLACK: bytes past the last written byte that the bit writer may load and store. */
-@inline export const WRITE_SLACK: u32 = 12;
+/**
+ * WRITE_SLACK: bytes the bit writer may load and store past the byte holding a write's last bit
+ * (writeBits works on the 8 bytes from the byte its first bit is in).
+ */
+@inline export const WRITE_SLACK: u32 = 7;
+/** FIRST_SAMPLE_BITS: the most bits a chunk's first sample takes (a 10-byte varint, 64 bits). */
+@inline const FIRST_SAMPLE_BITS: u32 = 144;
+/** TS_DELTA_BITS: the most bits of the second sample's timestamp delta (a 10-byte uvarint). */
+@inline const TS_DELTA_BITS: u32 = 80;
+/** START_CAP: the smallest buffer a chunk starts with (room for its first two samples or so). */
+@inline const START_CAP: u32 = 60;
+/** MIN_GROWTH: the fewest bytes a chunk buffer grows by. */
+@inline const MIN_GROWTH: u32 = 16;
 /** HEADER_BITS: the sample-count header in front of the bit stream. */
 @inline export const HEADER_BITS: u32 = 16;
 /** NO_WINDOW: `leading` before any value has set a leading/trailing-zero window. */
@@ -48,7 +59,7 @@ import { writeBits, writeBitsWide } from './bits';
 
 /** writerStart points w at a fresh, empty chunk of at least capHint bytes whose first sample is at t. */
 export function writerStart(w: ChunkWriter, t: i64, capHint: u32): void {
-  const cap = roundCap(max<u32>(capHint, 2 + 2 * MAX_SAMPLE_BYTES + WRITE_SLACK));
+  const cap = roundCap(max<u32>(capHint, START_CAP));
   const buf = heap.alloc(cap);
   memory.fill(buf, 0, cap);
   w.buf = buf;
@@ -69,27 +80,39 @@ export function writerStart(w: ChunkWriter, t: i64, capHint: u32): void {
   return ((w.bits + 7) >>> 3) + <u32>w.fresh;
 }
 
-/** ensureRoom grows w.buf (by a quarter, at least 32 bytes) so that one more sample fits with the write slack. */
-@inline function ensureRoom(w: ChunkWriter): void {
-  const need = (w.bits >>> 3) + MAX_SAMPLE_BYTES + WRITE_SLACK;
+/**
+ * reserve makes w.buf long enough for a write ending at bit `end`: the bit writer touches bytes up
+ * to WRITE_SLACK past the one holding bit end - 1. It grows the buffer by a quarter (at least
+ * MIN_GROWTH bytes) beyond what is needed; sizing by the bits of the sample at hand, not by the
+ * worst case, keeps an open chunk's unwritten tail to a few bytes plus that growth.
+ */
+@inline function reserve(w: ChunkWriter, end: u32): void {
+  const need = ((end - 1) >>> 3) + 1 + WRITE_SLACK;
   if (need > w.cap) grow(w, need);
 }
 
 function grow(w: ChunkWriter, need: u32): void {
-  const cap = roundCap(max<u32>(need, w.cap + max<u32>(32, w.cap >>> 2)));
+  const cap = roundCap(max<u32>(need, w.cap + max<u32>(MIN_GROWTH, w.cap >>> 2)));
   const buf = heap.realloc(w.buf, cap);
   memory.fill(buf + w.cap, 0, cap - w.cap);
   w.buf = buf;
   w.cap = cap;
 }
 
+/** put writes the low n bits of v (1 ≤ n ≤ 64) at bit pos, growing w.buf first if needed; returns pos + n. */
+@inline function put(w: ChunkWriter, pos: u32, v: u64, n: u32): u32 {
+  reserve(w, pos + n);
+  writeBitsWide(w.buf, pos, v, n);
+  return pos + n;
+}
+
 /** writerAppend appends (t, v bits) to w's chunk. Timestamps must not decrease (not checked). */
 export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
-  ensureRoom(w);
-  const buf = w.buf;
   let pos = w.bits;
   const num = w.num;
   if (num == 0) {
+    reserve(w, pos + FIRST_SAMPLE_BITS);
+    const buf = w.buf;
     let u = <u64>((t << 1) ^ (t >> 63)); // zig-zag, as Go's binary.PutVarint
     while (u >= 0x80) {
       writeBits(buf, pos, (u & 0x7f) | 0x80, 8);
@@ -102,6 +125,8 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
     pos += 64;
     w.fresh = 1; // 64 bits written from a byte boundary
   } else if (num == 1) {
+    reserve(w, pos + TS_DELTA_BITS);
+    const buf = w.buf;
     const delta = t - w.t;
     let u = <u64>delta;
     while (u >= 0x80) {
@@ -112,39 +137,37 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
     writeBits(buf, pos, u, 8);
     pos += 8;
     w.tDelta = delta;
-    pos = xorWrite(w, buf, pos, v);
+    pos = xorWrite(w, pos, v);
   } else {
     const delta = t - w.t;
     const dod = delta - w.tDelta;
     if (dod == 0) {
       pos += 1; // a single 0 bit
     } else if (dod >= -8191 && dod <= 8192) {
-      writeBits(buf, pos, (<u64>0b10 << 14) | (<u64>dod & 0x3fff), 16);
-      pos += 16;
+      pos = put(w, pos, (<u64>0b10 << 14) | (<u64>dod & 0x3fff), 16);
     } else if (dod >= -65535 && dod <= 65536) {
-      writeBits(buf, pos, (<u64>0b110 << 17) | (<u64>dod & 0x1ffff), 20);
-      pos += 20;
+      pos = put(w, pos, (<u64>0b110 << 17) | (<u64>dod & 0x1ffff), 20);
     } else if (dod >= -524287 && dod <= 524288) {
-      writeBits(buf, pos, (<u64>0b1110 << 20) | (<u64>dod & 0xfffff), 24);
-      pos += 24;
+      pos = put(w, pos, (<u64>0b1110 << 20) | (<u64>dod & 0xfffff), 24);
     } else {
-      writeBits(buf, pos, 0b1111, 4);
-      pos += 4;
-      writeBitsWide(buf, pos, <u64>dod, 64);
-      pos += 64;
+      pos = put(w, pos, 0b1111, 4);
+      pos = put(w, pos, <u64>dod, 64);
     }
     w.tDelta = delta;
-    pos = xorWrite(w, buf, pos, v);
+    pos = xorWrite(w, pos, v);
   }
   w.bits = pos;
   w.t = t;
   w.v = v;
   w.num = num + 1;
-  store<u16>(buf, bswap<u16>(<u16>(num + 1)));
+  store<u16>(w.buf, bswap<u16>(<u16>(num + 1)));
 }
 
-/** xorWrite writes v XOR-ed with w's previous value at bit pos and returns the new position. */
-@inline function xorWrite(w: ChunkWriter, buf: usize, pos: u32, v: u64): u32 {
+/**
+ * xorWrite writes v XOR-ed with w's previous value at bit pos (reserving room for exactly those
+ * bits first) and returns the new position.
+ */
+@inline function xorWrite(w: ChunkWriter, pos: u32, v: u64): u32 {
   const delta = v ^ w.v;
   if (delta == 0) {
     w.fresh = 0;
@@ -157,9 +180,11 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
   const oldTrailing = <u32>w.trailing;
   if (oldLeading != NO_WINDOW && leading >= oldLeading && trailing >= oldTrailing) {
     // The value fits the current window: '10' then the window's bits.
+    const sig = 64 - oldLeading - oldTrailing;
+    reserve(w, pos + 2 + sig);
+    const buf = w.buf;
     writeBits(buf, pos, 0b10, 2);
     pos += 2;
-    const sig = 64 - oldLeading - oldTrailing;
     writeBitsWide(buf, pos, delta >>> <u64>oldTrailing, sig);
     w.fresh = <u16>(((sig | pos) & 7) == 0);
     return pos + sig;
@@ -167,6 +192,8 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
   w.leading = leading;
   w.trailing = <u16>trailing;
   const sig = 64 - leading - trailing;
+  reserve(w, pos + 13 + sig);
+  const buf = w.buf;
   // '11', 5 bits of leading zeros, 6 bits of significant-bit count (64 is written as 0).
   writeBits(buf, pos, (<u64>0b11 << 11) | (<u64>leading << 6) | (<u64>sig & 0x3f), 13);
   pos += 13;
