@@ -6,8 +6,8 @@ import {
   configure, newSeries as allocSeries, seriesCount as countSeries, seriesAt, closedChunks, chunkAt,
   Series, SERIES_SIZE, ChunkMeta, CHUNK_META_SIZE,
 } from './series';
-import { ChunkWriter, writerStart, writerAppend, writerBytes } from './xor-encode';
-import { OooState, oooChunks, oooSampleCount } from './ooo';
+import { ChunkWriter, CHUNK_WRITER_SIZE, writerStart, writerAppend, writerBytes } from './xor-encode';
+import { OooState, OOO_STATE_SIZE, oooChunks, oooSampleCount } from './ooo';
 import { chunkSampleCount } from './xor-decode';
 import { setError, ERR_TOO_MANY_SAMPLES } from './errors';
 import { ENC_XOR } from './head-read';
@@ -25,7 +25,7 @@ export { decodeXor } from './xor-decode';
 
 /** init sets the head's options: out-of-order window and chunk range in ms, samples per chunk. */
 export function init(oooWindowMs: f64, chunkRangeMs: f64, samplesPerChunk: u32): void {
-  if (offsetof<Series>() != SERIES_SIZE || offsetof<ChunkWriter>() != 56 || offsetof<ChunkMeta>() != CHUNK_META_SIZE || offsetof<OooState>() != 28) {
+  if (offsetof<Series>() != SERIES_SIZE || offsetof<ChunkWriter>() != CHUNK_WRITER_SIZE || offsetof<ChunkMeta>() != CHUNK_META_SIZE || offsetof<OooState>() != OOO_STATE_SIZE) {
     throw new Error('BUG: a structure does not match its layout diagram');
   }
   configure(<i64>oooWindowMs, <i64>chunkRangeMs, samplesPerChunk);
@@ -98,7 +98,7 @@ export function stats(): usize {
   if (statsBlock == 0) statsBlock = heap.alloc(64);
   const n = countSeries();
   let chunks: f64 = 0, chunkBytes: f64 = 0, closed: f64 = 0, closedBytes: f64 = 0, closedSamples: f64 = 0;
-  let ooo: f64 = 0, headBytes: f64 = <f64>n * 80;
+  let ooo: f64 = 0, headBytes: f64 = <f64>n * SERIES_SIZE;
   for (let ref: u32 = 1; ref <= n; ref++) {
     const s = seriesAt(ref);
     if (s.num > 0) {
@@ -107,7 +107,7 @@ export function stats(): usize {
       headBytes += s.cap;
     }
     const list = closedChunks(s);
-    headBytes += <f64>list.cap * 24;
+    headBytes += <f64>list.cap * CHUNK_META_SIZE;
     for (let c: u32 = 0; c < list.count; c++) {
       const m = chunkAt(list, c);
       closed++;
@@ -118,7 +118,7 @@ export function stats(): usize {
       const o = changetype<OooState>(s.ooo);
       const ol = oooChunks(o);
       ooo += oooSampleCount(o);
-      headBytes += 28 + <f64>o.cap * 16 + <f64>ol.cap * 24;
+      headBytes += OOO_STATE_SIZE + <f64>o.cap * 16 + <f64>ol.cap * CHUNK_META_SIZE;
       for (let c: u32 = 0; c < ol.count; c++) {
         chunks++;
         chunkBytes += chunkAt(ol, c).len;

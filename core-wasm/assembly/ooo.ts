@@ -29,6 +29,9 @@ import { ensureScratch, scratchTs, scratchVs } from './scratch';
   chunkCap: u32;
 }
 
+/** OOO_STATE_SIZE: the bytes of an OooState (init() checks it). */
+@inline export const OOO_STATE_SIZE: u32 = 28;
+
 /** oooChunks views the chunk list embedded in o. */
 @inline export function oooChunks(o: OooState): ChunkList {
   return changetype<ChunkList>(changetype<usize>(o) + offsetof<OooState>('chunks'));

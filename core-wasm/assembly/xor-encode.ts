@@ -52,6 +52,9 @@ import { writeBits, writeBitsWide } from './bits';
   mint: i64;
 }
 
+/** CHUNK_WRITER_SIZE: the bytes of a ChunkWriter (the diagram above; init() checks it). */
+@inline export const CHUNK_WRITER_SIZE: u32 = 56;
+
 /** roundCap rounds a byte capacity up to a size the TLSF allocator hands out whole (16k - 4). */
 @inline export function roundCap(n: u32): u32 {
   return ((n + 4 + 15) & ~15) - 4;
