@@ -111,14 +111,14 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
   if (input.fold && FOLD_OPS.has(e.op)) {
     // Each slice folds into its groups where it is computed (a query worker, or here); the
     // partials merge in series order.
-    const keys = input.labels.map((l) => groupLabels(l, e));
+    const groupOfSeries = input.labels.map((l) => groupLabels(l, e));
     const slices = new Map<number, { spec: FoldSpec; groups: { key: string; labels: Labels }[] }>();
     await input.fold(
       (first, count) => {
         const local = new Map<string, number>(), groups: { key: string; labels: Labels }[] = [];
         const groupOf = new Int32Array(count);
         for (let i = 0; i < count; i++) {
-          const gl = keys[first + i], key = gl.key();
+          const gl = groupOfSeries[first + i], key = gl.key();
           let g = local.get(key);
           if (g === undefined) {
             local.set(key, (g = groups.length));

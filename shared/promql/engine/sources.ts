@@ -159,7 +159,6 @@ export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec)
   };
 }
 
-
 /** selectSource selects the series of `vs` with samples in [mint, maxt]; null when none. */
 export function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number, maxt: number): SeriesSource | null {
   ctx.check('query execution');
@@ -169,18 +168,12 @@ export function selectSource(ctx: EvalContext, vs: VectorSelector, mint: number,
   return {
     labels: set.series.map((x) => x.labels),
     async each(visit) {
-      await slices(ctx, n, (from, to) => {
-        const batch = set.load(mint, maxt, from, to);
-        const held = batch.sampleCount;
-        try {
-          ctx.hold(held, 'query execution');
+      await slices(ctx, n, (from, to) =>
+        useHeld(ctx, set.load(mint, maxt, from, to), (batch) => {
           visit(batch, from);
-        } finally {
-          ctx.release(held);
-          batch.release();
-        }
-        return held;
-      });
+          return batch.sampleCount;
+        }),
+      );
     },
     run: (spec, sink) => runSlices(ctx, set, mint, maxt, spec, sink),
   };
@@ -198,7 +191,6 @@ const MIN_SHARED_SAMPLES = 50_000;
  * millions of samples, not for less.
  */
 const START_SLICES = 4;
-
 
 /**
  * slices calls `slice(from, to)` on consecutive slices of n series, sized to about
@@ -242,15 +234,7 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
   const waiting: Waiting[] = [];
   /** here computes series [from, to) in this thread (its slot reused only when `alone`); held: the samples it loaded. */
   const here = (from: number, to: number, alone: boolean): { out: SliceOut; held: number } => {
-    const batch = set.load(mint, maxt, from, to);
-    const held = batch.sampleCount;
-    try {
-      ctx.hold(held, 'query execution');
-      return { out: computeSlice(batch, spec, sink, from, alone), held };
-    } finally {
-      ctx.release(held);
-      batch.release();
-    }
+    return useHeld(ctx, set.load(mint, maxt, from, to), (batch) => ({ out: computeSlice(batch, spec, sink, from, alone), held: batch.sampleCount }));
   };
   const handOn = async (all: boolean): Promise<void> => {
     while (waiting.length > 0 && (all || waiting[0].settled || waiting.length >= MAX_WAITING)) {
@@ -320,14 +304,7 @@ function portableSamples(p: PortableLoad): number {
 /** batchSource wraps one batch already loaded (a subquery's points), visited once and released. */
 export function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBatch): SeriesSource {
   const each: SeriesSource['each'] = async (visit) => {
-    const held = batch.sampleCount;
-    try {
-      ctx.hold(held, 'query execution');
-      visit(batch, 0);
-    } finally {
-      ctx.release(held);
-      batch.release();
-    }
+    useHeld(ctx, batch, (b) => visit(b, 0));
   };
   return {
     labels,
@@ -336,6 +313,20 @@ export function batchSource(ctx: EvalContext, labels: Labels[], batch: SampleBat
   };
 }
 
+/**
+ * useHeld returns what `use` returns for `batch`, holding the batch against the query's sample
+ * limit during the call and releasing it (the limit and its memory) after, whatever happens.
+ */
+function useHeld<T>(ctx: EvalContext, batch: SampleBatch, use: (batch: SampleBatch) => T): T {
+  const held = batch.sampleCount;
+  try {
+    ctx.hold(held, 'query execution');
+    return use(batch);
+  } finally {
+    ctx.release(held);
+    batch.release();
+  }
+}
 
 /**
  * computeSlice runs `spec` over `batch` (series first, first + 1, … of the source) in this thread,

@@ -184,7 +184,7 @@ class MergedSeriesSet implements SeriesSet {
   load(mint?: number, maxt?: number, from = 0, to = this.series.length): SampleBatch {
     const whole = this.#wholeSet(from, to);
     if (whole) return whole.load(mint, maxt, from, to); // fast path: one source holds every series, in order
-    const p = this.#prepare(mint, maxt, from, to);
+    const p = this.#prepare(mint, maxt, from, to, false)!;
     try {
       return joinSlice(this.#core, p.chunks, mint!, maxt!, p.others, p.parts, p.partStarts);
     } finally {
@@ -203,10 +203,10 @@ class MergedSeriesSet implements SeriesSet {
       const chunks = whole.gather(mint, maxt, from, to);
       return { load: portableLoad(to - from, mint, maxt, chunks, [], null, null), corruption: (j, err) => chunks.corruption(j, err) };
     }
-    const p = this.#prepare(mint, maxt, from, to);
-    const chunks = p.chunks;
+    const p = this.#prepare(mint, maxt, from, to, true);
+    if (p === null) return null;
+    const chunks = p.chunks!;
     try {
-      if (chunks === null) return null;
       const columns = p.others.map((b): Columns => ({ offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() }));
       return { load: portableLoad(to - from, mint, maxt, chunks, columns, p.parts, p.partStarts), corruption: (j, err) => chunks.corruption(j, err) };
     } finally {
@@ -218,8 +218,9 @@ class MergedSeriesSet implements SeriesSet {
    * #prepare does the first half of loading a slice: the leading sources that can (blocks come
    * first in priority order) gather their chunks, interleaved series by series; the others load
    * batches. parts/partStarts join them (the chunks' batch as source 0), null for chunks alone.
+   * With `needChunks`, a slice no block holds is null, before anything is loaded.
    */
-  #prepare(mint: number | undefined, maxt: number | undefined, from: number, to: number): { chunks: GatheredChunks | null; others: CoreBatch[]; parts: Uint32Array | null; partStarts: Uint32Array | null } {
+  #prepare(mint: number | undefined, maxt: number | undefined, from: number, to: number, needChunks: boolean): { chunks: GatheredChunks | null; others: CoreBatch[]; parts: Uint32Array | null; partStarts: Uint32Array | null } | null {
     const slice = this.series.slice(from, to);
     // The series of one source that fall in the slice are contiguous in that source's set.
     const lo = this.#sets.map(() => Infinity), hi = this.#sets.map(() => -Infinity);
@@ -232,6 +233,7 @@ class MergedSeriesSet implements SeriesSet {
     const used = this.#sets.flatMap((set, k) => (lo[k] === Infinity ? [] : [k]));
     let gathered = 0;
     if (mint !== undefined && maxt !== undefined) while (gathered < used.length && canGather(this.#sets[used[gathered]])) gathered++;
+    if (needChunks && gathered === 0) return null;
     let chunks: GatheredChunks | null = null;
     if (gathered > 0) {
       const ks = used.slice(0, gathered);
