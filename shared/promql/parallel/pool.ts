@@ -48,10 +48,14 @@ export interface SliceResult {
 
 /** resultBuffers: the buffers of a SliceResult's arrays. */
 export function resultBuffers(r: SliceResult): ArrayBuffer[] {
-  const arrays = r.matrix ? [r.matrix.values, r.matrix.present, r.matrix.timestamps] : [r.partial?.seen, r.partial?.val, r.partial?.live];
-  const out: ArrayBuffer[] = [];
-  for (const a of arrays) if (a && a.buffer.byteLength > 0 && !out.includes(a.buffer as ArrayBuffer)) out.push(a.buffer as ArrayBuffer);
-  return out;
+  return buffersOf(r.matrix ? [r.matrix.values, r.matrix.present, r.matrix.timestamps] : [r.partial?.seen, r.partial?.val, r.partial?.live]);
+}
+
+/** buffersOf: the distinct, non-empty buffers under `arrays` (those absent skipped), to transfer or keep. */
+function buffersOf(arrays: readonly (ArrayBufferView | null | undefined)[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (a && a.buffer.byteLength > 0) out.add(a.buffer as ArrayBuffer);
+  return [...out];
 }
 
 export interface KernelPoolOptions {
@@ -330,8 +334,5 @@ export class KernelPool {
 
 /** transferList: the buffers of a PortableLoad, moved to the worker rather than copied. */
 function transferList(p: PortableLoad): ArrayBuffer[] {
-  const arrays = [p.chunks?.data, p.chunks?.offsets, p.chunks?.starts, p.chunks?.samples, p.parts, p.partStarts, ...p.columns.flatMap((c) => [c.offsets, c.timestamps, c.values])];
-  const out = new Set<ArrayBuffer>();
-  for (const a of arrays) if (a && a.byteLength > 0) out.add(a.buffer as ArrayBuffer);
-  return [...out];
+  return buffersOf([p.chunks?.data, p.chunks?.offsets, p.chunks?.starts, p.chunks?.samples, p.parts, p.partStarts, ...p.columns.flatMap((c) => [c.offsets, c.timestamps, c.values])]);
 }
