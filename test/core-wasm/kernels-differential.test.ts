@@ -9,8 +9,12 @@ import type { RangeFunction, SampleBatch, StepGrid, StepMatrix } from '../../sha
 import { refInstant, refRange, RefParamError, type RefSeries } from './kernels-reference.ts';
 import { mulberryRng as rng } from './helpers.ts';
 
-/** randomSeries: `count` series of up to `maxLen` samples starting near t0, of mixed shapes. */
-function randomSeries(rand: () => number, count: number, maxLen: number, t0: number): RefSeries[] {
+/**
+ * randomSeries: `count` series of up to `maxLen` samples starting near t0, of mixed shapes. A
+ * `steady` series is scraped at a fixed interval (a multiple of 5 s) but for rare gaps and late
+ * scrapes, so that consecutive windows often have the same times (which rate's kernel exploits).
+ */
+function randomSeries(rand: () => number, count: number, maxLen: number, t0: number, steady = false): RefSeries[] {
   const out: RefSeries[] = [];
   for (let s = 0; s < count; s++) {
     const n = Math.floor(rand() * maxLen);
@@ -19,6 +23,7 @@ function randomSeries(rand: () => number, count: number, maxLen: number, t0: num
     const kind = Math.floor(rand() * 4);
     let t = t0 + Math.floor(rand() * 60_000);
     let v = kind === 3 ? 1e307 : Math.floor(rand() * 100);
+    const interval = 5_000 * (1 + Math.floor(rand() * 4));
     for (let i = 0; i < n; i++) {
       ts[i] = t;
       const r = rand();
@@ -38,8 +43,13 @@ function randomSeries(rand: () => number, count: number, maxLen: number, t0: num
       else if (special < 0.1) vs[i] = -Infinity;
       else if (special < 0.11) vs[i] = -0;
       else vs[i] = v;
-      // Irregular intervals, occasional long gaps.
-      t += rand() < 0.05 ? 300_000 + Math.floor(rand() * 600_000) : 1 + Math.floor(rand() * 30_000);
+      if (steady) {
+        const r2 = rand();
+        t += r2 < 0.01 ? 300_000 + Math.floor(rand() * 600_000) : r2 < 0.03 ? interval + 1 + Math.floor(rand() * 3) : interval;
+      } else {
+        // Irregular intervals, occasional long gaps.
+        t += rand() < 0.05 ? 300_000 + Math.floor(rand() * 600_000) : 1 + Math.floor(rand() * 30_000);
+      }
     }
     out.push({ ts, vs });
   }
@@ -102,7 +112,7 @@ describe('kernels against the reference on random data', () => {
   let presentCells = 0;
   for (const seed of [1, 2, 3]) {
     const rand = rng(seed);
-    const series = randomSeries(rand, 40, 400, T0);
+    const series = [...randomSeries(rand, 40, 400, T0), ...randomSeries(rand, 40, 400, T0, true)];
     for (const { name, grid, range } of GRIDS) {
       test(`seed ${seed}, ${name}: instant`, () => {
         const batch = toBatch(core, series);

@@ -11,7 +11,7 @@ import {
   FN_PRESENT, FN_MAD, FN_TS_OF_MIN, FN_TS_OF_MAX, FN_TS_OF_LAST, FN_TS_OF_FIRST,
   FN_DOUBLE_EXPONENTIAL_SMOOTHING, FN_COUNT_OF_FUNCTIONS, minSamples,
 } from './functions';
-import { extrapolatedRate, instantDelta, resets, changes } from './rate';
+import { extrapolatedStart, extrapolationFactor, increaseOf, instantDelta, resets, changes } from './rate';
 import { sumOverTime, avgOverTime, variance, quantileOverTime, madOverTime, tsSeconds } from './aggregate';
 import { linearRegression, regressionIntercept, doubleExponentialSmoothing } from './trend';
 import { slidingExtremes } from './extremes';
@@ -136,11 +136,27 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
  * extrapolatedRow writes extrapolatedRate over every step's window of the current series (n
  * samples) to steps values at outV and flags at outP. Inlined with constant isCounter and isRate,
  * so each of rate, increase and delta gets a loop without branches on the function.
+ *
+ * The extrapolation factor depends only on the window's times (its first and last sample against
+ * the window's edges, and how many samples it holds), all exact integers of milliseconds. Scrapes
+ * at a steady interval give every window the same ones, so the factor (seven divisions) is kept
+ * with the times it came from and taken again while they repeat: the same operations on the same
+ * operands, so the same bits. Only a counter that extrapolation would take below zero needs the
+ * window's values, and that is ruled out without dividing when its first value is at least the
+ * increase (extrapolatedRate's durationToZero is then at least the sampled interval).
  */
 @inline function extrapolatedRow(isCounter: bool, isRate: bool, n: u32, start: f64, step: f64, steps: u32, range: f64, outV: usize, outP: usize): void {
   const ts = curTs;
   let lo: u32 = 0;
   let hi: u32 = 0;
+  // The times of the window the kept factor came from (NaN: none yet), and what it needs.
+  let keptToStart: f64 = NaN;
+  let keptToEnd: f64 = NaN;
+  let keptSampled: f64 = NaN;
+  let keptCount: u32 = 0;
+  let keptFactor: f64 = 0;
+  let keptStartSec: f64 = 0;
+  let keptSampledSec: f64 = 0;
   for (let j: u32 = 0; j < steps; j++) {
     const t = start + <f64>j * step;
     const left = t - range;
@@ -149,7 +165,29 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     let v: f64 = NaN;
     let p: u8 = 0;
     if (hi - lo >= 2) {
-      v = extrapolatedRate(lo, hi, t, range, isCounter, isRate);
+      const firstT = tAt(lo);
+      const lastT = tAt(hi - 1);
+      const toStart = firstT - left;
+      const toEnd = t - lastT;
+      const sampled = lastT - firstT;
+      const count = hi - lo;
+      if (toStart != keptToStart || toEnd != keptToEnd || sampled != keptSampled || count != keptCount) {
+        keptToStart = toStart;
+        keptToEnd = toEnd;
+        keptSampled = sampled;
+        keptCount = count;
+        keptFactor = extrapolationFactor(toStart, toEnd, sampled, count, -1, range, isRate);
+        keptStartSec = extrapolatedStart;
+        keptSampledSec = sampled / 1000;
+      }
+      const first = vAt(lo);
+      const result = increaseOf(lo, hi, isCounter);
+      let factor = keptFactor;
+      if (isCounter && result > 0 && first >= 0 && !(first >= result && keptStartSec <= keptSampledSec)) {
+        // Extrapolation might reach zero before the window's start: the full computation.
+        factor = extrapolationFactor(toStart, toEnd, sampled, count, first / result, range, isRate);
+      }
+      v = result * factor;
       p = 1;
     }
     store<f64>(outV + (<usize>j << 3), v);

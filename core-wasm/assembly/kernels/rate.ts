@@ -1,22 +1,20 @@
 // Window functions over counters and gauges that look at sample order: rate, increase and delta
-// (Prometheus' extrapolatedRate), irate and idelta (its instantValue), resets and changes. Each
-// takes the window [lo, hi) of the current series (kernels/columns.ts), at least one sample
-// (two for the extrapolating and instant ones; the driver checks), and returns the value. The
-// counter functions (rate, increase, resets) need countDrops run on the series first.
+// (Prometheus' extrapolatedRate, as increaseOf × extrapolationFactor), irate and idelta (its
+// instantValue), resets and changes. Each takes the window [lo, hi) of the current series
+// (kernels/columns.ts), at least one sample (two for the extrapolating and instant ones; the
+// driver checks), and returns the value. The counter functions (rate, increase, resets) need
+// countDrops run on the series first.
 import { dropsAt, tAt, vAt } from './columns';
 
 /**
- * extrapolatedRate: the increase over (t - range, t], extrapolated towards the window's edges by
- * at most half an average sample interval beyond 1.1 of one; for counters (isCounter) corrected
- * for resets and never extrapolated below zero; per second when isRate. Needs hi - lo ≥ 2.
+ * increaseOf: the last value of the window [lo, hi) less the first; for a counter (isCounter)
+ * plus each value before a drop, in order, as Prometheus adds them back (countDrops tells
+ * whether there are any).
  */
-@inline export function extrapolatedRate(lo: u32, hi: u32, t: f64, range: f64, isCounter: bool, isRate: bool): f64 {
-  const firstT = tAt(lo);
-  const lastT = tAt(hi - 1);
+@inline export function increaseOf(lo: u32, hi: u32, isCounter: bool): f64 {
   const first = vAt(lo);
   let result = vAt(hi - 1) - first;
   if (isCounter && dropsAt(hi - 1) != dropsAt(lo)) {
-    // Resets in the window: add back each value before a drop, in order, as Prometheus does.
     let prev = first;
     for (let i = lo + 1; i < hi; i++) {
       const cur = vAt(i);
@@ -24,24 +22,39 @@ import { dropsAt, tAt, vAt } from './columns';
       prev = cur;
     }
   }
-  const rangeStart = t - range;
-  let durationToStart = (firstT - rangeStart) / 1000;
-  let durationToEnd = (t - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageInterval = sampledInterval / <f64>(hi - lo - 1);
+  return result;
+}
+
+/** extrapolatedStart: the duration to the window's start that extrapolationFactor last used, before any zero limit. */
+export let extrapolatedStart: f64 = 0;
+
+/**
+ * extrapolationFactor: what Prometheus' extrapolatedRate multiplies a window's increase by, from
+ * the window's times in ms (first sample after its start, toStart; last sample before its end,
+ * toEnd; between them, sampled; `count` samples): the sampled interval extended towards each
+ * edge by at most half an average sample interval beyond 1.1 of one, over the sampled interval,
+ * per second of `range` when isRate. zeroRatio ≥ 0 (a counter's first value over its increase)
+ * also stops the extrapolation where the counter would reach zero; below 0, it does not apply.
+ * Sets extrapolatedStart.
+ */
+@inline export function extrapolationFactor(toStart: f64, toEnd: f64, sampled: f64, count: u32, zeroRatio: f64, range: f64, isRate: bool): f64 {
+  let durationToStart = toStart / 1000;
+  let durationToEnd = toEnd / 1000;
+  const sampledInterval = sampled / 1000;
+  const averageInterval = sampledInterval / <f64>(count - 1);
   const threshold = averageInterval * 1.1;
   if (durationToStart >= threshold) durationToStart = averageInterval / 2;
-  if (isCounter) {
+  extrapolatedStart = durationToStart;
+  if (zeroRatio >= 0) {
     // A counter does not go below zero: stop extrapolating where it would reach it.
-    let durationToZero = durationToStart;
-    if (result > 0 && first >= 0) durationToZero = sampledInterval * (first / result);
+    const durationToZero = sampledInterval * zeroRatio;
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
   let factor: f64 = 1;
   if (sampledInterval != 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
   if (isRate) factor /= range / 1000;
-  return result * factor;
+  return factor;
 }
 
 /**
