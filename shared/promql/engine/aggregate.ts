@@ -141,12 +141,11 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
     const { values, present } = m;
     for (let i = 0; i < count; i++) {
       const row = i * steps;
-      let n = 0;
-      for (let j = 0; j < steps; j++) n += present[row + j];
-      if (n === 0) continue;
-      held += n;
+      let j = 0;
+      while (j < steps && present[row + j] === 0) j++;
+      if (j === steps) continue;
       const labels = input.labels[first + i];
-      f.add(labels, input.dropName[first + i] === 1, values, present, row);
+      held += f.add(labels, input.dropName[first + i] === 1, values, present, row);
       live?.push(labels);
     }
   });
@@ -206,7 +205,8 @@ class GroupFold {
     return gi;
   }
 
-  add(labels: Labels, dropName: boolean, values: Float64Array, present: Uint8Array, row: number): void {
+  /** add folds one series' row (see the class comment) and returns how many of its cells had a value. */
+  add(labels: Labels, dropName: boolean, values: Float64Array, present: Uint8Array, row: number): number {
     const gi = this.#group(labels);
     const s = this.#s, op = this.#e.op;
     const base = gi * s;
@@ -215,16 +215,14 @@ class GroupFold {
     const lists = this.#lists;
     if (op === 'sum' || op === 'count') {
       // The common cases, in a loop of their own (no per-cell dispatch or tuple).
-      foldSumOrCount(op === 'sum', values, present, row, base, s, seen, val, comp, cnt);
-      return;
+      return foldSumOrCount(op === 'sum', values, present, row, base, s, seen, val, comp, cnt);
     }
-    if (op === 'min' || op === 'max') {
-      foldExtreme(op === 'max', values, present, row, base, s, seen, val);
-      return;
-    }
+    if (op === 'min' || op === 'max') return foldExtreme(op === 'max', values, present, row, base, s, seen, val);
+    let n = 0;
     for (let j = 0; j < s; j++) {
       const k = row + j;
       if (!present[k]) continue;
+      n++;
       const f = values[k];
       const c = base + j;
       if (!seen[c]) {
@@ -272,6 +270,7 @@ class GroupFold {
           throw new Error(`BUG: ${op} is not a folding aggregation`);
       }
     }
+    return n;
   }
 
   /**
