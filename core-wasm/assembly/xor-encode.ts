@@ -159,6 +159,10 @@ export function writerAppend(w: ChunkWriter, t: i64, v: u64): void {
     w.tDelta = delta;
     pos = xorWrite(w, pos, v);
   }
+  // A sample of 0 bits only (steady interval, same value) writes nothing, so nothing above
+  // reserved room for it: the buffer must still reach past its last bit, or a chunk ending in
+  // such samples would take its last bytes from memory beyond the buffer.
+  reserve(w, pos);
   w.bits = pos;
   w.t = t;
   w.v = v;

@@ -55,6 +55,28 @@ describe('open chunk buffer', () => {
     }
   });
 
+  test('samples that write no bits (steady interval, same value) stay inside the buffer', () => {
+    // Such a sample is two 0 bits, which the buffer must still hold: a chunk ending in a run of
+    // them past the buffer's end took its last bytes from whatever lay beyond (a neighbour's
+    // random bits here).
+    const core = loadCore({ chunkRangeMs: 2 ** 52, samplesPerChunk: 4000 });
+    const n = 40, count = 400;
+    const first = core.newSeries(n);
+    const data = Array.from({ length: n }, (_, s) => {
+      if (s % 2 === 1) return widest(200 + s, count);
+      const ts = Array.from({ length: count }, (_, k) => T0 + k * 15_000);
+      return { ts, values: new Float64Array(count).fill(s + 0.5) };
+    });
+    for (let k = 0; k < count; k++) {
+      for (let s = 0; s < n; s++) core.appendSamples(new Uint32Array([first + s]), new Float64Array([data[s].ts[k]]), data[s].values.subarray(k, k + 1));
+    }
+    for (let s = 0; s < n; s += 2) {
+      const ex = core.exportChunks(new Uint32Array([first + s]), { includeOpen: true });
+      expect(ex.chunkOffsets.length).toBe(1);
+      expect(ex.chunks.subarray(1)).toEqual(encodeXorReference(data[s].ts, data[s].values));
+    }
+  });
+
   test('a grown buffer keeps at most a small tail unwritten', () => {
     const core = loadCore();
     const ref = new Uint32Array([core.newSeries(1)]);
