@@ -9,7 +9,7 @@
 import { AppendStatus, loadCore, type Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import { seriesFromExport, writeBlock, type BlockEncoding, type BlockMeta } from '../block/index.ts';
-import { denseBucketMs } from '../block/format.ts';
+import { timeBucketMs } from '../block/format.ts';
 
 /** Samples queued before they cross into WebAssembly in one call. */
 const BATCH = 32_768;
@@ -118,7 +118,7 @@ export class RangeHead {
       encoding: options.encoding,
       core: this.core,
       quality: options.quality,
-      bucketMs: denseBucketMs(this.maxT - this.minT + 1, this.samples / ids.length),
+      bucketMs: timeBucketMs(this.maxT - this.minT + 1, this.samples / ids.length),
     });
   }
 

@@ -44,8 +44,8 @@ export const DEFAULT_PAGE_BYTES = 256 * 1024;
 /** Brotli quality for dense pages (0–11); 11 is about 10 % smaller than 9 and ~8× slower. */
 export const DEFAULT_QUALITY = 11;
 /**
- * Dense blocks cut every series into chunks at multiples of a time bucket (Unix ms), and a page
- * holds chunks of one bucket only. The bucket is the smallest 2 h·3^k that leaves at most
+ * Blocks cut every series into chunks at multiples of a time bucket (Unix ms), and a page holds
+ * chunks of one bucket only. The bucket is the smallest 2 h·3^k that leaves at most
  * MAX_BUCKETS buckets in the block's range, grown while the mean series would get fewer than
  * MIN_BUCKET_SAMPLES samples a bucket. 2 h when nothing is known. 2 h and ×3 repeat the default
  * compaction windows (compactionRanges' base and factor, DEFAULT_BLOCK_RANGE_MS), so with the
@@ -57,12 +57,13 @@ const MAX_BUCKETS = 16;
 const MIN_BUCKET_SAMPLES = 240;
 
 /**
- * denseBucketMs: the time bucket of a dense block covering `rangeMs` ms, whose series hold
+ * timeBucketMs: the time bucket of a block covering `rangeMs` ms, whose series hold
  * `samplesPerSeries` samples on average (either undefined when unknown). A short query reads
- * only its buckets' pages and decodes each series' chunk of a bucket from its start; fewer,
- * longer buckets mean fewer chunks (a smaller chunk table in memory, ~32 bytes a chunk).
+ * only its buckets' pages (which the page cache can then hold) and decodes each series' chunk of
+ * a bucket from its start; fewer, longer buckets mean fewer dense chunks (a smaller chunk table
+ * in memory, ~32 bytes a chunk).
  */
-export function denseBucketMs(rangeMs?: number, samplesPerSeries?: number): number {
+export function timeBucketMs(rangeMs?: number, samplesPerSeries?: number): number {
   let b = MIN_BUCKET_MS;
   if (rangeMs === undefined || !(rangeMs > 0)) return b;
   while (rangeMs / b > MAX_BUCKETS) b *= 3;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import { DENSE_MAX_SAMPLES, DenseEncoder, ENC_XOR, TS_LIMIT } from './dense-encode.ts';
-import { CHUNKS_FILE, DEFAULT_PAGE_BYTES, denseBucketMs, DEFAULT_QUALITY, FORMAT_VERSION, INDEX_FILE, META_FILE, TMP_SUFFIX, XOR_CHUNK_SAMPLES, type BlockEncoding } from './format.ts';
+import { CHUNKS_FILE, DEFAULT_PAGE_BYTES, timeBucketMs, DEFAULT_QUALITY, FORMAT_VERSION, INDEX_FILE, META_FILE, TMP_SUFFIX, XOR_CHUNK_SAMPLES, type BlockEncoding } from './format.ts';
 import { syncDir, writeFileDurable } from './fs.ts';
 import { encodeIndex, growChunks, newChunkTable, type ChunkTable } from './index-file.ts';
 import { encodeMeta, type BlockCompaction, type BlockMeta } from './meta.ts';
@@ -54,9 +54,10 @@ export interface WriteBlockOptions {
   /** Raw bytes at which a page is cut (default 256 KiB). */
   pageBytes?: number;
   /**
-   * Dense blocks: the time bucket (ms) at which series are cut into chunks; a page holds chunks of
-   * one bucket only (default: denseBucketMs of the block's range and samplesPerSeries). Infinity:
-   * one bucket, each series' chunks back to back (the layout of format 1).
+   * The time bucket (ms) at which series are cut into chunks; a page holds chunks of one bucket
+   * only (default: timeBucketMs of the block's range and samplesPerSeries). XOR chunks given
+   * as chunks are not cut: each goes to the bucket it starts in. Infinity: one bucket, each
+   * series' chunks back to back (the layout of format 1).
    */
   bucketMs?: number;
   /** The mean samples per series, if known, for the default bucketMs. */
@@ -147,7 +148,7 @@ class BlockWriter {
       throw new Error(`writeBlock: empty time range [${o.minTime}, ${o.maxTime})`);
     }
     const range = o.minTime !== undefined && o.maxTime !== undefined ? o.maxTime - o.minTime : undefined;
-    this.#bucketMs = o.bucketMs ?? denseBucketMs(range, o.samplesPerSeries);
+    this.#bucketMs = o.bucketMs ?? timeBucketMs(range, o.samplesPerSeries);
     if (!(this.#bucketMs === Infinity || (Number.isSafeInteger(this.#bucketMs) && this.#bucketMs > 0))) {
       throw new Error(`writeBlock: bucketMs ${o.bucketMs} is not a positive integer (ms) or Infinity`);
     }
@@ -222,29 +223,25 @@ class BlockWriter {
       }
     }
     this.#beginSeries(s.labels, ts[0], ts[n - 1], n);
-    if (this.#encoding === 'dense') {
-      // A chunk per time bucket (split equally past DENSE_MAX_SAMPLES), in the bucket's lane.
-      const bucket = this.#bucketMs;
-      for (let start = 0; start < n; ) {
-        const lane = Math.floor(ts[start] / bucket);
-        const until = (lane + 1) * bucket;
-        let end = start + 1;
-        while (end < n && ts[end] < until) end++;
-        const parts = Math.ceil((end - start) / DENSE_MAX_SAMPLES);
-        for (let k = 0; k < parts; k++) {
-          const from = start + Math.floor((k * (end - start)) / parts), to = start + Math.floor(((k + 1) * (end - start)) / parts);
-          this.#dense.encode(this.#pages.page(lane), ts, s.values, from, to);
-          await this.#endChunk(lane, ts[from], ts[to - 1], to - from);
-        }
-        start = end;
+    // A chunk per time bucket, in the bucket's lane, split into equal chunks past the encoding's
+    // most samples a chunk (XOR: 120, as Prometheus' head cuts them; dense: 8,192).
+    const dense = this.#encoding === 'dense';
+    const most = dense ? DENSE_MAX_SAMPLES : XOR_CHUNK_SAMPLES;
+    const core = dense ? undefined : this.#need('turn sample columns into XOR chunks');
+    const bucket = this.#bucketMs;
+    for (let start = 0; start < n; ) {
+      const lane = Math.floor(ts[start] / bucket);
+      const until = (lane + 1) * bucket;
+      let end = start + 1;
+      while (end < n && ts[end] < until) end++;
+      const parts = Math.ceil((end - start) / most);
+      for (let k = 0; k < parts; k++) {
+        const from = start + Math.floor((k * (end - start)) / parts), to = start + Math.floor(((k + 1) * (end - start)) / parts);
+        if (core) this.#pages.page(lane).bytes(core.encodeChunk(ts.subarray(from, to), s.values.subarray(from, to)));
+        else this.#dense.encode(this.#pages.page(lane), ts, s.values, from, to);
+        await this.#endChunk(lane, ts[from], ts[to - 1], to - from);
       }
-    } else {
-      const core = this.#need('turn sample columns into XOR chunks');
-      for (let from = 0; from < n; from += XOR_CHUNK_SAMPLES) {
-        const to = Math.min(n, from + XOR_CHUNK_SAMPLES);
-        this.#pages.page(0).bytes(core.encodeChunk(ts.subarray(from, to), s.values.subarray(from, to)));
-        await this.#endChunk(0, ts[from], ts[to - 1], to - from);
-      }
+      start = end;
     }
     this.#endSeries();
   }
@@ -265,9 +262,12 @@ class BlockWriter {
     }
     this.#beginSeries(s.labels, s.mint[0], s.maxt[k - 1], samples);
     for (let i = 0; i < k; i++) {
+      // Into the lane of the bucket the chunk starts in (one that reaches into the next bucket
+      // stays whole).
       const off = s.chunkOffsets[i], end = i + 1 < k ? s.chunkOffsets[i + 1] : s.chunks.length;
-      this.#pages.page(0).bytes(s.chunks.subarray(off, end));
-      await this.#endChunk(0, s.mint[i], s.maxt[i], (s.chunks[off + 1] << 8) | s.chunks[off + 2]);
+      const lane = Math.floor(s.mint[i] / this.#bucketMs);
+      this.#pages.page(lane).bytes(s.chunks.subarray(off, end));
+      await this.#endChunk(lane, s.mint[i], s.maxt[i], (s.chunks[off + 1] << 8) | s.chunks[off + 2]);
     }
     this.#endSeries();
   }

@@ -2,8 +2,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadCore, type Core } from '../../../core-wasm/host/index.ts';
 import { Labels } from '../../../shared/model/labels.ts';
-import { denseBucketMs } from '../../../shared/tsdb/block/format.ts';
-import { CorruptionError, openBlock, writeBlock, type ColumnSeries } from '../../../shared/tsdb/block/index.ts';
+import { timeBucketMs } from '../../../shared/tsdb/block/format.ts';
+import { CorruptionError, openBlock, writeBlock, type BlockEncoding, type ChunkSeries, type ColumnSeries } from '../../../shared/tsdb/block/index.ts';
 import { decodeIndex, encodeIndex, newChunkTable, type ChunkTable } from '../../../shared/tsdb/block/index-file.ts';
 import { sameColumns, slice, tempDir } from './helpers.ts';
 
@@ -31,9 +31,9 @@ function daySeries(n: number, stepMs: number, from = T0, name = 'm'): ColumnSeri
 
 const asSeries = (list: ColumnSeries[]) => list.map((s) => ({ ts: s.timestamps, vs: s.values }));
 
-describe('denseBucketMs', () => {
+describe('timeBucketMs', () => {
   const check = (range: number | undefined, perSeries: number | undefined, want: number) =>
-    expect(denseBucketMs(range, perSeries), `range ${range} ms, ${perSeries} samples a series`).toBe(want);
+    expect(timeBucketMs(range, perSeries), `range ${range} ms, ${perSeries} samples a series`).toBe(want);
   it('picks the smallest 2 h·3^k leaving at most 16 buckets with enough samples in each', () => {
     check(undefined, undefined, 2 * H);
     check(2 * H, 480, 2 * H);
@@ -46,13 +46,39 @@ describe('denseBucketMs', () => {
   });
 });
 
-describe('time-bucketed dense blocks', () => {
+/** asChunks: a series as XOR chunks of 120 samples each (each with its encoding byte), as a head exports them. */
+function asChunks(s: ColumnSeries): ChunkSeries {
+  const parts: Uint8Array[] = [], mint: number[] = [], maxt: number[] = [];
+  for (let from = 0; from < s.timestamps.length; from += 120) {
+    const to = Math.min(s.timestamps.length, from + 120);
+    parts.push(core.encodeChunk(s.timestamps.subarray(from, to), s.values.subarray(from, to)));
+    mint.push(s.timestamps[from]);
+    maxt.push(s.timestamps[to - 1]);
+  }
+  const chunkOffsets = new Uint32Array(parts.length);
+  let bytes = 0;
+  parts.forEach((p, i) => ((chunkOffsets[i] = bytes), (bytes += p.length)));
+  const chunks = new Uint8Array(bytes);
+  parts.forEach((p, i) => chunks.set(p, chunkOffsets[i]));
+  return { labels: s.labels, chunks, chunkOffsets, mint: Float64Array.from(mint), maxt: Float64Array.from(maxt) };
+}
+
+// Dense blocks cut a bucket into one chunk (up to 8,192 samples); XOR blocks into chunks of 120,
+// from sample columns or as given (chunks of a head).
+describe.each<{ encoding: BlockEncoding; input: 'columns' | 'chunks'; perBucket: number }>([
+  { encoding: 'dense', input: 'columns', perBucket: 1 },
+  { encoding: 'xor', input: 'columns', perBucket: 4 },
+  { encoding: 'xor', input: 'chunks', perBucket: 4 },
+])('time-bucketed $encoding blocks from $input', ({ encoding, input, perBucket }) => {
+  const source = (list: ColumnSeries[]) => (input === 'chunks' ? list.map(asChunks) : list);
+
   it('cut series into chunks at bucket boundaries and read back bit for bit', async () => {
     tmp = tempDir();
     const list = [...daySeries(30, 15_000), ...daySeries(3, 60_000, T0 + 5 * H + 7, 'late')].sort((a, b) => a.labels.compare(b.labels));
-    const meta = (await writeBlock(tmp.dir, list, { core, bucketMs: 2 * H, pageBytes: 8192 }))!;
-    // 30 series over 12 buckets, 3 from 5 h on over 10 (the 4 h – 6 h bucket included).
-    expect(meta.stats.numChunks).toBe(30 * 12 + 3 * 10);
+    const meta = (await writeBlock(tmp.dir, source(list), { core, encoding, bucketMs: 2 * H, pageBytes: 8192 }))!;
+    // 30 series over 12 buckets (480 samples each), 3 from 5 h on over 10 (the 4 h – 6 h bucket
+    // included; 120 samples or fewer each).
+    expect(meta.stats.numChunks).toBe(30 * 12 * perBucket + 3 * 10);
     expect(meta.version).toBe(2);
     const b = await openBlock(join(tmp.dir, meta.ulid), { core });
     try {
@@ -71,7 +97,7 @@ describe('time-bucketed dense blocks', () => {
   it('let a query of the last minutes read only the last bucket’s pages', async () => {
     tmp = tempDir();
     const list = daySeries(200, 15_000);
-    const meta = (await writeBlock(tmp.dir, list, { core, pageBytes: 16384 }))!; // default bucket: 2 h
+    const meta = (await writeBlock(tmp.dir, source(list), { core, encoding, pageBytes: 16384 }))!; // default bucket: 2 h
     const b = await openBlock(join(tmp.dir, meta.ulid), { core, pageCacheBytes: 0 });
     try {
       const ids = Uint32Array.from({ length: list.length }, (_, i) => i + 1);
@@ -86,7 +112,9 @@ describe('time-bucketed dense blocks', () => {
       b.close();
     }
   });
+});
 
+describe('time-bucketed dense blocks', () => {
   it('read each page once for a whole-range read, even without a page cache', async () => {
     tmp = tempDir();
     const list = daySeries(100, 15_000);
