@@ -1,10 +1,30 @@
 /**
  * JsonWriter: a growing byte buffer that API responses are written into, so that a large result
  * (a range query's matrix runs to millions of points) is sent as the bytes it was rendered into,
- * without a second copy. Text is added in pieces of a series or so: V8 concatenates short strings
- * and Buffer writes a long one faster than JavaScript can store its characters one by one.
+ * without a second copy. Long texts go through Buffer.write; short ASCII texts (a number, a time)
+ * are stored character by character, which costs less than a call into Buffer.write; texts
+ * written often are kept as PackedTexts, and stored as six words.
+ *
+ * PackedText: an ASCII text of at most PACKED_MAX (23) bytes kept in PACKED_WORDS (6) 32-bit
+ * words, as `pack` lays it out: its bytes from the lowest of the first word on, then zeros, and
+ * its length in the highest byte of the last word. A PackedText is written whole, six
+ * little-endian word stores at once, and the writer then moves on by the text's length: the
+ * bytes past it are overwritten by what comes next (or lie past the end `bytes()` returns).
+ *
+ *   word 0              word 1                   word 5
+ *   ┌────┬────┬────┬────┬────┬────┬── … ──┬────┬────┬────┬────┐
+ *   │ c0 │ c1 │ c2 │ c3 │ c4 │ c5 │       │ c20│ c21│ c22│ len│   c(len)…c22: 0
+ *   └────┴────┴────┴────┴────┴────┴── … ──┴────┴────┴────┴────┘
  */
 const INITIAL_CAPACITY = 4096;
+
+/** PACKED_WORDS: the size of a PackedText in words; PACKED_MAX: the longest text it holds. */
+export const PACKED_WORDS = 6;
+export const PACKED_MAX = PACKED_WORDS * 4 - 1;
+const PACKED_LENGTH_SHIFT = 24;
+
+/** Below this many characters, `ascii` stores them one by one instead of calling Buffer.write. */
+const SHORT_TEXT = 64;
 
 /**
  * JsonWriter: see the module comment. Each write appends, growing the buffer (by a copy) when it
@@ -12,11 +32,13 @@ const INITIAL_CAPACITY = 4096;
  */
 export class JsonWriter {
   #buf: Buffer<ArrayBuffer>;
+  #view: DataView;
   #len = 0;
 
   /** capacity: an estimate of the final size in bytes, to spare the copies of growing. */
   constructor(capacity = INITIAL_CAPACITY) {
     this.#buf = Buffer.allocUnsafe(Math.max(capacity, 64));
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   }
 
   /** length: the bytes written so far. */
@@ -38,14 +60,57 @@ export class JsonWriter {
 
   /** ascii writes text whose characters are all ASCII (numbers, punctuation), faster than raw. */
   ascii(s: string): void {
-    this.#reserve(s.length);
-    this.#len += this.#buf.write(s, this.#len, 'latin1');
+    const n = s.length;
+    this.#reserve(n);
+    if (n >= SHORT_TEXT) {
+      this.#len += this.#buf.write(s, this.#len, 'latin1');
+      return;
+    }
+    // Fast path: a short text, stored character by character.
+    const buf = this.#buf;
+    let at = this.#len;
+    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    this.#len = at;
   }
 
+  /** byte writes one byte, `c` (an ASCII character code). */
+  byte(c: number): void {
+    this.#reserve(1);
+    this.#buf[this.#len++] = c;
+  }
+
+  /** packed writes the PackedText held in `words` from index `at`. */
+  packed(words: Uint32Array, at: number): void {
+    this.#reserve(PACKED_WORDS * 4);
+    const view = this.#view;
+    const len = this.#len;
+    const last = words[at + 5];
+    view.setUint32(len, words[at], true);
+    view.setUint32(len + 4, words[at + 1], true);
+    view.setUint32(len + 8, words[at + 2], true);
+    view.setUint32(len + 12, words[at + 3], true);
+    view.setUint32(len + 16, words[at + 4], true);
+    view.setUint32(len + 20, last, true);
+    this.#len = len + (last >>> PACKED_LENGTH_SHIFT);
+  }
+
+  /** pack lays out ASCII text `s` (at most PACKED_MAX long) as a PackedText in `words` from index `at`. */
+  static pack(s: string, words: Uint32Array, at: number): void {
+    if (s.length > PACKED_MAX) throw new Error(`BUG: a PackedText holds ${PACKED_MAX} bytes, not ${s.length}`);
+    words.fill(0, at, at + PACKED_WORDS);
+    for (let i = 0; i < s.length; i++) words[at + (i >> 2)] |= s.charCodeAt(i) << ((i & 3) * 8);
+    words[at + PACKED_WORDS - 1] |= s.length << PACKED_LENGTH_SHIFT;
+  }
+
+  /** #reserve makes room for `n` more bytes (small, so that it is inlined where it is called). */
   #reserve(n: number): void {
-    if (this.#len + n <= this.#buf.length) return;
+    if (this.#len + n > this.#buf.length) this.#grow(n);
+  }
+
+  #grow(n: number): void {
     const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + n));
     this.#buf.copy(next, 0, 0, this.#len);
     this.#buf = next;
+    this.#view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 }

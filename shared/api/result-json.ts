@@ -1,14 +1,15 @@
 /**
  * The `data` object of a query response (`resultType`, `result`) as Prometheus' HTTP API writes
  * it, into a JsonWriter: values as strings in Go's `'f'` format, times as Unix seconds. A range
- * query's matrix can hold millions of points, so each series' label set is rendered once, each
- * step time once for all series, and a series' points are joined into one string before they
- * are written.
+ * query's matrix can hold millions of points, so each series' label set is rendered once, and the
+ * points are written as bytes straight into the writer, each distinct time and value formatted
+ * once and copied where it comes again (Points: two TextCaches).
  */
 import type { Labels } from '../model/labels.ts';
-import type { QueryValue } from '../promql/engine/index.ts';
+import type { FloatPoint, QueryValue } from '../promql/engine/index.ts';
 import { formatTime, formatValue } from './format-value.ts';
 import { JsonWriter } from './json-writer.ts';
+import { TextCache } from './text-cache.ts';
 
 function metricJSON(labels: Labels): string {
   return JSON.stringify(labels.toObject());
@@ -33,20 +34,42 @@ export function resultSize(v: QueryValue): number {
   }
 }
 
-/**
- * StepTimes: the times of a matrix's points, each rendered once as the text that opens a point
- * (`,[1795247820.123,"`), since a range query's series share their step times. Kept sorted, so
- * that a series walked in time order finds each of its times by moving a cursor forward (the
- * caller's loop does, inline: this is the hottest loop of a large response).
- */
-class StepTimes {
-  readonly times: number[] = [];
-  readonly texts: string[] = [];
+/** The text that opens a point, up to its value: `[1795247820.123,"`. */
+const pointOpen = (t: number) => `[${formatTime(t)},"`;
 
-  /** insert adds time `t` at index `i`, where the order puts it. */
-  insert(i: number, t: number): void {
-    this.times.splice(i, 0, t);
-    this.texts.splice(i, 0, `,[${formatTime(t)},"`);
+/** Points: the caches of a result's point times and values (each distinct one formatted once, see TextCache). */
+class Points {
+  readonly times = new TextCache(pointOpen);
+  readonly values = new TextCache(formatValue);
+
+  /** write writes a point, `[1795247820.123,"0.5"]`. */
+  write(w: JsonWriter, t: number, f: number): void {
+    this.times.write(w, t);
+    this.values.write(w, f);
+    w.byte(QUOTE);
+    w.byte(CLOSE);
+  }
+}
+
+const QUOTE = 0x22;
+const CLOSE = 0x5d; // ]
+const COMMA = 0x2c;
+
+/**
+ * writePoints writes a series' points, comma-separated: the hottest loop of a large response. It
+ * calls the caches itself rather than Points.write, so that the compiler inlines their `write`
+ * (called, it would box each number in a new heap object; through Points.write the 1 h `rate`
+ * response took twice as long).
+ */
+function writePoints(w: JsonWriter, floats: readonly FloatPoint[], points: Points): void {
+  const { times, values } = points;
+  for (let k = 0; k < floats.length; k++) {
+    if (k !== 0) w.byte(COMMA);
+    const p = floats[k];
+    times.write(w, p.t);
+    values.write(w, p.f);
+    w.byte(QUOTE);
+    w.byte(CLOSE);
   }
 }
 
@@ -58,36 +81,26 @@ export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
   w.ascii(`{"resultType":"${v.resultType}","result":`);
   switch (v.resultType) {
     case 'scalar':
-      w.ascii(`[${formatTime(v.t)},"${formatValue(v.f)}"]`);
+      new Points().write(w, v.t, v.f);
       break;
     case 'string':
       w.raw(`[${formatTime(v.t)},${JSON.stringify(v.value)}]`);
       break;
     case 'vector': {
-      // An instant query's samples share their time.
-      let t = NaN, time = '';
+      const points = new Points();
       v.samples.forEach((s, i) => {
-        if (s.t !== t) time = formatTime((t = s.t));
-        w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"value":[${time},"${formatValue(s.f)}"]}`);
+        w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"value":`);
+        points.write(w, s.t, s.f);
+        w.byte(0x7d); // }
       });
       w.ascii(v.samples.length === 0 ? '[]' : ']');
       break;
     }
     case 'matrix': {
-      const steps = new StepTimes();
-      const { times, texts } = steps;
+      const points = new Points();
       v.series.forEach((s, i) => {
         w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"values":[`);
-        const floats = s.floats;
-        let points = '';
-        for (let k = 0, at = 0; k < floats.length; k++) {
-          const p = floats[k];
-          const t = p.t;
-          while (at < times.length && times[at] < t) at++;
-          if (times[at] !== t) steps.insert(at, t);
-          points += texts[at] + formatValue(p.f) + '"]';
-        }
-        w.ascii(points.slice(1)); // without the first point's comma
+        writePoints(w, s.floats, points);
         w.ascii(']}');
       });
       w.ascii(v.series.length === 0 ? '[]' : ']');

@@ -1,7 +1,8 @@
-// The byte writer of query results against the string renderers it replaced: formatValue's fast
-// path against formatValueExact (Go's FormatFloat(v, 'f', -1, 64)) over random and edge-case
-// floats, and whole results against a reference rendered point by point with formatValueExact and
-// formatTime.
+// The byte writer of query results against the string renderers it replaced: formatValueExact
+// against the properties that define Go's FormatFloat(v, 'f', -1, 64), formatValue's fast path
+// against formatValueExact over random and edge-case floats, and whole results (whose times and
+// values go through TextCaches) against a reference rendered point by point with formatValueExact
+// and formatTime.
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../shared/model/labels.ts';
 import type { QueryValue } from '../../shared/promql/engine/index.ts';
@@ -50,6 +51,25 @@ function randomFloats(n: number, seed: number): number[] {
   }
   return out;
 }
+
+/** significant: a decimal text's significant digits (`-0.00150` → `15`, `1.5e-7` → `15`). */
+const significant = (s: string) => s.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+
+describe('formatValueExact', () => {
+  it("prints Go's 'f' format: no exponent, the shortest digits that read back as the same float", () => {
+    const bad: Array<[number, string]> = [];
+    for (const v of [...EDGES, ...randomFloats(100_000, 3)]) {
+      const s = formatValueExact(v);
+      const ok =
+        v !== v ? s === 'NaN'
+        : !Number.isFinite(v) ? s === (v > 0 ? '+Inf' : '-Inf')
+        // Shortest: JavaScript's String prints the fewest digits that round-trip, as Go does.
+        : /^-?\d+(\.\d+)?$/.test(s) && Object.is(Number(s), v) && significant(s) === significant(String(v));
+      if (!ok) bad.push([v, s]);
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+});
 
 describe('formatValue', () => {
   it('prints every edge case as formatValueExact does', () => {
@@ -116,6 +136,26 @@ describe('writeResult', () => {
       },
     ],
     ['a matrix of one point', { resultType: 'matrix', series: [{ metric: labels[1], floats: [{ t: 1000, f: Infinity }] }] }],
+    [
+      // Values of every kind, repeating (so most come from the caches), at times with fractional
+      // milliseconds, before and after 1970.
+      'a wide matrix at fractional times',
+      {
+        resultType: 'matrix',
+        series: Array.from({ length: 40 }, (_, i) => ({
+          metric: Labels.from({ __name__: 'm', i: String(i) }),
+          floats: Array.from({ length: 500 }, (_, k) => ({ t: (i % 2 ? -1 : 1) * (1_795_244_220_000.25 + k * 15_000.5 + i / 8), f: floats[(i * 7 + k) % 600] })),
+        })),
+      },
+    ],
+    [
+      // More distinct values than the value cache keeps (16,384): the rest are formatted each time.
+      'a matrix of 40,000 distinct values, twice',
+      {
+        resultType: 'matrix',
+        series: [0, 1].map((i) => ({ metric: Labels.from({ i: String(i) }), floats: randomFloats(40_000, 11).map((f, k) => ({ t: k * 1000.125, f })) })),
+      },
+    ],
   ];
   for (const [name, value, extra] of cases) {
     it(`renders ${name} as the point-by-point reference does`, () => {

@@ -1,0 +1,41 @@
+// JsonWriter: what each kind of write leaves in the buffer, across the buffer's growth.
+import { describe, expect, it } from 'vitest';
+import { JsonWriter, PACKED_MAX, PACKED_WORDS } from '../../shared/api/json-writer.ts';
+
+describe('JsonWriter', () => {
+  it('writes raw UTF-8, ASCII (short and long), bytes and packed texts, growing from 64 bytes', () => {
+    const w = new JsonWriter(1);
+    const words = new Uint32Array(PACKED_WORDS * 24);
+    const texts = Array.from({ length: PACKED_MAX + 1 }, (_, n) => '0123456789.-"[],abcdefghijklm'.slice(0, n));
+    texts.forEach((t, i) => JsonWriter.pack(t, words, i * PACKED_WORDS));
+    let want = '';
+    for (let round = 0; round < 20; round++) {
+      w.raw('{"é":"🚀"}');
+      w.ascii('[1795247820.5,"');
+      w.ascii('x'.repeat(100 + round));
+      w.byte(0x5d);
+      want += '{"é":"🚀"}[1795247820.5,"' + 'x'.repeat(100 + round) + ']';
+      for (let i = 0; i < texts.length; i++) {
+        w.packed(words, i * PACKED_WORDS);
+        want += texts[i];
+      }
+    }
+    expect(w.bytes().toString('utf8')).toBe(want);
+    expect(w.length).toBe(Buffer.byteLength(want));
+  });
+
+  it('packs only texts that fit', () => {
+    const words = new Uint32Array(PACKED_WORDS);
+    expect(() => JsonWriter.pack('x'.repeat(PACKED_MAX + 1), words, 0)).toThrow(/BUG: a PackedText holds 23 bytes, not 24/);
+  });
+
+  it('packs over an earlier text without leaving its bytes', () => {
+    const words = new Uint32Array(PACKED_WORDS);
+    JsonWriter.pack('0.7473684210526315', words, 0);
+    JsonWriter.pack('12', words, 0);
+    const w = new JsonWriter();
+    w.packed(words, 0);
+    w.ascii('|');
+    expect(w.bytes().toString('latin1')).toBe('12|');
+  });
+});
