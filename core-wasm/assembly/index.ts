@@ -20,6 +20,7 @@ export { truncateBefore } from './head-truncate';
 export { freeBatch, allocColumns } from './batch';
 export { instantKernel } from './kernels/instant';
 export { rangeKernel } from './kernels/range';
+export { sumRows } from './kernels/fold';
 export { lastErrorCode, lastErrorIndex } from './errors';
 export { decodeXor } from './xor-decode';
 

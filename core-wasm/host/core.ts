@@ -8,6 +8,7 @@ import { ErrorCode, type RawCore } from './exports.ts';
 import { ArgBlock, MemoryViews } from './memory.ts';
 import { CoreBatch } from './batch.ts';
 import { ChunkCorruptionError, CoreInputError } from './errors.ts';
+import { sumRows, type SumCells, type SumRows } from './fold.ts';
 
 /** CoreStats: what the head holds; see Core.stats. */
 export interface CoreStats {
@@ -58,6 +59,7 @@ export class Core {
   #status: ArgBlock;
   #data: ArgBlock;
   #out: ArgBlock;
+  #fold: ArgBlock;
 
   /** The constructor takes an initialised instance; use loadCore() instead. */
   constructor(raw: RawCore) {
@@ -69,6 +71,7 @@ export class Core {
     this.#status = new ArgBlock(raw);
     this.#data = new ArgBlock(raw);
     this.#out = new ArgBlock(raw);
+    this.#fold = new ArgBlock(raw);
   }
 
   /** newSeries allocates `count` empty series and returns the first ref; the refs are consecutive. */
@@ -329,6 +332,17 @@ export class Core {
     const out = this.#views.refresh().u8.slice(p, p + len);
     this.#raw.free(p);
     return out;
+  }
+
+  /**
+   * sumRows folds rows of a step matrix into running sums as PromQL's `sum` adds them (Prometheus'
+   * compensated kahanSumInc, cell by cell, row after row): row i of [row, row + count) goes to
+   * group groupOf[i] of `cells` (−1: skipped), whose first value in a cell is taken as it is.
+   * Returns how many present cells it folded. The rows and their groups' cells pass through the
+   * core's memory for the call only (host/fold.ts).
+   */
+  sumRows(rows: SumRows, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
+    return sumRows(this.#raw, this.#views, this.#fold, rows, row, count, steps, groupOf, cells);
   }
 
   /** stats walks every series (O(series)) and reports what the head holds. */

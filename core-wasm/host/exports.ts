@@ -29,6 +29,7 @@ export interface RawCore {
   allocColumns(series: number, samples: number): number;
   instantKernel(offsets: number, ts: number, vs: number, series: number, start: number, step: number, steps: number, lookback: number, out: number): void;
   rangeKernel(fn: number, offsets: number, ts: number, vs: number, series: number, start: number, step: number, steps: number, range: number, params: number, out: number): number;
+  sumRows(values: number, present: number, rows: number, steps: number, groupOf: number, sums: number, comps: number, seen: number): number;
   stats(): number;
   lastErrorCode(): number;
   lastErrorIndex(): number;

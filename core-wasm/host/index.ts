@@ -16,6 +16,7 @@ export { CoreBatch } from './batch.ts';
 export { CoreInputError, ChunkCorruptionError } from './errors.ts';
 export { CoreKernels, KernelParamError, RANGE_FUNCTIONS } from './kernels.ts';
 export type { RangeFunction, StepGrid, StepMatrix } from './kernels.ts';
+export type { SumCells, SumRows } from './fold.ts';
 
 /** CoreOptions: the head's settings, fixed for the life of a Core. */
 export interface CoreOptions {

@@ -27,6 +27,7 @@ export class SampleCounter {
       labelNames: (m) => q.labelNames(m),
       labelValues: (name, m) => q.labelValues(name, m),
       fromColumns: (offsets, timestamps, values) => q.fromColumns(offsets, timestamps, values),
+      sumRows: (rows, row, count, steps, groupOf, cells) => q.sumRows(rows, row, count, steps, groupOf, cells),
       close: () => q.close(),
     };
   }

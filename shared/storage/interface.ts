@@ -140,7 +140,21 @@ export interface Querier {
    * SampleBatch: series i owns [offsets[i], offsets[i+1]) of the columns, in time order.
    */
   fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch;
+  /**
+   * sumRows folds rows [row, row + count) of a step matrix (`steps` cells each) into running sums
+   * in that WebAssembly memory's kernels, as PromQL's `sum` adds: row i goes to group groupOf[i]
+   * (−1: skipped) of `cells`, cell by cell with Prometheus' compensation, rows in order. Returns
+   * how many present cells it folded.
+   */
+  sumRows(rows: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number;
   close(): void;
+}
+
+/** SumCells: running sums of groups, `steps` cells each (group g from cell g·steps), and where any value was added. */
+export interface SumCells {
+  readonly sums: Float64Array;
+  readonly comps: Float64Array;
+  readonly seen: Uint8Array;
 }
 
 /** StoredSeries: one selected series. */

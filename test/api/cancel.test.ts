@@ -77,6 +77,7 @@ describe('client disconnect during evaluation', () => {
           labelNames: (m) => q.labelNames(m),
           labelValues: (n, m) => q.labelValues(n, m),
           fromColumns: (o, t, v) => q.fromColumns(o, t, v),
+          sumRows: (r, row, n, steps, g, cells) => q.sumRows(r, row, n, steps, g, cells),
           close: () => q.close(),
         };
       },

@@ -88,6 +88,9 @@ export class MemStore implements Appendable, Queryable {
       fromColumns: () => {
         throw new Error('BUG: MemStore.fromColumns is not used by rule tests');
       },
+      sumRows: () => {
+        throw new Error('BUG: MemStore.sumRows is not used by rule tests');
+      },
       close: () => {},
     };
   }

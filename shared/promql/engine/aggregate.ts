@@ -17,7 +17,8 @@ import { streamRangeCall, unwrapParens } from './functions/range.ts';
 import { Rows, type Grid } from './rows.ts';
 import { streamVectorSelector } from './selectors.ts';
 import type { RowStream } from './sources.ts';
-import { FOLD_OPS, foldExtreme, foldSumOrCount, mergePartial, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
+import { FOLD_OPS, foldCount, foldExtreme, mergePartial, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
+import type { Querier, StepMatrix } from '../../storage/interface.ts';
 
 /** kahanInc adds inc to sum with compensation c (Neumaier's variant), as Prometheus does. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
@@ -68,7 +69,7 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): P
   const stream = await streamOf(ev, e.expr, g);
   const input = stream ? null : await ev.vector(e.expr, g);
   if (e.op === 'quantile') warnQuantile(ev, e, param!);
-  return input ? fold(e, input, param) : foldStream(ev, e, stream!, g.steps, param);
+  return input ? fold(ev, e, input, param) : foldStream(ev, e, stream!, g.steps, param);
 }
 
 /** streamOf: the argument as a RowStream when it is a selector or a kernel range function. */
@@ -93,9 +94,11 @@ function warnQuantile(ev: Evaluator, e: AggregateExpr, q: Float64Array): void {
 }
 
 /** fold: the aggregations that produce one series per group, over evaluated rows. */
-function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
-  const f = new GroupFold(e, input.steps);
-  for (let i = 0; i < input.count; i++) f.add(input.labels[i], input.dropName[i] === 1, input.values, input.present, i * input.steps);
+function fold(ev: Evaluator, e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
+  const f = new GroupFold(e, input.steps, ev.ctx.querier);
+  const groupOf = new Int32Array(input.count);
+  for (let i = 0; i < input.count; i++) groupOf[i] = f.enter(input.labels[i], input.dropName[i] === 1);
+  f.addRows(input, 0, input.count, groupOf);
   return f.finish(param);
 }
 
@@ -105,7 +108,7 @@ function fold(e: AggregateExpr, input: Rows, param: Float64Array | null): Rows {
  * values folded count against the query's sample limit as the evaluated argument's would.
  */
 async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, steps: number, param: Float64Array | null): Promise<Rows> {
-  const f = new GroupFold(e, steps);
+  const f = new GroupFold(e, steps, ev.ctx.querier);
   const live: Labels[] | null = input.after ? [] : null;
   let held = 0;
   if (input.fold && FOLD_OPS.has(e.op)) {
@@ -138,16 +141,21 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
       },
     );
   } else await input.each((m, first, count) => {
-    const { values, present } = m;
+    const present = m.present;
+    const groupOf = new Int32Array(count);
     for (let i = 0; i < count; i++) {
       const row = i * steps;
       let j = 0;
       while (j < steps && present[row + j] === 0) j++;
-      if (j === steps) continue;
+      if (j === steps) {
+        groupOf[i] = -1;
+        continue;
+      }
       const labels = input.labels[first + i];
-      held += f.add(labels, input.dropName[first + i] === 1, values, present, row);
+      groupOf[i] = f.enter(labels, input.dropName[first + i] === 1);
       live?.push(labels);
     }
+    held += f.addRows(m, 0, count, groupOf);
   });
   ev.ctx.hold(held, 'query execution');
   if (live) input.after!(live);
@@ -155,13 +163,15 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
 }
 
 /**
- * GroupFold: the state of one folding aggregation. add() folds one input series (its steps
- * cells from `row` of values/present) into its group's cells, groups numbered in order of first
- * appearance; series must come in input order (the order of the compensated additions).
+ * GroupFold: the state of one folding aggregation. enter() numbers a series' group (in order of
+ * first appearance), addRows() folds series' rows into their groups' cells; series must come in
+ * input order (the order of the compensated additions). `sum` folds in the querier's WebAssembly
+ * kernels (Querier.sumRows), the others here.
  */
 class GroupFold {
   readonly #e: AggregateExpr;
   readonly #s: number;
+  readonly #querier: Querier;
   readonly #index = new Map<string, number>();
   readonly #labels: Labels[] = [];
   #dropName = new Uint8Array(0);
@@ -173,16 +183,31 @@ class GroupFold {
   #incMean = new Uint8Array(0);
   #lists: number[][] | null;
 
-  constructor(e: AggregateExpr, steps: number) {
+  constructor(e: AggregateExpr, steps: number, querier: Querier) {
     this.#e = e;
     this.#s = steps;
+    this.#querier = querier;
     this.#lists = e.op === 'quantile' ? [] : null;
   }
 
-  /** #group: the group of a series' labels, added (and the cells grown) when new. */
-  #group(l: Labels): number {
+  /** enter: the group of a series' labels, added (and the cells grown) when new; `dropName` marks it. */
+  enter(l: Labels, dropName: boolean): number {
     const gl = groupLabels(l, this.#e);
-    return this.#groupOf(gl.key(), gl);
+    const gi = this.#groupOf(gl.key(), gl);
+    if (dropName) this.#dropName[gi] = 1;
+    return gi;
+  }
+
+  /**
+   * addRows folds rows [row, row + count) of `m` (steps cells each), row i into group groupOf[i]
+   * (−1: skipped), in order, and returns how many of their cells had a value.
+   */
+  addRows(m: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, groupOf: Int32Array): number {
+    const s = this.#s;
+    if (this.#e.op === 'sum') return this.#querier.sumRows(m, row, count, s, groupOf, { sums: this.#val, comps: this.#comp, seen: this.#seen });
+    let n = 0;
+    for (let i = 0; i < count; i++) if (groupOf[i] >= 0) n += this.#add(groupOf[i], m.values, m.present, (row + i) * s);
+    return n;
   }
 
   /** #groupOf: the group with labels gl (whose key is `key`), added (and the cells grown) when new. */
@@ -205,18 +230,13 @@ class GroupFold {
     return gi;
   }
 
-  /** add folds one series' row (see the class comment) and returns how many of its cells had a value. */
-  add(labels: Labels, dropName: boolean, values: Float64Array, present: Uint8Array, row: number): number {
-    const gi = this.#group(labels);
+  /** #add folds one series' row into group gi (not for sum) and returns how many of its cells had a value. */
+  #add(gi: number, values: Float64Array, present: Uint8Array, row: number): number {
     const s = this.#s, op = this.#e.op;
     const base = gi * s;
-    if (dropName) this.#dropName[gi] = 1;
     const seen = this.#seen, val = this.#val, comp = this.#comp, cnt = this.#cnt, mean = this.#mean, incMean = this.#incMean;
     const lists = this.#lists;
-    if (op === 'sum' || op === 'count') {
-      // The common cases, in a loop of their own (no per-cell dispatch or tuple).
-      return foldSumOrCount(op === 'sum', values, present, row, base, s, seen, val, comp, cnt);
-    }
+    if (op === 'count') return foldCount(present, row, base, s, seen, cnt);
     if (op === 'min' || op === 'max') return foldExtreme(op === 'max', values, present, row, base, s, seen, val);
     let n = 0;
     for (let j = 0; j < s; j++) {

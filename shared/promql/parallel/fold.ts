@@ -7,7 +7,7 @@
  * gives, bit for bit, what folding series one by one gives. `sum` and `avg` are not folded this
  * way: a floating-point sum depends on the order of its additions (two partial sums of 1e308
  * and -1e308 give 0 where Prometheus' running sum reached +Inf first), so their rows are folded
- * one series after the other in the query's thread.
+ * one series after the other in the query's thread (`sum` by Querier.sumRows).
  */
 import type { StepMatrix } from '../../storage/interface.ts';
 
@@ -38,40 +38,17 @@ export interface Partial {
 }
 
 /**
- * foldSumOrCount folds the `steps` cells of one input row (from index `row` of values/present) into the group's
- * cells (from `base`): a Kahan–Neumaier sum into val/comp (as kahanInc), or a count into cnt.
- * Returns how many cells of the row were present.
+ * foldCount counts the present cells of one input row (`steps` cells from index `row` of
+ * `present`) into the group's cells (from `base`): seen where any, cnt their number. Returns how
+ * many cells of the row were present.
  */
-export function foldSumOrCount(
-  sum: boolean, values: Float64Array, present: Uint8Array, row: number, base: number, steps: number,
-  seen: Uint8Array, val: Float64Array, comp: Float64Array, cnt: Float64Array,
-): number {
+export function foldCount(present: Uint8Array, row: number, base: number, steps: number, seen: Uint8Array, cnt: Float64Array): number {
   let n = 0;
-  if (!sum) {
-    // count: no branch per cell (cnt starts at 0; finish reads only cnt).
-    for (let j = 0; j < steps; j++) {
-      const p = present[row + j];
-      seen[base + j] |= p;
-      cnt[base + j] += p;
-      n += p;
-    }
-    return n;
-  }
   for (let j = 0; j < steps; j++) {
-    if (!present[row + j]) continue;
-    n++;
-    const c = base + j, f = values[row + j];
-    if (!seen[c]) {
-      seen[c] = 1;
-      val[c] = f;
-      continue;
-    }
-    const acc = val[c];
-    const t = acc + f;
-    if (t === Infinity || t === -Infinity) comp[c] = 0;
-    else if (Math.abs(acc) >= Math.abs(f)) comp[c] += acc - t + f;
-    else comp[c] += f - t + acc;
-    val[c] = t;
+    const p = present[row + j];
+    seen[base + j] |= p;
+    cnt[base + j] += p;
+    n += p;
   }
   return n;
 }
@@ -105,14 +82,13 @@ export function foldRows(m: StepMatrix, row: number, count: number, spec: FoldSp
   const val = new Float64Array(spec.op === 'group' ? 0 : cells);
   const live = new Uint8Array(count);
   const { values, present } = m;
-  const none = new Float64Array(0);
   let held = 0;
   for (let i = 0; i < count; i++) {
     const r = (row + i) * s, base = spec.groupOf[i] * s;
     let n = 0;
     switch (spec.op) {
       case 'count':
-        n = foldSumOrCount(false, values, present, r, base, s, seen, none, none, val);
+        n = foldCount(present, r, base, s, seen, val);
         break;
       case 'min':
       case 'max':

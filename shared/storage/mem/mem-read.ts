@@ -6,7 +6,7 @@
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { labelNames, labelValues, selectRefs } from '../index/index.ts';
-import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../interface.ts';
+import type { Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../interface.ts';
 import type { MemStorage } from './mem-storage.ts';
 
 export class MemQuerier implements Querier {
@@ -62,6 +62,12 @@ export class MemQuerier implements Querier {
     this.#check('fromColumns');
     return this.#storage.core.fromColumns(offsets, timestamps, values);
   }
+  /** sumRows: see Querier.sumRows (the head's core). */
+  sumRows(rows: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
+    this.#check('sumRows');
+    return this.#storage.core.sumRows(rows, row, count, steps, groupOf, cells);
+  }
+
 
   close(): void {
     this.#closed = true;

@@ -5,7 +5,7 @@
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { labelNames, labelValues } from '../../storage/index/index.ts';
-import type { Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
+import type { Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../../storage/interface.ts';
 import type { Block } from './block.ts';
 import type { ChunkPlan, GatheredChunks } from './gather.ts';
 
@@ -83,6 +83,11 @@ export class BlockQuerier implements Querier {
     this.#check('fromColumns');
     return this.#core.fromColumns(offsets, timestamps, values);
   }
+  sumRows(rows: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
+    this.#check('sumRows');
+    return this.#core.sumRows(rows, row, count, steps, groupOf, cells);
+  }
+
 
   close(): void {
     this.#closed = true;

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Matcher } from '../../model/matcher.ts';
-import type { Querier, SampleBatch, SelectHints, SeriesSet } from '../../storage/interface.ts';
+import type { Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, SumCells } from '../../storage/interface.ts';
 import { deleteBlockDir, openBlock, scanBlockDirs, type Block, type BlockMeta } from '../block/index.ts';
 
 interface Entry {
@@ -155,6 +155,10 @@ class PinnedBlockQuerier implements Querier {
 
   fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
     return this.#inner.fromColumns(offsets, timestamps, values);
+  }
+
+  sumRows(rows: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
+    return this.#inner.sumRows(rows, row, count, steps, groupOf, cells);
   }
 
   close(): void {

@@ -14,7 +14,7 @@ import { interleave, type GatheredChunks } from '../block/gather.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { compareStrings } from '../../storage/index/label-index.ts';
-import type { Columns, PortableLoad, PortableSlice, Querier, SampleBatch, SelectHints, SeriesSet, StoredSeries } from '../../storage/interface.ts';
+import type { Columns, PortableLoad, PortableSlice, Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../../storage/interface.ts';
 import { joinSlice } from './slice-load.ts';
 
 /**
@@ -74,6 +74,11 @@ export class MergeQuerier implements Querier {
     return this.#primary.fromColumns(offsets, timestamps, values);
   }
 
+  sumRows(rows: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
+    this.#check('sumRows');
+    return this.#primary.sumRows(rows, row, count, steps, groupOf, cells);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -120,6 +125,10 @@ export class FloorQuerier implements Querier {
 
   fromColumns(offsets: Int32Array, timestamps: Float64Array, values: Float64Array): SampleBatch {
     return this.#inner.fromColumns(offsets, timestamps, values);
+  }
+
+  sumRows(rows: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
+    return this.#inner.sumRows(rows, row, count, steps, groupOf, cells);
   }
 
   close(): void {
