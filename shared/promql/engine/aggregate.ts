@@ -162,6 +162,9 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
   return f.finish(param);
 }
 
+/** SUM_CALL_CELLS: the most row cells one Querier.sumRows call takes (a slice's rows, or fewer). */
+const SUM_CALL_CELLS = 1 << 20;
+
 /**
  * GroupFold: the state of one folding aggregation. enter() numbers a series' group (in order of
  * first appearance), addRows() folds series' rows into their groups' cells; series must come in
@@ -204,8 +207,15 @@ class GroupFold {
    */
   addRows(m: Pick<StepMatrix, 'values' | 'present'>, row: number, count: number, groupOf: Int32Array): number {
     const s = this.#s;
-    if (this.#e.op === 'sum') return this.#querier.sumRows(m, row, count, s, groupOf, { sums: this.#val, comps: this.#comp, seen: this.#seen });
     let n = 0;
+    if (this.#e.op === 'sum') {
+      // At most SUM_CALL_CELLS cells a call: the rows pass through the core's memory, which keeps
+      // whatever size it grows to.
+      const cells = { sums: this.#val, comps: this.#comp, seen: this.#seen };
+      const per = Math.max(1, Math.floor(SUM_CALL_CELLS / s));
+      for (let i = 0; i < count; i += per) n += this.#querier.sumRows(m, row + i, Math.min(per, count - i), s, groupOf.subarray(i), cells);
+      return n;
+    }
     for (let i = 0; i < count; i++) if (groupOf[i] >= 0) n += this.#add(groupOf[i], m.values, m.present, (row + i) * s);
     return n;
   }

@@ -114,6 +114,23 @@ describe('aggregations folded slice by slice', () => {
     expect(refused).toBeLessThan(7);
   });
 
+  it('sums whole rows of more cells than one core call takes (2^20) as the streamed fold does', async () => {
+    // 130 series in 3 groups, 10,001 steps: 1.3 M cells, folded in two calls.
+    const big = openMemStorage();
+    const a = big.appender();
+    for (let i = 0; i < 130; i++) {
+      const labels = Labels.from({ __name__: 'big', g: `g${i % 3}`, i: String(i) });
+      let ref = 0;
+      for (let k = 0; k < 140; k++) ref = a.append(ref, labels, T0 + k * 15_000, (k * (i + 1)) / 7 + i * 1e12);
+    }
+    a.commit();
+    const engine = new Engine();
+    const end = T0 + 2_000_000;
+    const streamed = await outcome(engine.rangeQuery(big, 'sum by (g) (big)', T0, end, 200));
+    expect(await outcome(engine.rangeQuery(big, 'sum by (g) (label_replace(big, "nothing", "", "nothing", ""))', T0, end, 200))).toEqual(streamed);
+    expect((streamed as { value: unknown[] }).value).toHaveLength(3);
+  });
+
   it('stops when its client goes away', async () => {
     const c = new AbortController();
     const q = new Engine({ sliceSamples: 100 }).rangeQuery(storage, 'sum(rate(req_total[1m]))', T0, END, 15_000, { signal: c.signal });
