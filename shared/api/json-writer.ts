@@ -79,6 +79,12 @@ export class JsonWriter {
     this.#buf[this.#len++] = c;
   }
 
+  /** set overwrites the byte at `offset` (below `length`) with `c`. */
+  set(offset: number, c: number): void {
+    if (offset >= this.#len) throw new Error(`BUG: set at ${offset}, past the ${this.#len} bytes written`);
+    this.#buf[offset] = c;
+  }
+
   /** packed writes the PackedText held in `words` from index `at`. */
   packed(words: Uint32Array, at: number): void {
     this.#reserve(PACKED_WORDS * 4);

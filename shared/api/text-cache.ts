@@ -41,11 +41,21 @@ export class TextCache {
 
   constructor(readonly render: (v: number) => string) {}
 
+  /**
+   * scratch: where `writeScratch` takes its number from. A call that passes a float boxes it in
+   * a new heap object unless the compiler inlines the callee, which V8 decides as it likes; a hot
+   * loop puts each number here and calls writeScratch instead of write.
+   */
+  static readonly scratch = float;
+
   /** write writes the text of `v` into `w`. */
   write(w: JsonWriter, v: number): void {
-    // Kept small, so that the compiler inlines it into the caller's loop: called, it would box
-    // `v` in a new heap object each time.
     float[0] = v;
+    this.writeScratch(w);
+  }
+
+  /** writeScratch writes the text of the number in TextCache.scratch into `w`. */
+  writeScratch(w: JsonWriter): void {
     const lo = halves[0];
     const hi = halves[1];
     const table = this.#table;

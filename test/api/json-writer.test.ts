@@ -24,6 +24,14 @@ describe('JsonWriter', () => {
     expect(w.length).toBe(Buffer.byteLength(want));
   });
 
+  it('overwrites a byte already written, and only such a byte', () => {
+    const w = new JsonWriter();
+    w.ascii(',[1,"2"]');
+    w.set(0, 0x5b);
+    expect(w.bytes().toString('latin1')).toBe('[[1,"2"]');
+    expect(() => w.set(8, 0x5d)).toThrow(/BUG: set at 8, past the 8 bytes written/);
+  });
+
   it('packs only texts that fit', () => {
     const words = new Uint32Array(PACKED_WORDS);
     expect(() => JsonWriter.pack('x'.repeat(PACKED_MAX + 1), words, 0)).toThrow(/BUG: a PackedText holds 23 bytes, not 24/);

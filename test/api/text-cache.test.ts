@@ -7,14 +7,22 @@ import { TextCache } from '../../shared/api/text-cache.ts';
 import { formatValue } from '../../shared/api/format-value.ts';
 import { mulberryRng as rng } from '../core-wasm/helpers.ts';
 
-/** check writes `values` through one cache and compares with render's texts, joined by commas. */
+/**
+ * check writes `values` through one cache (by write and by writeScratch, in turn) and compares
+ * with render's texts, joined by commas.
+ */
 function check(values: number[], render: (v: number) => string = formatValue): { renders: number } {
   let renders = 0;
   const cache = new TextCache((v) => (renders++, render(v)));
   const w = new JsonWriter(16);
   values.forEach((v, i) => {
     if (i > 0) w.byte(0x2c);
-    cache.write(w, v);
+    if (i % 2) {
+      TextCache.scratch[0] = v;
+      cache.writeScratch(w);
+    } else {
+      cache.write(w, v);
+    }
   });
   expect(w.bytes().toString('latin1')).toBe(values.map(render).join(','));
   return { renders };
