@@ -162,8 +162,11 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
   return f.finish(param);
 }
 
-/** SUM_CALL_CELLS: the most row cells one Querier.sumRows call takes (a slice's rows, or fewer). */
-const SUM_CALL_CELLS = 1 << 20;
+/**
+ * SUM_CALL_CELLS: the most row cells one Querier.sumRows call takes, about what a slice of a 24 h
+ * query at 15 s steps holds (its rows and their groups' sums pass through the core's memory).
+ */
+const SUM_CALL_CELLS = 1 << 18;
 
 /**
  * GroupFold: the state of one folding aggregation. enter() numbers a series' group (in order of
