@@ -100,12 +100,20 @@ export class JsonWriter {
     this.#len = len + (last >>> PACKED_LENGTH_SHIFT);
   }
 
-  /** pack lays out ASCII text `s` (at most PACKED_MAX long) as a PackedText in `words` from index `at`. */
-  static pack(s: string, words: Uint32Array, at: number): void {
-    if (s.length > PACKED_MAX) throw new Error(`BUG: a PackedText holds ${PACKED_MAX} bytes, not ${s.length}`);
+  /**
+   * pack lays out the ASCII text `a + b + c` (at most PACKED_MAX long) as a PackedText in `words`
+   * from index `at`. The pieces are read as they are: a string made by joining others would be
+   * copied into one first, at the first character read from it.
+   */
+  static pack(words: Uint32Array, at: number, a: string, b = '', c = ''): void {
+    const n = a.length + b.length + c.length;
+    if (n > PACKED_MAX) throw new Error(`BUG: a PackedText holds ${PACKED_MAX} bytes, not ${n}`);
     words.fill(0, at, at + PACKED_WORDS);
-    for (let i = 0; i < s.length; i++) words[at + (i >> 2)] |= s.charCodeAt(i) << ((i & 3) * 8);
-    words[at + PACKED_WORDS - 1] |= s.length << PACKED_LENGTH_SHIFT;
+    let i = 0;
+    for (const s of [a, b, c]) {
+      for (let k = 0; k < s.length; k++, i++) words[at + (i >> 2)] |= s.charCodeAt(k) << ((i & 3) * 8);
+    }
+    words[at + PACKED_WORDS - 1] |= n << PACKED_LENGTH_SHIFT;
   }
 
   /** #reserve makes room for `n` more bytes (small, so that it is inlined where it is called). */

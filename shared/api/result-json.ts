@@ -39,8 +39,6 @@ export function resultSize(v: QueryValue): number {
  * time's `,[1795247820.123,"` (its comma the separator from the point before) and the value's
  * `0.5"]`. A series' first comma becomes the `[` that opens its list.
  */
-const timeText = (t: number) => `,[${formatTime(t)},"`;
-const valueText = (f: number) => `${formatValue(f)}"]`;
 
 /**
  * writePoints writes a series' points as the JSON list `[[t,"v"],…]`: the hottest loop of a large
@@ -89,8 +87,8 @@ export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
       break;
     }
     case 'matrix': {
-      const times = new TextCache(timeText);
-      const values = new TextCache(valueText);
+      const times = new TextCache(formatTime, ',[', ',"');
+      const values = new TextCache(formatValue, '', '"]');
       v.series.forEach((s, i) => {
         w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"values":`);
         writePoints(w, s.floats, times, values);

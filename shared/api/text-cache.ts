@@ -31,7 +31,8 @@ const MIN_SLOTS = 64;
 const MAX_SLOTS = 1 << 15;
 
 /**
- * TextCache: see the module comment. `render` gives a number's text, which must be ASCII. A cache
+ * TextCache: see the module comment. A number's text is `before + render(v) + after`, ASCII
+ * (kept in three pieces: joined strings are copied at their first character read). A cache
  * may serve any JsonWriter; it is meant for one response, and holds its first numbers for good.
  */
 export class TextCache {
@@ -39,7 +40,11 @@ export class TextCache {
   #mask = MIN_SLOTS - 1;
   #count = 0;
 
-  constructor(readonly render: (v: number) => string) {}
+  constructor(
+    readonly render: (v: number) => string,
+    readonly before = '',
+    readonly after = '',
+  ) {}
 
   /**
    * scratch: where `writeScratch` takes its number from. A call that passes a float boxes it in
@@ -73,13 +78,19 @@ export class TextCache {
     const lo = halves[0];
     const hi = halves[1];
     const text = this.render(float[0]);
-    if (text.length > PACKED_MAX || this.#count * 2 >= MAX_SLOTS) return w.ascii(text);
+    const { before, after } = this;
+    if (before.length + text.length + after.length > PACKED_MAX || this.#count * 2 >= MAX_SLOTS) {
+      w.ascii(before);
+      w.ascii(text);
+      w.ascii(after);
+      return;
+    }
     if (++this.#count * 2 > this.#mask + 1) slot = this.#grow(lo, hi);
     const at = slot * SLOT_WORDS;
     const table = this.#table;
     table[at] = lo;
     table[at + 1] = hi;
-    JsonWriter.pack(text, table, at + 2);
+    JsonWriter.pack(table, at + 2, before, text, after);
     w.packed(table, at + 2);
   }
 

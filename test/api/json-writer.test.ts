@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { JsonWriter, PACKED_MAX, PACKED_WORDS } from '../../shared/api/json-writer.ts';
 
 describe('JsonWriter', () => {
-  it('writes raw UTF-8, ASCII (short and long), bytes and packed texts, growing from 64 bytes', () => {
+  it('writes raw UTF-8, ASCII (short and long), bytes and packed texts (packed from pieces), growing from 64 bytes', () => {
     const w = new JsonWriter(1);
     const words = new Uint32Array(PACKED_WORDS * 24);
     const texts = Array.from({ length: PACKED_MAX + 1 }, (_, n) => '0123456789.-"[],abcdefghijklm'.slice(0, n));
-    texts.forEach((t, i) => JsonWriter.pack(t, words, i * PACKED_WORDS));
+    texts.forEach((t, i) => JsonWriter.pack(words, i * PACKED_WORDS, t.slice(0, i >> 1), t.slice(i >> 1, Math.max(i >> 1, i - 2)), t.slice(Math.max(i >> 1, i - 2))));
     let want = '';
     for (let round = 0; round < 20; round++) {
       w.raw('{"é":"🚀"}');
@@ -34,13 +34,13 @@ describe('JsonWriter', () => {
 
   it('packs only texts that fit', () => {
     const words = new Uint32Array(PACKED_WORDS);
-    expect(() => JsonWriter.pack('x'.repeat(PACKED_MAX + 1), words, 0)).toThrow(/BUG: a PackedText holds 23 bytes, not 24/);
+    expect(() => JsonWriter.pack(words, 0, 'x'.repeat(PACKED_MAX - 1), '', 'yz')).toThrow(/BUG: a PackedText holds 23 bytes, not 24/);
   });
 
   it('packs over an earlier text without leaving its bytes', () => {
     const words = new Uint32Array(PACKED_WORDS);
-    JsonWriter.pack('0.7473684210526315', words, 0);
-    JsonWriter.pack('12', words, 0);
+    JsonWriter.pack(words, 0, '0.7473684210526315');
+    JsonWriter.pack(words, 0, '12');
     const w = new JsonWriter();
     w.packed(words, 0);
     w.ascii('|');

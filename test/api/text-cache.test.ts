@@ -11,9 +11,9 @@ import { mulberryRng as rng } from '../core-wasm/helpers.ts';
  * check writes `values` through one cache (by write and by writeScratch, in turn) and compares
  * with render's texts, joined by commas.
  */
-function check(values: number[], render: (v: number) => string = formatValue): { renders: number } {
+function check(values: number[], render: (v: number) => string = formatValue, before = '', after = ''): { renders: number } {
   let renders = 0;
-  const cache = new TextCache((v) => (renders++, render(v)));
+  const cache = new TextCache((v) => (renders++, render(v)), before, after);
   const w = new JsonWriter(16);
   values.forEach((v, i) => {
     if (i > 0) w.byte(0x2c);
@@ -24,7 +24,7 @@ function check(values: number[], render: (v: number) => string = formatValue): {
       cache.write(w, v);
     }
   });
-  expect(w.bytes().toString('latin1')).toBe(values.map(render).join(','));
+  expect(w.bytes().toString('latin1')).toBe(values.map((v) => before + render(v) + after).join(','));
   return { renders };
 }
 
@@ -35,6 +35,12 @@ describe('TextCache', () => {
     const values = [0, -0, 1, -1, NaN, nan2, Infinity, -Infinity, 1e-7, 1e21, 0.1, 1 / 3, 1795247820.123];
     const { renders } = check([...values, ...values.slice().reverse(), ...values]);
     expect(renders).toBe(values.length);
+  });
+
+  it('writes the text between `before` and `after`, kept or not', () => {
+    // 0.012345678901234568 with both is 24 bytes: too long to keep.
+    const { renders } = check([1.5, 0.012345678901234568, 1.5, 0.012345678901234568], formatValue, ',[', '"]');
+    expect(renders).toBe(3);
   });
 
   it('tells 0 from -0 (their texts differ)', () => {
