@@ -10,6 +10,7 @@ import { formatTime, formatValue, formatValueExact } from '../../shared/api/form
 import { JsonWriter } from '../../shared/api/json-writer.ts';
 import { resultJSON, resultSize, writeResult } from '../../shared/api/result-json.ts';
 import { mulberryRng as rng } from '../core-wasm/helpers.ts';
+import { points, seriesOf } from '../support/query-value.ts';
 
 const next = (v: number) => {
   const f = new Float64Array([v]);
@@ -103,7 +104,7 @@ function reference(v: QueryValue, extra = ''): string {
     case 'vector':
       return `{"resultType":"vector","result":[${v.samples.map((s) => `{"metric":${metric(s.metric)},"value":${pair(s.t, s.f)}}`).join(',')}]${tail}`;
     case 'matrix':
-      return `{"resultType":"matrix","result":[${v.series.map((s) => `{"metric":${metric(s.metric)},"values":[${s.floats.map((p) => pair(p.t, p.f)).join(',')}]}`).join(',')}]${tail}`;
+      return `{"resultType":"matrix","result":[${v.series.map((s) => `{"metric":${metric(s.metric)},"values":[${points(s).map((p) => pair(p.t, p.f)).join(',')}]}`).join(',')}]${tail}`;
   }
 }
 
@@ -128,24 +129,23 @@ describe('writeResult', () => {
       'a matrix of series with gaps and shifted steps',
       {
         resultType: 'matrix',
-        series: labels.map((metric, i) => ({
-          metric,
-          floats: Array.from({ length: 1000 }, (_, k) => ({ t: 1_795_244_220_000 + k * 15_000 * (1 + (i % 2)) + i * 7, f: floats[i * 1000 + k] }))
-            .filter((_, k) => (k * (i + 3)) % 7 !== 0),
-        })),
+        series: labels.map((metric, i) =>
+          seriesOf(metric, Array.from({ length: 1000 }, (_, k) => ({ t: 1_795_244_220_000 + k * 15_000 * (1 + (i % 2)) + i * 7, f: floats[i * 1000 + k] }))
+            .filter((_, k) => (k * (i + 3)) % 7 !== 0)),
+        ),
       },
     ],
-    ['a matrix of one point', { resultType: 'matrix', series: [{ metric: labels[1], floats: [{ t: 1000, f: Infinity }] }] }],
+    ['a matrix of one point', { resultType: 'matrix', series: [seriesOf(labels[1], [{ t: 1000, f: Infinity }])] }],
     [
       // Values of every kind, repeating (so most come from the caches), at times with fractional
       // milliseconds, before and after 1970.
       'a wide matrix at fractional times',
       {
         resultType: 'matrix',
-        series: Array.from({ length: 40 }, (_, i) => ({
-          metric: Labels.from({ __name__: 'm', i: String(i) }),
-          floats: Array.from({ length: 500 }, (_, k) => ({ t: (i % 2 ? -1 : 1) * (1_795_244_220_000.25 + k * 15_000.5 + i / 8), f: floats[(i * 7 + k) % 600] })),
-        })),
+        series: Array.from({ length: 40 }, (_, i) =>
+          seriesOf(Labels.from({ __name__: 'm', i: String(i) }),
+            Array.from({ length: 500 }, (_, k) => ({ t: (i % 2 ? -1 : 1) * (1_795_244_220_000.25 + k * 15_000.5 + i / 8), f: floats[(i * 7 + k) % 600] }))),
+        ),
       },
     ],
     [
@@ -153,7 +153,7 @@ describe('writeResult', () => {
       'a matrix of 40,000 distinct values, twice',
       {
         resultType: 'matrix',
-        series: [0, 1].map((i) => ({ metric: Labels.from({ i: String(i) }), floats: randomFloats(40_000, 11).map((f, k) => ({ t: k * 1000.125, f })) })),
+        series: [0, 1].map((i) => seriesOf(Labels.from({ i: String(i) }), randomFloats(40_000, 11).map((f, k) => ({ t: k * 1000.125, f })))),
       },
     ],
   ];

@@ -81,7 +81,7 @@ export default async function run(): Promise<void> {
         const res = range === 0 ? await engine.instantQuery(storage, QUERIES[id], end) : await engine.rangeQuery(storage, QUERIES[id], end - range, end, step);
         times.push(performance.now() - a);
         const v = res.value;
-        shape = v.resultType === 'vector' ? `${v.samples.length} series` : v.resultType === 'matrix' ? `${v.series.length} series, ${v.series.reduce((n, s) => n + s.floats.length, 0)} points` : v.resultType;
+        shape = v.resultType === 'vector' ? `${v.samples.length} series` : v.resultType === 'matrix' ? `${v.series.length} series, ${v.series.reduce((n, s) => n + s.ts.length, 0)} points` : v.resultType;
       }
       const anchor = ANCHORS[`${kind} ${id}`];
       console.log(`| ${kind} ${id} | ${median(times).toFixed(1)} | ${shape} | ${anchor ? anchor[0] : '–'} | ${anchor ? anchor[1] : '–'} |`);

@@ -22,6 +22,7 @@ import { isStaleNaN, STALE_NAN } from '../../shared/model/stale.ts';
 import { openMemStorage } from '../../shared/storage/mem/index.ts';
 import type { Storage } from '../../shared/storage/interface.ts';
 import { parseScript, type AnnotationExpectation, type EvalCommand, type LoadCommand } from './promql-script.ts';
+import { points } from '../support/query-value.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** DEFAULT_DIR: the upstream scripts beside the repository. */
@@ -238,7 +239,7 @@ function compare(cmd: EvalCommand, v: QueryValue): void {
       const seen = new Set<string>();
       for (const s of v.series) {
         const e = exp.get(s.metric.key());
-        if (!e || e.values.kind !== 'series') fail(`unexpected metric ${s.metric} in result, has ${JSON.stringify(s.floats)}`);
+        if (!e || e.values.kind !== 'series') fail(`unexpected metric ${s.metric} in result, has ${JSON.stringify(points(s))}`);
         seen.add(s.metric.key());
         const want: Array<{ t: number; f: number }> = [];
         e.values.values.forEach((x, i) => {
@@ -247,9 +248,10 @@ function compare(cmd: EvalCommand, v: QueryValue): void {
           if (x.kind === 'histogram') fail('histogram expected');
           if (x.kind === 'float') want.push({ t, f: x.stale ? STALE_NAN : x.value });
         });
-        if (want.length !== s.floats.length) fail(`expected ${want.length} points for ${s.metric}, got ${s.floats.length}: ${JSON.stringify(s.floats)}`);
+        const got = points(s);
+        if (want.length !== got.length) fail(`expected ${want.length} points for ${s.metric}, got ${got.length}: ${JSON.stringify(got)}`);
         want.forEach((w, i) => {
-          const a = s.floats[i];
+          const a = got[i];
           if (w.t !== a.t) fail(`expected point ${i} of ${s.metric} at ${w.t}, got ${a.t}`);
           if (!almostEqual(w.f, a.f)) fail(`expected point ${i} (t=${a.t}) of ${s.metric} to be ${w.f}, got ${a.f}`);
         });
@@ -318,8 +320,8 @@ async function runInstant(engine: Engine, state: State, cmd: EvalCommand, query:
   if (rr.value.resultType !== 'matrix') fail(`range mode returned ${rr.value.resultType}`);
   const samples = [];
   for (const s of rr.value.series) {
-    const p = s.floats.find((x) => x.t === t);
-    if (p) samples.push({ metric: s.metric, t, f: p.f });
+    const k = s.ts.indexOf(t);
+    if (k >= 0) samples.push({ metric: s.metric, t, f: s.vs[k] });
   }
   try {
     if (r.value.resultType === 'scalar') compare(cmd, { resultType: 'scalar', t, f: samples[0]?.f ?? NaN });

@@ -18,7 +18,7 @@ import { EvalContext } from './context.ts';
 import { QueryCanceledError, QueryExecutionError } from './errors.ts';
 import { Evaluator } from './evaluator.ts';
 import { RowsBuilder, type EvalValue, type Grid, type Rows } from './rows.ts';
-import type { FloatPoint, QueryResult, QueryValue, Sample, Series } from './value.ts';
+import type { QueryResult, QueryValue, Sample, Series } from './value.ts';
 
 const METADATA = [METRIC_NAME, '__type__', '__unit__'];
 
@@ -149,31 +149,38 @@ function toInstant(v: EvalValue, t: number): QueryValue {
       return { resultType: 'vector', samples };
     }
     case 'matrix': {
-      const series: Series[] = v.series.map((s) => {
-        const floats: FloatPoint[] = new Array(s.ts.length);
-        for (let k = 0; k < s.ts.length; k++) floats[k] = { t: s.ts[k], f: s.vs[k] };
-        return { metric: s.labels, floats };
-      });
+      const series: Series[] = v.series.map((s) => ({ metric: s.labels, ts: s.ts, vs: s.vs }));
       series.sort((a, b) => a.metric.compare(b.metric));
       return { resultType: 'matrix', series };
     }
   }
 }
 
+/**
+ * toMatrix: a range query's result. Its series' points are laid out in one pair of columns, series
+ * after series in row order, and each series holds its slice of them (subarrays, no copies).
+ */
 function toMatrix(v: EvalValue, g: Grid): QueryValue {
   if (v.kind === 'scalar') {
-    const floats: FloatPoint[] = [];
-    for (let j = 0; j < g.steps; j++) floats.push({ t: g.start + j * g.step, f: v.values[j] });
-    return { resultType: 'matrix', series: [{ metric: Labels.EMPTY, floats }] };
+    const ts = new Float64Array(g.steps);
+    for (let j = 0; j < g.steps; j++) ts[j] = g.start + j * g.step;
+    return { resultType: 'matrix', series: [{ metric: Labels.EMPTY, ts, vs: v.values.slice(0, g.steps) }] };
   }
   if (v.kind !== 'vector') throw new Error(`BUG: range query evaluated to ${v.kind}`);
   const rows = finalRows(v.rows);
   const s = rows.steps;
+  const ts = new Float64Array(rows.presentCount());
+  const vs = new Float64Array(ts.length);
   const series: Series[] = [];
+  let k = 0;
   for (let i = 0; i < rows.count; i++) {
-    const floats: FloatPoint[] = [];
-    for (let j = 0; j < s; j++) if (rows.present[i * s + j]) floats.push({ t: g.start + j * g.step, f: rows.values[i * s + j] });
-    if (floats.length > 0) series.push({ metric: rows.labels[i], floats });
+    const first = k;
+    for (let j = 0, o = i * s; j < s; j++, o++) {
+      if (!rows.present[o]) continue;
+      ts[k] = g.start + j * g.step;
+      vs[k++] = rows.values[o];
+    }
+    if (k > first) series.push({ metric: rows.labels[i], ts: ts.subarray(first, k), vs: vs.subarray(first, k) });
   }
   series.sort((a, b) => a.metric.compare(b.metric));
   return { resultType: 'matrix', series };

@@ -1,16 +1,12 @@
 /**
  * The values a query returns: the public result shapes of Engine.instantQuery / rangeQuery, named
  * as Prometheus' HTTP API names them (`vector`, `matrix`, `scalar`, `string`). A sample carries a
- * float; native histograms will add an `h` field beside `f` (and a `histograms` list beside
- * `floats`), so consumers switch on the field they find, never on position.
+ * float; a series of a matrix carries its float points as two columns, times and values, so that a
+ * range result of millions of points is a few arrays rather than an object per point. Native
+ * histograms will add an `h` field beside a sample's `f`, and columns of their own beside a
+ * series' `ts`/`vs`, so consumers switch on the field they find, never on position.
  */
 import type { Labels } from '../../model/labels.ts';
-
-/** FloatPoint: one float value at Unix milliseconds `t`. */
-export interface FloatPoint {
-  t: number;
-  f: number;
-}
 
 /** Sample: one element of an instant vector. */
 export interface Sample {
@@ -19,10 +15,16 @@ export interface Sample {
   f: number;
 }
 
-/** Series: one element of a range vector, its points in time order. */
+/**
+ * Series: one element of a range vector. Its float points are `ts[k]` (Unix ms) and `vs[k]`, in
+ * time order; the two columns have equal length, and may be views into arrays that the other
+ * series of the same result share (the engine lays a matrix out in one pair), so treat them as
+ * read-only.
+ */
 export interface Series {
   metric: Labels;
-  floats: FloatPoint[];
+  ts: Float64Array;
+  vs: Float64Array;
 }
 
 export interface VectorValue {

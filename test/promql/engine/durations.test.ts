@@ -30,7 +30,7 @@ function plain(v: QueryValue): string[] {
     case 'vector':
       return v.samples.map((s) => `${s.metric} ${s.f}`);
     case 'matrix':
-      return v.series.map((s) => `${s.metric} ${s.floats.map((p) => p.f).join(' ')}`);
+      return v.series.map((s) => `${s.metric} ${Array.from(s.vs).join(' ')}`);
     default:
       return [JSON.stringify(v)];
   }

@@ -39,8 +39,21 @@ describe('Engine', () => {
     expect(r.value.resultType).toBe('matrix');
     if (r.value.resultType === 'matrix') {
       expect(r.value.series.map((s) => s.metric.toString())).toEqual(['{job="a"}', '{job="b"}', '{job="c"}']);
-      expect(r.value.series[0].floats.length).toBe(11);
+      expect(r.value.series[0].ts.length).toBe(11);
     }
+  });
+
+  it('gives each series of a range result its own points as columns, gaps left out', async () => {
+    // req_total > 200 leaves out the steps before 4m, where vector(7) fills in: columns of different lengths.
+    const r = await new Engine().rangeQuery(st, 'req_total > 200 or on() vector(7)', 0, 600_000, 120_000);
+    if (r.value.resultType !== 'matrix') throw new Error(`got ${r.value.resultType}`);
+    expect(r.value.series.map((s) => [s.metric.toString(), Array.from(s.ts), Array.from(s.vs)])).toEqual([
+      ['{}', [0, 120_000], [7, 7]],
+      ...['a', 'b', 'c'].map((job) => [`req_total{job="${job}"}`, [240_000, 360_000, 480_000, 600_000], [240, 360, 480, 600]]),
+    ]);
+    const scalar = await new Engine().rangeQuery(st, 'time()', 0, 240_000, 120_000);
+    if (scalar.value.resultType !== 'matrix') throw new Error(`got ${scalar.value.resultType}`);
+    expect(scalar.value.series.map((s) => [s.metric.toString(), Array.from(s.ts), Array.from(s.vs)])).toEqual([['{}', [0, 120_000, 240_000], [0, 120, 240]]]);
   });
 
   it('reports too many samples', async () => {

@@ -10,6 +10,7 @@ import { Labels } from '../../../shared/model/labels.ts';
 import { Engine, type QueryValue } from '../../../shared/promql/engine/index.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
 import type { Storage } from '../../../shared/storage/interface.ts';
+import { points } from '../../support/query-value.ts';
 
 let st: Storage;
 beforeAll(async () => {
@@ -37,7 +38,7 @@ const engine = new Engine();
 
 function plain(v: QueryValue): string[] {
   if (v.resultType === 'vector') return v.samples.map((s) => `${s.metric} ${s.f}`).sort();
-  if (v.resultType === 'matrix') return v.series.map((s) => `${s.metric} ${s.floats.map((p) => `${p.t / 60_000}m:${p.f}`).join(' ')}`);
+  if (v.resultType === 'matrix') return v.series.map((s) => `${s.metric} ${points(s).map((p) => `${p.t / 60_000}m:${p.f}`).join(' ')}`);
   return [JSON.stringify(v)];
 }
 

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../../../shared/model/labels.ts';
 import { Engine, type QueryResult } from '../../../shared/promql/engine/index.ts';
 import { openMemStorage } from '../../../shared/storage/mem/index.ts';
+import { points } from '../../support/query-value.ts';
 
 const storage = openMemStorage();
 const T0 = 1_700_000_000_000;
@@ -46,7 +47,7 @@ function plain(r: QueryResult): unknown {
   const value = v.resultType === 'vector'
     ? v.samples.map((s) => [s.metric.toString(), s.t, f(s.f)])
     : v.resultType === 'matrix'
-      ? v.series.map((s) => [s.metric.toString(), s.floats.map((p) => [p.t, f(p.f)])])
+      ? v.series.map((s) => [s.metric.toString(), points(s).map((p) => [p.t, f(p.f)])])
       : v;
   // Positions differ: the whole-rows query is longer. The test below checks them.
   const text = (a: string[]) => a.map((x) => x.replace(/ \(\d+:\d+\)$/, ''));
