@@ -168,19 +168,11 @@ function toMatrix(v: EvalValue, g: Grid): QueryValue {
   }
   if (v.kind !== 'vector') throw new Error(`BUG: range query evaluated to ${v.kind}`);
   const rows = finalRows(v.rows);
-  const s = rows.steps;
-  const ts = new Float64Array(rows.presentCount());
-  const vs = new Float64Array(ts.length);
+  const { offsets, ts, vs } = rows.columns(g);
   const series: Series[] = [];
-  let k = 0;
   for (let i = 0; i < rows.count; i++) {
-    const first = k;
-    for (let j = 0, o = i * s; j < s; j++, o++) {
-      if (!rows.present[o]) continue;
-      ts[k] = g.start + j * g.step;
-      vs[k++] = rows.values[o];
-    }
-    if (k > first) series.push({ metric: rows.labels[i], ts: ts.subarray(first, k), vs: vs.subarray(first, k) });
+    const a = offsets[i], b = offsets[i + 1];
+    if (b > a) series.push({ metric: rows.labels[i], ts: ts.subarray(a, b), vs: vs.subarray(a, b) });
   }
   series.sort((a, b) => a.metric.compare(b.metric));
   return { resultType: 'matrix', series };

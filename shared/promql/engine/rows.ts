@@ -49,6 +49,30 @@ export class Rows {
     return new Rows(steps, [], new Uint8Array(0), new Float64Array(0), new Uint8Array(0));
   }
 
+  /**
+   * columns lays the rows out as sample columns, the cells of grid `g`: present cells only, in
+   * time order per series; row i owns [offsets[i], offsets[i + 1]) of ts (Unix ms) and vs.
+   */
+  columns(g: Grid): { offsets: Int32Array; ts: Float64Array; vs: Float64Array } {
+    const n = this.presentCount();
+    const offsets = new Int32Array(this.count + 1);
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < this.count; i++) {
+      offsets[i] = k;
+      const o = i * this.steps;
+      for (let j = 0; j < this.steps; j++) {
+        if (!this.present[o + j]) continue;
+        ts[k] = g.start + j * g.step;
+        vs[k] = this.values[o + j];
+        k++;
+      }
+    }
+    offsets[this.count] = k;
+    return { offsets, ts, vs };
+  }
+
   /** presentCount counts the cells that hold a value. */
   presentCount(): number {
     let n = 0;

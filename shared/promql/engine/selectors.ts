@@ -130,7 +130,7 @@ export async function loadRange(ctx: EvalContext, node: MatrixSelector | Subquer
   const { rows, grid: ig, kernelGrid, rangeMs } = await evalSubqueryInner(ctx, node, g, inner);
   const kept = rows.compact();
   if (kept.count === 0) return { labels: [], dropName: new Uint8Array(0), source: null, grid: kernelGrid, rangeMs };
-  const { offsets, ts, vs } = toColumns(kept, ig);
+  const { offsets, ts, vs } = kept.columns(ig);
   const source = batchSource(ctx, kept.labels, ctx.querier.fromColumns(offsets, ts, vs));
   return { labels: kept.labels, dropName: kept.dropName, source, grid: kernelGrid, rangeMs };
 }
@@ -162,27 +162,6 @@ async function evalSubqueryInner(ctx: EvalContext, sq: SubqueryExpr, g: Grid, in
   return { rows, grid, kernelGrid, rangeMs };
 }
 
-/** toColumns lays rows out as sample columns: present cells only, in time order per series. */
-function toColumns(rows: Rows, g: Grid): { offsets: Int32Array; ts: Float64Array; vs: Float64Array } {
-  const n = rows.presentCount();
-  const offsets = new Int32Array(rows.count + 1);
-  const ts = new Float64Array(n);
-  const vs = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < rows.count; i++) {
-    offsets[i] = k;
-    const o = i * rows.steps;
-    for (let j = 0; j < rows.steps; j++) {
-      if (!rows.present[o + j]) continue;
-      ts[k] = g.start + j * g.step;
-      vs[k] = rows.values[o + j];
-      k++;
-    }
-  }
-  offsets[rows.count] = k;
-  return { offsets, ts, vs };
-}
-
 /**
  * evalRangeLiteral: a range vector returned as the value of an instant query (`foo[5m]`, or a
  * subquery): the raw points of each series in (t - range, t], staleness markers left out.
@@ -192,7 +171,7 @@ export async function evalRangeLiteral(ctx: EvalContext, node: MatrixSelector | 
   if (node.kind === 'SubqueryExpr') {
     const { rows, grid } = await evalSubqueryInner(ctx, node, g, inner);
     const out: MatrixSeries[] = [];
-    const { offsets, ts, vs } = toColumns(rows, grid);
+    const { offsets, ts, vs } = rows.columns(grid);
     for (let i = 0; i < rows.count; i++) {
       if (offsets[i + 1] === offsets[i]) continue;
       out.push({ labels: rows.labels[i], dropName: rows.dropName[i] === 1, ts: ts.slice(offsets[i], offsets[i + 1]), vs: vs.slice(offsets[i], offsets[i + 1]) });
