@@ -68,14 +68,14 @@ function toBatch(core: Core, series: RefSeries[]): SampleBatch {
   return core.fromColumns(offsets, ts, vs);
 }
 
-/** same: identical matrices, NaN equal to NaN (any payload), 0 equal to -0. */
+/** same: identical matrices, NaN equal to NaN (any payload), 0 and -0 told apart. */
 function expectSame(got: StepMatrix, want: StepMatrix, what: string): void {
   expect(got.series, what).toBe(want.series);
   expect(got.steps, what).toBe(want.steps);
   for (let k = 0; k < want.present.length; k++) {
     const a = got.values[k], b = want.values[k];
     const same = got.present[k] === want.present[k] &&
-      (!want.present[k] || ((a === b || (Number.isNaN(a) && Number.isNaN(b))) && (!want.timestamps || got.timestamps![k] === want.timestamps[k])));
+      (!want.present[k] || ((Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) && (!want.timestamps || got.timestamps![k] === want.timestamps[k])));
     if (same) continue;
     const where = `${what}: series ${Math.floor(k / want.steps)} step ${k % want.steps}`;
     expect({ present: got.present[k], value: a, t: got.timestamps?.[k] }, where).toEqual({ present: want.present[k], value: b, t: want.timestamps?.[k] });
@@ -91,6 +91,9 @@ const GRIDS: { name: string; grid: StepGrid; range: number }[] = [
   { name: 'windows wider than the data', grid: { start: T0 + 1_000_000, step: 3_600_000, steps: 5 }, range: 1e12 },
   { name: 'one step', grid: { start: T0 + 1_234_567, step: 0, steps: 1 }, range: 3_600_000 },
   { name: '1 ms windows on odd steps', grid: { start: T0 + 7, step: 7_777, steps: 300 }, range: 1 },
+  // Ranges whose seconds Go's Duration.Seconds() rounds otherwise than range / 1000 (rate).
+  { name: '1118 ms windows', grid: { start: T0, step: 1_000, steps: 400 }, range: 1_118 },
+  { name: '2 m 0.3 s windows', grid: { start: T0, step: 30_000, steps: 60 }, range: 120_300 },
 ];
 
 function paramsFor(fn: RangeFunction, steps: number, rand: () => number): Float64Array[] {

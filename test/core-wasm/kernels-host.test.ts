@@ -52,6 +52,16 @@ describe('window edges and staleness', () => {
   });
 });
 
+describe('rate per second of its range', () => {
+  test('divides by the range as Go’s Duration.Seconds() gives it, not range / 1000', () => {
+    // Samples 0 … 4 every 500 ms; over (t - 1118 ms, t] the increase is 2, extrapolated by 1.118,
+    // then divided by 1.1179999999999999 (Go) rather than 1.118: exactly 2 in Prometheus.
+    const c = batchOf([0, 1, 2, 3, 4].map((v) => [T0 + v * 500, v] as [number, number]));
+    const m = c.kernels.range('rate', { start: T0 + 2000, step: 0, steps: 1 }, 1118);
+    expect(m.values[0]).toBe(2);
+  });
+});
+
 describe('fromColumns', () => {
   test('copies offsets, times and exact value bits', () => {
     const b = batchOf([[1, 'stale'], [2, -0]], [], [[5, NaN]]);

@@ -154,7 +154,8 @@ function extrapolatedRate(w: Point[], t: number, range: number, isCounter: boole
   if (durationToEnd >= threshold) durationToEnd = avgInterval / 2;
   let factor = 1;
   if (sampledInterval !== 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= range / 1000;
+  // Prometheus divides by ms.Range.Seconds(): whole seconds plus the rest's nanoseconds / 1e9.
+  if (isRate) factor /= (range - (range % 1000)) / 1000 + ((range % 1000) * 1e6) / 1e9;
   return result * factor;
 }
 

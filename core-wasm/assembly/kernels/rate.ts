@@ -33,7 +33,7 @@ export let extrapolatedStart: f64 = 0;
  * the window's times in ms (first sample after its start, toStart; last sample before its end,
  * toEnd; between them, sampled; `count` samples): the sampled interval extended towards each
  * edge by at most half an average sample interval beyond 1.1 of one, over the sampled interval,
- * per second of `range` when isRate. zeroRatio ≥ 0 (a counter's first value over its increase)
+ * per second of `range` (rangeSeconds) when isRate. zeroRatio ≥ 0 (a counter's first value over its increase)
  * also stops the extrapolation where the counter would reach zero; below 0, it does not apply.
  * Sets extrapolatedStart.
  */
@@ -53,8 +53,18 @@ export let extrapolatedStart: f64 = 0;
   if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
   let factor: f64 = 1;
   if (sampledInterval != 0) factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= range / 1000;
+  if (isRate) factor /= rangeSeconds(range);
   return factor;
+}
+
+/**
+ * rangeSeconds: a range of ms in seconds as Prometheus divides a rate by it (Go's
+ * Duration.Seconds: the whole seconds plus the rest's nanoseconds / 1e9), which is not always the
+ * float range / 1000 is (1118 ms: 1.1179999999999999, not 1.118).
+ */
+@inline function rangeSeconds(range: f64): f64 {
+  const r = <i64>range;
+  return <f64>(r / 1000) + <f64>((r % 1000) * 1000000) / 1e9;
 }
 
 /**
