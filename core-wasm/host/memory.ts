@@ -52,8 +52,12 @@ export class ArgBlock {
 
   ptr(bytes: number): number {
     if (bytes > this.#cap) {
-      if (this.#ptr !== 0) this.#raw.free(this.#ptr);
       const cap = Math.max(bytes, this.#cap * 2, 256);
+      // Forget the old block before allocating: if alloc throws, a later call must not hand out
+      // the freed address.
+      if (this.#ptr !== 0) this.#raw.free(this.#ptr);
+      this.#ptr = 0;
+      this.#cap = 0;
       this.#ptr = this.#raw.alloc(cap);
       this.#cap = cap;
     }
