@@ -31,14 +31,13 @@ const SHORT_TEXT = 64;
  * is full; `bytes()` hands the result over. One writer renders one response; it is not reused.
  */
 export class JsonWriter {
-  #buf: Buffer<ArrayBuffer>;
-  #view: DataView;
+  #buf!: Buffer<ArrayBuffer>;
+  #view!: DataView;
   #len = 0;
 
   /** capacity: an estimate of the final size in bytes, to spare the copies of growing. */
   constructor(capacity = INITIAL_CAPACITY) {
-    this.#buf = Buffer.allocUnsafe(Math.max(capacity, 64));
-    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
+    this.#start(capacity);
   }
 
   /** length: the bytes written so far. */
@@ -49,6 +48,24 @@ export class JsonWriter {
   /** bytes returns what was written, as a view of the buffer (no copy); the writer is done after it. */
   bytes(): Buffer<ArrayBuffer> {
     return this.#buf.subarray(0, this.#len);
+  }
+
+  /**
+   * take hands over what was written so far, as `bytes()` does, and goes on in a new buffer of
+   * `capacity` bytes: the returned bytes belong to the caller and the writer never touches them
+   * again. `set` can then reach only what was written after the take.
+   */
+  take(capacity: number): Buffer<ArrayBuffer> {
+    const done = this.bytes();
+    this.#start(capacity);
+    return done;
+  }
+
+  /** #start begins an empty buffer of `capacity` bytes. */
+  #start(capacity: number): void {
+    this.#buf = Buffer.allocUnsafe(Math.max(capacity, 64));
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
+    this.#len = 0;
   }
 
   /** raw writes JSON text as it is (UTF-8 encoded): a `{"k":"v"}`, a JSON.stringify result. */

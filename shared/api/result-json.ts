@@ -41,23 +41,27 @@ export function resultSize(v: QueryValue): number {
  */
 
 /**
- * writePoints writes a series' points as the JSON list `[[t,"v"],…]`: the hottest loop of a large
- * response. It hands the caches each number through TextCache.scratch, so that no call boxes it
- * (when V8 did not inline TextCache.write, the 1 h `rate` response took 1.5-2 times as long).
+ * writePoints writes a series' points from index `from` on, as the JSON list `[[t,"v"],…]` without
+ * its closing `]`, and stops after the first point that leaves `w` holding `stop` bytes or more
+ * (one point at least); it returns the index of the first point not written (the series' length
+ * when all were). `from` must be below the series' length. The hottest loop of a large response:
+ * it hands the caches each number through TextCache.scratch, so that no call boxes it (when V8
+ * did not inline TextCache.write, the 1 h `rate` response took 1.5-2 times as long).
  */
-function writePoints(w: JsonWriter, s: Series, times: TextCache, values: TextCache): void {
+function writePoints(w: JsonWriter, s: Series, from: number, stop: number, times: TextCache, values: TextCache): number {
   const { ts, vs } = s;
-  if (ts.length === 0) return w.ascii('[]');
-  const open = w.length;
   const scratch = TextCache.scratch;
-  for (let k = 0; k < ts.length; k++) {
+  const open = w.length;
+  let k = from;
+  do {
     scratch[0] = ts[k];
     times.writeScratch(w);
     scratch[0] = vs[k];
     values.writeScratch(w);
-  }
-  w.set(open, OPEN_LIST);
-  w.byte(CLOSE_LIST);
+  } while (++k < ts.length && w.length < stop);
+  // The first point's comma opens the list, patched while it is still in `w` (before a pause).
+  if (from === 0) w.set(open, OPEN_LIST);
+  return k;
 }
 
 const OPEN_LIST = 0x5b; // [
@@ -68,6 +72,16 @@ const CLOSE_LIST = 0x5d; // ]
  * (already JSON, such as `"stats":{…}`) is written inside it, after the result.
  */
 export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
+  for (const _ of writeResultParts(w, v, extra, Infinity));
+}
+
+/**
+ * writeResultParts writes what writeResult writes, the same bytes, and pauses (yields) each time
+ * `w` holds `part` bytes or more, at a place where nothing written so far will change: the caller
+ * may then take them (JsonWriter.take) and send them before the rest is rendered. Nothing is
+ * written before the first `next()`; `v` must not change until the generator is done.
+ */
+export function* writeResultParts(w: JsonWriter, v: QueryValue, extra: string, part: number): Generator<void, void, void> {
   w.ascii(`{"resultType":"${v.resultType}","result":`);
   switch (v.resultType) {
     case 'scalar':
@@ -79,21 +93,30 @@ export function writeResult(w: JsonWriter, v: QueryValue, extra = ''): void {
     case 'vector': {
       // An instant query's samples share their time.
       let t = NaN, time = '';
-      v.samples.forEach((s, i) => {
+      for (let i = 0; i < v.samples.length; i++) {
+        const s = v.samples[i];
         if (s.t !== t) time = formatTime((t = s.t));
         w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"value":[${time},"${formatValue(s.f)}"]}`);
-      });
+        if (w.length >= part) yield;
+      }
       w.ascii(v.samples.length === 0 ? '[]' : ']');
       break;
     }
     case 'matrix': {
       const times = new TextCache(formatTime, ',[', ',"');
       const values = new TextCache(formatValue, '', '"]');
-      v.series.forEach((s, i) => {
+      for (let i = 0; i < v.series.length; i++) {
+        const s = v.series[i];
         w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"values":`);
-        writePoints(w, s, times, values);
+        if (s.ts.length === 0) {
+          w.ascii('[]');
+        } else {
+          for (let k = 0; (k = writePoints(w, s, k, part, times, values)) < s.ts.length; ) yield;
+          w.byte(CLOSE_LIST);
+        }
         w.byte(0x7d); // }
-      });
+        if (w.length >= part) yield;
+      }
       w.ascii(v.series.length === 0 ? '[]' : ']');
       break;
     }

@@ -32,6 +32,17 @@ describe('JsonWriter', () => {
     expect(() => w.set(8, 0x5d)).toThrow(/BUG: set at 8, past the 8 bytes written/);
   });
 
+  it('hands over what was written and goes on in a new buffer', () => {
+    const w = new JsonWriter(4);
+    w.ascii(',[1,"2"]');
+    const first = w.take(4);
+    w.ascii(',[3,"4"]');
+    w.set(0, 0x5d);
+    expect(first.toString('latin1')).toBe(',[1,"2"]');
+    expect(w.bytes().toString('latin1')).toBe('][3,"4"]');
+    expect(w.length).toBe(8);
+  });
+
   it('packs only texts that fit', () => {
     const words = new Uint32Array(PACKED_WORDS);
     expect(() => JsonWriter.pack(words, 0, 'x'.repeat(PACKED_MAX - 1), '', 'yz')).toThrow(/BUG: a PackedText holds 23 bytes, not 24/);

@@ -8,7 +8,7 @@ import { Labels } from '../../shared/model/labels.ts';
 import type { QueryValue } from '../../shared/promql/engine/index.ts';
 import { formatTime, formatValue, formatValueExact } from '../../shared/api/format-value.ts';
 import { JsonWriter } from '../../shared/api/json-writer.ts';
-import { resultJSON, resultSize, writeResult } from '../../shared/api/result-json.ts';
+import { resultJSON, resultSize, writeResult, writeResultParts } from '../../shared/api/result-json.ts';
 import { mulberryRng as rng } from '../core-wasm/helpers.ts';
 import { points, seriesOf } from '../support/query-value.ts';
 
@@ -163,6 +163,20 @@ describe('writeResult', () => {
       expect(() => JSON.parse(resultJSON(value, extra))).not.toThrow();
     });
   }
+
+  it('writes the same bytes in parts, pausing only once a part is full', () => {
+    for (const part of [1, 97, 4096]) {
+      for (const [name, value, extra] of cases) {
+        const w = new JsonWriter(16);
+        const parts: Buffer[] = [];
+        for (const _ of writeResultParts(w, value, extra ?? '', part)) parts.push(w.take(16));
+        parts.push(w.bytes());
+        expect(Buffer.concat(parts).toString('utf8'), `${name} in parts of ${part}`).toBe(reference(value, extra));
+        for (const p of parts.slice(0, -1)) expect(p.length).toBeGreaterThanOrEqual(part);
+        if (part === 97 && reference(value, extra).length > 1000) expect(parts.length).toBeGreaterThan(10);
+      }
+    }
+  });
 
   it('grows the buffer when the estimate is short, keeping what was written', () => {
     const [, value] = cases[7];
