@@ -11,10 +11,10 @@ import type { Context, Hono } from 'hono';
 import { ParseError, parseExpr, parseDuration } from '../promql/parser/index.ts';
 import { Engine, QueryCanceledError, QueryExecutionError, QueryTimeoutError, type QueryResult, type QueryValue } from '../promql/engine/index.ts';
 import type { Queryable } from '../storage/interface.ts';
-import { ApiError, jsonResponse } from './respond.ts';
+import { ApiError, jsonResponse, partStream } from './respond.ts';
 import { Params } from './params.ts';
 import { JsonWriter } from './json-writer.ts';
-import { resultSize, writeResult } from './result-json.ts';
+import { resultSize, writeResultParts } from './result-json.ts';
 import { SampleCounter, statsJSON } from './query-stats.ts';
 
 export { formatValue } from './format-value.ts';
@@ -66,6 +66,26 @@ function truncate(v: QueryValue, limit: number): [QueryValue, boolean] {
   return [v, false];
 }
 
+/**
+ * PART_BYTES: a response longer than this is sent in parts of about this size, each rendered into
+ * its own buffer when the client has taken the part before (partStream), instead of into one
+ * buffer the size of the response. Parts stay below glibc's mmap threshold (1 MiB, bin/outpost.js),
+ * so their memory comes from the heap and is used again, where a 12 MB buffer was a fresh mapping
+ * every time, its pages faulted in on first write and unmapped after. PART_CAPACITY leaves room
+ * for the point or sample that takes a part past PART_BYTES.
+ */
+const PART_BYTES = 256 * 1024;
+const PART_CAPACITY = PART_BYTES + 4096;
+
+/** writeResponse writes a query's success response into `w`, pausing as writeResultParts does. */
+function* writeResponse(w: JsonWriter, value: QueryValue, extra: string, warnings: readonly string[], infos: readonly string[]): Generator<void, void, void> {
+  w.raw('{"status":"success","data":');
+  yield* writeResultParts(w, value, extra, PART_BYTES);
+  if (warnings.length) w.raw(`,"warnings":${JSON.stringify(warnings)}`);
+  if (infos.length) w.raw(`,"infos":${JSON.stringify(infos)}`);
+  w.raw('}');
+}
+
 type Run = (storage: Queryable, query: string, opts: { timeoutMs?: number; lookbackDeltaMs?: number; signal: AbortSignal }) => Promise<QueryResult>;
 
 /**
@@ -98,14 +118,12 @@ async function execute(c: Context, p: Params, storage: Queryable, run: Run) {
       warnings.push(`value ${JSON.stringify(stats)} for parameter "stats" is deprecated and will be rejected in the next major release, use "true" or "all"`);
     }
     const extra = stats ? `"stats":${statsJSON({ parseMs: parsed - began, evalMs, totalMs: performance.now() - began }, counter)}` : '';
-    // The response is written as bytes into one buffer and sent as it is (no string, no copy).
-    const w = new JsonWriter(resultSize(value));
-    w.raw('{"status":"success","data":');
-    writeResult(w, value, extra);
-    if (warnings.length) w.raw(`,"warnings":${JSON.stringify(warnings)}`);
-    if (r.infos.length) w.raw(`,"infos":${JSON.stringify(r.infos)}`);
-    w.raw('}');
-    return jsonResponse(w.bytes());
+    // The response is written as bytes and sent as it is (no string, no copy): whole when it fits
+    // one part, else part by part as the client takes them (see PART_BYTES).
+    const w = new JsonWriter(Math.min(resultSize(value), PART_CAPACITY));
+    const parts = writeResponse(w, value, extra, warnings, r.infos);
+    if (parts.next().done) return jsonResponse(w.bytes());
+    return jsonResponse(partStream(w, parts, PART_CAPACITY));
   } catch (err) {
     translate(err);
   }

@@ -4,6 +4,7 @@
  * (see ../shared/conformance/http-api/openapi_3.1_golden.yaml).
  */
 import type { Context } from 'hono';
+import type { JsonWriter } from './json-writer.ts';
 
 export type ErrorType = 'bad_data' | 'execution' | 'canceled' | 'timeout' | 'internal' | 'not_found' | 'unavailable';
 
@@ -38,8 +39,36 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-
  * Headers object once a response has two), so that @hono/node-server writes it straight to the
  * socket. Middleware that adds headers to every response therefore adds them after `next()`.
  */
-export function jsonResponse(body: string | Uint8Array<ArrayBuffer>, status: number = 200): Response {
+export function jsonResponse(body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, status: number = 200): Response {
   return new Response(body, { status, headers: JSON_HEADERS });
+}
+
+/**
+ * partStream makes a response body of what a paused writer `parts` writes into `w`: the part `w`
+ * holds, then each next part, rendered only when the consumer asks for it (the stream queues
+ * nothing ahead: highWaterMark 0), so a client that reads slowly holds the rendering back
+ * instead of letting parts pile up in memory. Each part is taken from `w` (JsonWriter.take, the
+ * next one begun in a new buffer of `capacity` bytes) and is the consumer's to keep. A consumer
+ * that cancels ends the writer. Rendering must not fail once the first part is written: an error
+ * after it can only abort the response half sent.
+ */
+export function partStream(w: JsonWriter, parts: Iterator<void>, capacity: number): ReadableStream<Uint8Array> {
+  let first = true;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const last = !first && parts.next().done;
+        first = false;
+        if (!last) return controller.enqueue(w.take(capacity));
+        controller.enqueue(w.bytes());
+        controller.close();
+      },
+      cancel() {
+        parts.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** success renders a successful response (a new Response: headers set on `c` are not carried). */
