@@ -55,6 +55,8 @@ export interface StepMatrix {
 export interface MatrixSlot {
   matrix: StepMatrix;
   row: number;
+  /** presentOnly: write only `present` (the caller reads no values or times). */
+  presentOnly?: boolean;
 }
 
 /** The columns a kernel call reads; `check` throws when the batch was released. */
@@ -122,8 +124,10 @@ export class CoreKernels {
       this.#raw.instantKernel(c.offsetsPtr, c.timestampsPtr, c.valuesPtr, series, grid.start, grid.step, grid.steps, lookbackMs, out);
       const v = this.#views.refresh();
       const at = out >>> 3, to = (into?.row ?? 0) * grid.steps;
-      m.values.set(v.f64.subarray(at, at + cells), to);
-      m.timestamps?.set(v.f64.subarray(at + cells, at + 2 * cells), to);
+      if (!into?.presentOnly) {
+        m.values.set(v.f64.subarray(at, at + cells), to);
+        m.timestamps?.set(v.f64.subarray(at + cells, at + 2 * cells), to);
+      }
       m.present.set(v.u8.subarray(out + cells * 16, out + cells * 17), to);
       return m;
     } finally {
@@ -168,7 +172,7 @@ export class CoreKernels {
       if (status !== 0) throw this.#paramError(fn, params);
       const w = this.#views.refresh();
       const to = (into?.row ?? 0) * grid.steps;
-      m.values.set(w.f64.subarray(out >>> 3, (out >>> 3) + cells), to);
+      if (!into?.presentOnly) m.values.set(w.f64.subarray(out >>> 3, (out >>> 3) + cells), to);
       m.present.set(w.u8.subarray(out + cells * 8, out + cells * 9), to);
       return m;
     } finally {

@@ -263,6 +263,8 @@ export interface StepMatrix {
 export interface MatrixSlot {
   matrix: StepMatrix;
   row: number;
+  /** presentOnly: only `present` is written (a consumer that counts values and reads none: count, group). */
+  presentOnly?: boolean;
 }
 
 /** RangeFunction: the PromQL functions over range vectors that run as kernels. */

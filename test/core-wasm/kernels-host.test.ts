@@ -52,6 +52,23 @@ describe('window edges and staleness', () => {
   });
 });
 
+describe('presentOnly slots', () => {
+  test('get the present flags only, values and times left as they were', () => {
+    const b = batchOf([[T0, 1], [T0 + 15_000, 2]], [[T0 + 30_000, 3]]);
+    const grid = { start: T0, step: 15_000, steps: 3 };
+    const full = b.kernels.instant(grid, 300_000);
+    const m = { series: 2, steps: 3, values: new Float64Array(6).fill(7), present: new Uint8Array(6), timestamps: new Float64Array(6).fill(7) };
+    b.kernels.instant(grid, 300_000, { matrix: m, row: 0, presentOnly: true });
+    expect(Array.from(m.present)).toEqual(Array.from(full.present));
+    expect(Array.from(m.values)).toEqual([7, 7, 7, 7, 7, 7]);
+    expect(Array.from(m.timestamps)).toEqual([7, 7, 7, 7, 7, 7]);
+    const r = { series: 2, steps: 3, values: new Float64Array(6).fill(7), present: new Uint8Array(6) };
+    b.kernels.range('count_over_time', grid, 300_000, [], { matrix: r, row: 0, presentOnly: true });
+    expect(Array.from(r.present)).toEqual(Array.from(b.kernels.range('count_over_time', grid, 300_000).present));
+    expect(Array.from(r.values)).toEqual([7, 7, 7, 7, 7, 7]);
+  });
+});
+
 describe('rate per second of its range', () => {
   test('divides by the range as Go’s Duration.Seconds() gives it, not range / 1000', () => {
     // Samples 0 … 4 every 500 ms; over (t - 1118 ms, t] the increase is 2, extrapolated by 1.118,

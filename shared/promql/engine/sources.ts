@@ -11,7 +11,7 @@ import type { Labels } from '../../model/labels.ts';
 import type { MatrixSlot, PortableLoad, SampleBatch, SeriesSet, StepMatrix } from '../../storage/interface.ts';
 import { WorkerLostError, type SliceResult } from '../parallel/pool.ts';
 import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
-import { foldRows, type FoldSpec, type Partial } from '../parallel/fold.ts';
+import { foldRows, foldSlot, type FoldSpec, type Partial } from '../parallel/fold.ts';
 import type { EvalContext } from './context.ts';
 import type { Rows } from './rows.ts';
 
@@ -334,6 +334,6 @@ function useHeld<T>(ctx: EvalContext, batch: SampleBatch, use: (batch: SampleBat
  */
 function computeSlice(batch: SampleBatch, spec: KernelSpec, sink: SliceSink, first: number, alone: boolean): SliceOut {
   const n = batch.seriesCount, into = sink.slot(first, n, alone), fold = sink.fold?.(first, n);
-  applyKernel(batch, spec, into);
+  applyKernel(batch, spec, fold ? foldSlot(into, fold) : into);
   return fold ? { partial: foldRows(into.matrix, into.row, n, fold) } : { matrix: into.matrix, row: into.row };
 }

@@ -9,12 +9,17 @@
  * and -1e308 give 0 where Prometheus' running sum reached +Inf first), so their rows are folded
  * one series after the other in the query's thread (`sum` by Querier.sumRows).
  */
-import type { StepMatrix } from '../../storage/interface.ts';
+import type { MatrixSlot, StepMatrix } from '../../storage/interface.ts';
 
 /** FoldOp: the aggregations whose groups fold from per-slice partial results. */
 export type FoldOp = 'count' | 'min' | 'max' | 'group';
 
 export const FOLD_OPS: ReadonlySet<string> = new Set<FoldOp>(['count', 'min', 'max', 'group']);
+
+/** foldSlot: where a slice folded by `spec` is computed: `into`, told when its values go unread (count, group). */
+export function foldSlot(into: MatrixSlot, spec: FoldSpec): MatrixSlot {
+  return spec.op === 'count' || spec.op === 'group' ? { ...into, presentOnly: true } : into;
+}
 
 /** FoldSpec: how one slice's series fall into groups: series i into local group groupOf[i] < groups. */
 export interface FoldSpec {

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { adoptCompiledCore, ChunkCorruptionError, loadCore, type CoreBatch } from '../../../core-wasm/host/index.ts';
 import type { StepMatrix } from '../../storage/interface.ts';
 import { decodePortable } from '../../tsdb/db/slice-load.ts';
-import { foldRows } from './fold.ts';
+import { foldRows, foldSlot } from './fold.ts';
 import { BUILD, keepSpare, resultBuffers, type Job, type Reply } from './pool.ts';
 import { applyKernel } from './spec.ts';
 
@@ -46,7 +46,7 @@ port.on('message', (job: Job) => {
     const steps = job.spec.grid.steps, cells = batch.seriesCount * steps;
     const matrix: StepMatrix = { series: batch.seriesCount, steps, values: take(f64, 8, cells), present: take(u8, 1, cells) };
     if (job.spec.kind === 'instant' && job.spec.timestamps) matrix.timestamps = take(f64, 8, cells);
-    applyKernel(batch, job.spec, { matrix, row: 0 });
+    applyKernel(batch, job.spec, job.fold ? foldSlot({ matrix, row: 0 }, job.fold) : { matrix, row: 0 });
     if (job.fold) {
       // Only the groups' cells go back; the rows' buffers stay here for the next job.
       reply = { id: job.id, result: { partial: foldRows(matrix, 0, batch.seriesCount, job.fold), samples: batch.sampleCount } };
