@@ -5,7 +5,7 @@
  * Its `kernels` evaluate PromQL selectors and range functions on the columns in place.
  */
 import type { RawCore } from './exports.ts';
-import type { MemoryViews } from './memory.ts';
+import type { ArgBlock, MemoryViews } from './memory.ts';
 import { CoreKernels } from './kernels.ts';
 
 /** CoreBatch: see the module comment. Getters return fresh views; release() frees the columns. */
@@ -21,8 +21,11 @@ export class CoreBatch {
   #views: MemoryViews;
   #ptr: number;
 
-  /** The constructor reads the Batch header at ptr (see core-wasm/assembly/batch.ts). */
-  constructor(raw: RawCore, views: MemoryViews, ptr: number) {
+  /**
+   * The constructor reads the Batch header at ptr (see core-wasm/assembly/batch.ts); `sums` is the
+   * core's block for the group sums its kernels fold into (host/fold.ts).
+   */
+  constructor(raw: RawCore, views: MemoryViews, ptr: number, sums: ArgBlock) {
     this.#raw = raw;
     this.#views = views;
     this.#ptr = ptr;
@@ -33,7 +36,7 @@ export class CoreBatch {
     this.offsetsPtr = u32[h + 2];
     this.timestampsPtr = u32[h + 3];
     this.valuesPtr = u32[h + 4];
-    this.kernels = new CoreKernels(raw, views, {
+    this.kernels = new CoreKernels(raw, views, sums, {
       seriesCount: this.seriesCount,
       offsetsPtr: this.offsetsPtr,
       timestampsPtr: this.timestampsPtr,

@@ -59,7 +59,8 @@ export class Core {
   #status: ArgBlock;
   #data: ArgBlock;
   #out: ArgBlock;
-  #fold: ArgBlock;
+  #foldRows: ArgBlock;
+  #foldGroups: ArgBlock;
 
   /** The constructor takes an initialised instance; use loadCore() instead. */
   constructor(raw: RawCore) {
@@ -71,7 +72,8 @@ export class Core {
     this.#status = new ArgBlock(raw);
     this.#data = new ArgBlock(raw);
     this.#out = new ArgBlock(raw);
-    this.#fold = new ArgBlock(raw);
+    this.#foldRows = new ArgBlock(raw);
+    this.#foldGroups = new ArgBlock(raw);
   }
 
   /** newSeries allocates `count` empty series and returns the first ref; the refs are consecutive. */
@@ -138,7 +140,7 @@ export class Core {
     this.#views.refresh().u32.set(refs, refsPtr >>> 2);
     const ptr = this.#raw.decodeHead(refsPtr, refs.length, mint, maxt);
     if (ptr === 0) throw this.#inputError('decode', this.#raw.lastErrorIndex(), refs, undefined);
-    return new CoreBatch(this.#raw, this.#views, ptr >>> 0);
+    return new CoreBatch(this.#raw, this.#views, ptr >>> 0, this.#foldGroups);
   }
 
   /**
@@ -168,7 +170,7 @@ export class Core {
     if (chunkSamples) v.u32.set(chunkSamples, countsPtr >>> 2);
     const r = this.#raw;
     const ptr = r.decodeChunks(dataPtr, chunks.length, offPtr, chunkOffsets.length, startsPtr, seriesChunkStarts.length, mint, maxt, countsPtr);
-    if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0);
+    if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0, this.#foldGroups);
     const code = r.lastErrorCode();
     const i = r.lastErrorIndex();
     const chunk = `decodeChunks: chunk ${i} (at byte ${chunkOffsets[i]})`;
@@ -219,7 +221,7 @@ export class Core {
     const r = this.#raw;
     const ptr = r.allocColumns(series, n);
     if (ptr === 0) throw new CoreInputError(`fromColumns: ${n} samples are too many for one batch (1 GiB); split the call`, 'timestamps', -1);
-    const batch = new CoreBatch(r, this.#views, ptr >>> 0);
+    const batch = new CoreBatch(r, this.#views, ptr >>> 0, this.#foldGroups);
     const v = this.#views.refresh();
     v.i32.set(offsets, batch.offsetsPtr >>> 2);
     v.f64.set(timestamps, batch.timestampsPtr >>> 3);
@@ -251,7 +253,7 @@ export class Core {
     v.u32.set(partStarts, startsPtr >>> 2);
     const r = this.#raw;
     const ptr = r.mergeBatches(batchesPtr, batches.length, partsPtr, startsPtr, series);
-    if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0);
+    if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0, this.#foldGroups);
     const code = r.lastErrorCode();
     const i = r.lastErrorIndex();
     switch (code) {
@@ -342,7 +344,7 @@ export class Core {
    * core's memory for the call only (host/fold.ts).
    */
   sumRows(rows: SumRows, row: number, count: number, steps: number, groupOf: Int32Array, cells: SumCells): number {
-    return sumRows(this.#raw, this.#views, this.#fold, rows, row, count, steps, groupOf, cells);
+    return sumRows(this.#raw, this.#views, this.#foldRows, this.#foldGroups, rows, row, count, steps, groupOf, cells);
   }
 
   /** stats walks every series (O(series)) and reports what the head holds. */

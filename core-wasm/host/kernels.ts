@@ -7,7 +7,8 @@
  * a matrix the caller passes, so that the slices of a selection fill one result).
  */
 import type { RawCore } from './exports.ts';
-import type { MemoryViews } from './memory.ts';
+import type { ArgBlock, MemoryViews } from './memory.ts';
+import { sumRowsIn, type SumCells } from './fold.ts';
 import { CoreInputError } from './errors.ts';
 
 /**
@@ -57,6 +58,23 @@ export interface MatrixSlot {
   row: number;
   /** presentOnly: write only `present` (the caller reads no values or times). */
   presentOnly?: boolean;
+  /**
+   * sum: fold the rows into running sums where they are, in the core, instead of writing them
+   * into `matrix` (see RowSum).
+   */
+  sum?: RowSum;
+}
+
+/**
+ * RowSum: a kernel's rows folded into running sums as Core.sumRows folds them, without leaving
+ * the core: `groupOf(present)` gets the rows' present flags (a view valid only during the call)
+ * and returns each row's group (−1: skipped); `cells()` then gives the sums (asked after
+ * groupOf, which may grow them). `folded` is set to the present cells folded.
+ */
+export interface RowSum {
+  groupOf(present: Uint8Array): Int32Array;
+  cells(): SumCells;
+  folded?: number;
 }
 
 /** The columns a kernel call reads; `check` throws when the batch was released. */
@@ -97,11 +115,13 @@ const MAX_OUTPUT_BYTES = 1 << 30;
 export class CoreKernels {
   #raw: RawCore;
   #views: MemoryViews;
+  #sums: ArgBlock;
   #cols: KernelColumns;
 
-  constructor(raw: RawCore, views: MemoryViews, cols: KernelColumns) {
+  constructor(raw: RawCore, views: MemoryViews, sums: ArgBlock, cols: KernelColumns) {
     this.#raw = raw;
     this.#views = views;
+    this.#sums = sums;
     this.#cols = cols;
   }
 
@@ -122,6 +142,10 @@ export class CoreKernels {
     const out = this.#raw.alloc(cells * 17);
     try {
       this.#raw.instantKernel(c.offsetsPtr, c.timestampsPtr, c.valuesPtr, series, grid.start, grid.step, grid.steps, lookbackMs, out);
+      if (into?.sum) {
+        this.#sum(into.sum, out, out + cells * 16, series, grid.steps);
+        return m;
+      }
       const v = this.#views.refresh();
       const at = out >>> 3, to = (into?.row ?? 0) * grid.steps;
       if (!into?.presentOnly) {
@@ -170,6 +194,10 @@ export class CoreKernels {
       const c = this.#cols;
       const status = this.#raw.rangeKernel(id, c.offsetsPtr, c.timestampsPtr, c.valuesPtr, series, grid.start, grid.step, grid.steps, rangeMs, paramsPtr, out);
       if (status !== 0) throw this.#paramError(fn, params);
+      if (into?.sum) {
+        this.#sum(into.sum, out, out + cells * 8, series, grid.steps);
+        return m;
+      }
       const w = this.#views.refresh();
       const to = (into?.row ?? 0) * grid.steps;
       if (!into?.presentOnly) m.values.set(w.f64.subarray(out >>> 3, (out >>> 3) + cells), to);
@@ -178,6 +206,12 @@ export class CoreKernels {
     } finally {
       this.#raw.free(block);
     }
+  }
+
+  /** #sum folds the output rows at valuesAt/presentAt (series × steps cells) into `sum`. */
+  #sum(sum: RowSum, valuesAt: number, presentAt: number, series: number, steps: number): void {
+    const groupOf = sum.groupOf(this.#views.refresh().u8.subarray(presentAt, presentAt + series * steps));
+    sum.folded = sumRowsIn(this.#raw, this.#views, this.#sums, valuesAt, presentAt, series, steps, groupOf, sum.cells());
   }
 
   #paramError(fn: RangeFunction, params: readonly Float64Array[]): Error {

@@ -265,6 +265,21 @@ export interface MatrixSlot {
   row: number;
   /** presentOnly: only `present` is written (a consumer that counts values and reads none: count, group). */
   presentOnly?: boolean;
+  /** sum: instead of writing the rows into `matrix`, fold them into running sums where they are computed. */
+  sum?: RowSum;
+}
+
+/**
+ * RowSum: a kernel's rows folded into running sums in the kernel's WebAssembly memory, as
+ * Querier.sumRows folds them: `groupOf(present)` gets the rows' present flags (a view valid only
+ * during that call) and returns each row's group (−1: skipped); `cells()` then gives the sums
+ * (asked after groupOf, which may grow them). The kernel sets `folded` to the present cells it
+ * folded.
+ */
+export interface RowSum {
+  groupOf(present: Uint8Array): Int32Array;
+  cells(): SumCells;
+  folded?: number;
 }
 
 /** RangeFunction: the PromQL functions over range vectors that run as kernels. */

@@ -76,6 +76,37 @@ describe('Core.sumRows', () => {
     }
   });
 
+  test('a kernel sums its rows where it computes them as sumRows sums them copied out', () => {
+    const rand = rng(9);
+    const n = 12, per = 80;
+    const offsets = Int32Array.from({ length: n + 1 }, (_, i) => i * per);
+    const ts = Float64Array.from({ length: n * per }, (_, k) => 1_700_000_000_000 + (k % per) * 15_000 + (k % 7));
+    const vs = Float64Array.from({ length: n * per }, (_, k) => (rand() < 0.05 ? NaN : Math.floor(k / 3) * (1 + (k % 5))));
+    const batch = core.fromColumns(offsets, ts, vs);
+    const grid = { start: 1_700_000_000_000, step: 30_000, steps: 40 };
+    const groupOf = Int32Array.from({ length: n }, (_, i) => (i === 5 ? -1 : i % 3));
+    const fresh = () => ({ sums: new Float64Array(3 * grid.steps), comps: new Float64Array(3 * grid.steps), seen: new Uint8Array(3 * grid.steps) });
+    for (const [kind, run] of [
+      ['rate', (into?: object) => batch.kernels.range('rate', grid, 120_000, [], into as never)],
+      ['instant', (into?: object) => batch.kernels.instant(grid, 300_000, into as never)],
+    ] as const) {
+      const m = run();
+      const want = fresh(), got = fresh();
+      const n1 = core.sumRows(m, 0, n, grid.steps, groupOf, want);
+      let seenPresent: number[] = [];
+      const sum = { groupOf: (present: Uint8Array) => ((seenPresent = Array.from(present)), groupOf), cells: () => got, folded: undefined as number | undefined };
+      const slot = { series: n, steps: grid.steps, values: new Float64Array(n * grid.steps), present: new Uint8Array(n * grid.steps) };
+      run({ matrix: slot, row: 0, sum });
+      expect(seenPresent, kind).toEqual(Array.from(m.present));
+      expect(sum.folded, kind).toBe(n1);
+      expect(sameBits(got.sums, want.sums), kind).toBe(true);
+      expect(sameBits(got.comps, want.comps), kind).toBe(true);
+      expect(got.seen, kind).toEqual(want.seen);
+      expect(slot.present.every((p) => p === 0), `${kind}: the slot is left alone`).toBe(true);
+    }
+    batch.release();
+  });
+
   test('leaves groups no row falls into untouched', () => {
     const cells = { sums: new Float64Array(6).fill(7), comps: new Float64Array(6).fill(0.5), seen: new Uint8Array(6).fill(1) };
     const rows = { values: Float64Array.of(1, 2), present: Uint8Array.of(1, 1) };

@@ -18,7 +18,7 @@ import { Rows, type Grid } from './rows.ts';
 import { streamVectorSelector } from './selectors.ts';
 import type { RowStream } from './sources.ts';
 import { FOLD_OPS, foldCount, foldExtreme, mergePartial, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
-import type { Querier, StepMatrix } from '../../storage/interface.ts';
+import type { Querier, StepMatrix, SumCells } from '../../storage/interface.ts';
 
 /** kahanInc adds inc to sum with compensation c (Neumaier's variant), as Prometheus does. */
 export function kahanInc(inc: number, sum: number, c: number): [number, number] {
@@ -140,23 +140,27 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
         f.merge(p, spec, groups, (i) => input.dropName[first + i] === 1, (i) => live?.push(input.labels[first + i]));
       },
     );
-  } else await input.each((m, first, count) => {
-    const present = m.present;
-    const groupOf = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const row = i * steps;
-      let j = 0;
-      while (j < steps && present[row + j] === 0) j++;
-      if (j === steps) {
-        groupOf[i] = -1;
-        continue;
+  } else {
+    // Each series with a value enters its group, in series order; one without any is skipped.
+    const enter = (present: Uint8Array, first: number, count: number): Int32Array => {
+      const groupOf = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        const row = i * steps;
+        let j = 0;
+        while (j < steps && present[row + j] === 0) j++;
+        if (j === steps) {
+          groupOf[i] = -1;
+          continue;
+        }
+        const labels = input.labels[first + i];
+        groupOf[i] = f.enter(labels, input.dropName[first + i] === 1);
+        live?.push(labels);
       }
-      const labels = input.labels[first + i];
-      groupOf[i] = f.enter(labels, input.dropName[first + i] === 1);
-      live?.push(labels);
-    }
-    held += f.addRows(m, 0, count, groupOf);
-  });
+      return groupOf;
+    };
+    if (input.sum && e.op === 'sum') held = await input.sum(enter, () => f.sumCells(), (m, row, count, groupOf) => f.addRows(m, row, count, groupOf));
+    else await input.each((m, first, count) => (held += f.addRows(m, 0, count, enter(m.present, first, count))));
+  }
   ev.ctx.hold(held, 'query execution');
   if (live) input.after!(live);
   return f.finish(param);
@@ -204,6 +208,11 @@ class GroupFold {
     return gi;
   }
 
+  /** sumCells: the running sums of `sum` (replaced when groups are added: ask again after enter()). */
+  sumCells(): SumCells {
+    return { sums: this.#val, comps: this.#comp, seen: this.#seen };
+  }
+
   /**
    * addRows folds rows [row, row + count) of `m` (steps cells each), row i into group groupOf[i]
    * (−1: skipped), in order, and returns how many of their cells had a value.
@@ -214,7 +223,7 @@ class GroupFold {
     if (this.#e.op === 'sum') {
       // At most SUM_CALL_CELLS cells a call: the rows pass through the core's memory, which keeps
       // whatever size it grows to.
-      const cells = { sums: this.#val, comps: this.#comp, seen: this.#seen };
+      const cells = this.sumCells();
       const per = Math.max(1, Math.floor(SUM_CALL_CELLS / s));
       for (let i = 0; i < count; i += per) n += this.#querier.sumRows(m, row + i, Math.min(per, count - i), s, groupOf.subarray(i), cells);
       return n;

@@ -8,7 +8,7 @@
  */
 import type { VectorSelector } from '../ast.ts';
 import type { Labels } from '../../model/labels.ts';
-import type { MatrixSlot, PortableLoad, SampleBatch, SeriesSet, StepMatrix } from '../../storage/interface.ts';
+import type { MatrixSlot, PortableLoad, RowSum, SampleBatch, SeriesSet, StepMatrix, SumCells } from '../../storage/interface.ts';
 import { WorkerLostError, type SliceResult } from '../parallel/pool.ts';
 import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
 import { foldRows, foldSlot, type FoldSpec, type Partial } from '../parallel/fold.ts';
@@ -111,6 +111,18 @@ export interface RowStream {
    * series order. Only streams computed by a kernel have it.
    */
   fold?(groups: (first: number, count: number) => FoldSpec, visit: (p: Partial, first: number, count: number) => void): Promise<void>;
+  /**
+   * sum: instead of each(), every slice's rows added to running sums in series order, in the
+   * WebAssembly memory they are computed in when no earlier slice is outstanding (RowSum), else by
+   * `rows` from the rows handed back. groupOf(present, first, count) names each row's group
+   * (−1: skipped) from its present flags; cells() gives the sums. Returns the present cells
+   * folded. Only streams computed by a kernel have it.
+   */
+  sum?(
+    groupOf: (present: Uint8Array, first: number, count: number) => Int32Array,
+    cells: () => SumCells,
+    rows: (m: StepMatrix, row: number, count: number, groupOf: Int32Array) => number,
+  ): Promise<number>;
   after?: (live: Labels[]) => void;
 }
 
@@ -125,7 +137,7 @@ export function rowsStream(rows: Rows): RowStream {
  * each slice: each() into one matrix that is reused (grown to the largest slice) whenever its
  * rows are handed on at once, never into a whole result.
  */
-export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec): Pick<RowStream, 'each' | 'fold'> {
+export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec): Pick<RowStream, 'each' | 'fold' | 'sum'> {
   const fresh = (n: number): StepMatrix => ({ series: n, steps, values: new Float64Array(n * steps), present: new Uint8Array(n * steps) });
   return {
     async each(visit) {
@@ -155,6 +167,31 @@ export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec)
           visit(r.partial, first, count);
         },
       });
+    },
+    async sum(groupOf, cells, rows) {
+      let reused = fresh(0), folded = 0;
+      // The slice being summed where it is computed: alone, it reaches done() next.
+      let inCore: RowSum | null = null;
+      await src.run(spec, {
+        slot(first, count, alone) {
+          if (!alone) return { matrix: fresh(count), row: 0 };
+          if (count > reused.series) reused = fresh(count);
+          inCore = { groupOf: (present) => groupOf(present, first, count), cells };
+          return { matrix: reused, row: 0, sum: inCore };
+        },
+        done(r, first, count) {
+          if (r.partial) throw new Error('BUG: a summed slice folded into partials');
+          const summed: RowSum | null = inCore;
+          inCore = null;
+          if (summed?.folded !== undefined) {
+            folded += summed.folded;
+            return;
+          }
+          const { matrix, row } = r;
+          folded += rows(matrix, row, count, groupOf(matrix.present.subarray(row * steps, (row + count) * steps), first, count));
+        },
+      });
+      return folded;
     },
   };
 }
