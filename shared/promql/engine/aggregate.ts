@@ -50,6 +50,31 @@ function groupLabels(l: Labels, e: AggregateExpr): Labels {
   return l.keep(...e.grouping);
 }
 
+/**
+ * GroupKeys: the key of the group a series falls in, groupLabels(l, e).key(), written straight
+ * from the series' labels: a query over thousands of series into a few groups then builds the
+ * labels of each group once, not of every series.
+ */
+class GroupKeys {
+  readonly #names: ReadonlySet<string>;
+  readonly #kept: boolean;
+
+  constructor(e: AggregateExpr) {
+    this.#kept = !e.without;
+    this.#names = new Set(e.without ? [METRIC_NAME, ...e.grouping] : e.grouping);
+  }
+
+  key(l: Labels): string {
+    const f = l.flat, names = this.#names, kept = this.#kept;
+    let key = '';
+    for (let i = 0; i < f.length; i += 2) {
+      if (names.has(f[i]) !== kept) continue;
+      key = key === '' ? f[i] + '\xff' + f[i + 1] : key + '\xff' + f[i] + '\xff' + f[i + 1];
+    }
+    return key;
+  }
+}
+
 /** evalAggregate evaluates an aggregation over g. */
 export async function evalAggregate(ev: Evaluator, e: AggregateExpr, g: Grid): Promise<Rows> {
   if (e.op === 'count_values') {
@@ -114,18 +139,18 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
   if (input.fold && FOLD_OPS.has(e.op)) {
     // Each slice folds into its groups where it is computed (a query worker, or here); the
     // partials merge in series order.
-    const groupOfSeries = input.labels.map((l) => groupLabels(l, e));
+    const keys = new GroupKeys(e);
     const slices = new Map<number, { spec: FoldSpec; groups: { key: string; labels: Labels }[] }>();
     await input.fold(
       (first, count) => {
         const local = new Map<string, number>(), groups: { key: string; labels: Labels }[] = [];
         const groupOf = new Int32Array(count);
         for (let i = 0; i < count; i++) {
-          const gl = groupOfSeries[first + i], key = gl.key();
+          const l = input.labels[first + i], key = keys.key(l);
           let g = local.get(key);
           if (g === undefined) {
             local.set(key, (g = groups.length));
-            groups.push({ key, labels: gl });
+            groups.push({ key, labels: groupLabels(l, e) });
           }
           groupOf[i] = g;
         }
@@ -182,6 +207,7 @@ class GroupFold {
   readonly #e: AggregateExpr;
   readonly #s: number;
   readonly #querier: Querier;
+  readonly #keys: GroupKeys;
   readonly #index = new Map<string, number>();
   readonly #labels: Labels[] = [];
   #dropName = new Uint8Array(0);
@@ -197,13 +223,14 @@ class GroupFold {
     this.#e = e;
     this.#s = steps;
     this.#querier = querier;
+    this.#keys = new GroupKeys(e);
     this.#lists = e.op === 'quantile' ? [] : null;
   }
 
   /** enter: the group of a series' labels, added (and the cells grown) when new; `dropName` marks it. */
   enter(l: Labels, dropName: boolean): number {
-    const gl = groupLabels(l, this.#e);
-    const gi = this.#groupOf(gl.key(), gl);
+    const key = this.#keys.key(l);
+    const gi = this.#index.get(key) ?? this.#groupOf(key, groupLabels(l, this.#e));
     if (dropName) this.#dropName[gi] = 1;
     return gi;
   }
@@ -394,8 +421,9 @@ function selectK(ev: Evaluator, e: AggregateExpr, input: Rows, param: Float64Arr
     if (max >= 9223372036854775807) throw new QueryExecutionError(`Scalar value ${goFloat(max)} overflows int64`);
   }
   const groups = new Map<string, number[]>();
+  const keys = new GroupKeys(e);
   for (let i = 0; i < input.count; i++) {
-    const key = groupLabels(input.labels[i], e).key();
+    const key = keys.key(input.labels[i]);
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push(i);

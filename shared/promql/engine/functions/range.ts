@@ -72,8 +72,11 @@ function checksCounters(rc: RangeCall): boolean {
 
 function counterInfo(ev: Evaluator, rc: RangeCall, labels: readonly Labels[]): void {
   if (!checksCounters(rc)) return;
+  let checked = '';
   for (const l of labels) {
     const name = l.metricName;
+    if (name === checked) continue; // series come sorted: a name's series are neighbours
+    checked = name;
     if (name !== '' && !COUNTER_SUFFIXES.some((s) => name.endsWith(s))) {
       ev.ctx.annotations.info(`metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`, rc.call.args[rc.index].pos);
     }
