@@ -177,8 +177,10 @@ export class Maintenance {
         this.stats.blocksCut++;
       }
       h.minT = Math.max(h.minT, start + range); // a failure after this resumes with the next range
+      h.readFloor = Math.max(h.readFloor, start + range); // new queriers read this range from the block
     }
     h.minT = Math.max(h.minT, plan.end);
+    h.readFloor = Math.max(h.readFloor, plan.end); // the ranges skipped held no data
     // Queriers opened before the blocks above existed read this time from the head: let them finish.
     await this.#waitForReaders();
     core.truncateBefore(plan.end);

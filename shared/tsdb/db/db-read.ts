@@ -92,8 +92,8 @@ export class MergeQuerier implements Querier {
 }
 
 /**
- * FloorQuerier: the head's querier seen from `floor` on. The head may still hold samples older
- * than its minimum valid time (open chunks are not freed by a cut); blocks own that time, and
+ * FloorQuerier: the head's querier seen from `floor` (Head.readFloor) on. The head may still hold
+ * samples older than that (open chunks are not freed by a cut); blocks own that time, and
  * after retention deleted those blocks nobody should see it, so the head's reads start at the floor.
  */
 export class FloorQuerier implements Querier {

@@ -51,7 +51,7 @@ export async function openDB(dir: string, options: DBOptions = {}): Promise<DB> 
   try {
     const head = new Head({ outOfOrderWindowMs: opts.outOfOrderWindowMs, validation: opts.validation, chunkRangeMs: opts.blockRangeMs });
     blocks = await BlockSet.open(dir, head.mem.core, opts.log);
-    head.minValidTime = blocks.maxTime();
+    head.minValidTime = head.readFloor = blocks.maxTime();
     wal = await WAL.open(join(dir, WAL_DIR), {
       sync: opts.sync,
       syncIntervalMs: opts.syncIntervalMs,
@@ -130,7 +130,7 @@ export class DB implements Storage, CommitSink {
 
   querier(mint: number, maxt: number): Querier {
     this.checkOpen('querier');
-    const floor = this.head.minValidTime;
+    const floor = this.head.readFloor;
     const head = new FloorQuerier(this.head.mem.querier(Math.max(mint, floor), maxt), floor);
     let done!: () => void;
     const reader = new Promise<void>((resolve) => (done = resolve));

@@ -3,8 +3,9 @@
  * block range older than half a range before the newest sample is persisted as a block (one per
  * range that holds data) through the block writer, series read out of the head a batch at a
  * time. The DB first raises the head's minimum valid time to the end of what is cut, so no
- * sample for that time can arrive while the blocks are written; only after the blocks are open
- * does it free the head's chunks and checkpoint the WAL. (Prometheus: Head.compactable and
+ * sample for that time can arrive while the blocks are written; queries go on reading that time
+ * from the head until the blocks join the set (Head.readFloor), and only then does it free the
+ * head's chunks and checkpoint the WAL. (Prometheus: Head.compactable and
  * DB.compactHead.)
  */
 import type { Labels } from '../../model/labels.ts';

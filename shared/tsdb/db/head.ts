@@ -23,8 +23,14 @@ export interface HeadOptions {
 
 export class Head {
   readonly mem: MemStorage;
-  /** Samples older than this are refused as out of bounds: blocks hold that time. */
+  /** Samples older than this are refused as out of bounds: blocks hold (or a cut is writing) that time. */
   minValidTime = -Infinity;
+  /**
+   * Blocks in the set hold every sample older than this, so reads of the head start here. It
+   * trails minValidTime while a cut writes its blocks: until they join the set, the head serves
+   * that time.
+   */
+  readFloor = -Infinity;
   /** Oldest and newest sample time accepted since the head was last cut (Infinity/-Infinity: none). */
   minT = Infinity;
   maxT = -Infinity;

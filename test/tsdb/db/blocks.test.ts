@@ -108,6 +108,43 @@ describe('head → blocks', () => {
     await db.close();
   });
 
+  it('queries made while a cut writes its blocks see the range being cut', async () => {
+    const d = dir();
+    const db = await open(d, { blockRangeMs: RANGE, background: false });
+    await scrapes(db, 5, 0, 200_000);
+    const want = expected(5, 0, 200_000);
+    const cut = db.cutHead();
+    let settled = false;
+    void cut.finally(() => (settled = true));
+    // Between the cut's first step (appends before 120 s are refused from here on) and the
+    // blocks joining the set, a query reads that time from the head.
+    let reads = 0;
+    do {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(readAll(db, 0, 1e9), `read ${reads} during the cut`).toEqual(want);
+      reads++;
+    } while (!settled);
+    expect(await cut).toBe(2);
+    expect(reads).toBeGreaterThan(1);
+    expect(readAll(db, 0, 1e9)).toEqual(want);
+    await db.close();
+  });
+
+  it('a head replayed past its cut point reads whole while the cut at open runs', async () => {
+    const d = dir();
+    let db = await open(d, { blockRangeMs: RANGE, background: false });
+    await scrapes(db, 5, 0, 200_000);
+    await db.close();
+    // Opened with background work, the DB cuts at once; a query made right away sees it all.
+    db = await open(d, { blockRangeMs: RANGE });
+    expect(readAll(db, 0, 1e9)).toEqual(expected(5, 0, 200_000));
+    await db.close();
+    db = await open(d, { blockRangeMs: RANGE, background: false });
+    expect(db.blocks().length).toBe(2);
+    expect(readAll(db, 0, 1e9)).toEqual(expected(5, 0, 200_000));
+    await db.close();
+  });
+
   it('returns exactly the same after a restart with blocks, a checkpoint and WAL segments', async () => {
     const d = dir();
     let db = await open(d, { blockRangeMs: RANGE, background: false, walSegmentSize: 2048 });
