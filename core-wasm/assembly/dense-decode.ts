@@ -128,9 +128,12 @@ function readValues(vs: usize, n: u32): bool {
 /**
  * readInts: m integers, v0 then deltas (or deltas of deltas; zero runs collapsed), divided by
  * 10^scale, into the slots that are not exceptions'. `increasing`: every delta must be positive.
+ * When no exception falls among the first m slots (timestamps, and most values), the integers
+ * go to slots 0 … m-1 and readPlainInts reads them with the cursor in locals.
  */
 function readInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): bool {
   if (m == 0) return true;
+  if (load<u32>(excPos) >= m) return readPlainInts(vs, m, dod, scale, increasing);
   slot = 0;
   nextExc = 0;
   const p = unchecked(POW10[scale]);
@@ -160,6 +163,72 @@ function readInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): b
     }
   }
   return !bad;
+}
+
+/**
+ * readPlainInts: readInts into slots 0 … m-1. The same sums in the same order (so the same bits);
+ * tokens of one or two bytes, the usual case, are read inline, longer ones through uvarint.
+ */
+function readPlainInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): bool {
+  const pw = unchecked(POW10[scale]);
+  const plain = scale == 0;
+  let v = varint();
+  if (bad) return false;
+  store<f64>(vs, plain ? v : v / pw);
+  let q = pos;
+  const e = end;
+  let d: f64 = 0;
+  let k: u32 = 1;
+  while (k < m) {
+    if (q >= e) return false;
+    let u = <u64>load<u8>(q);
+    if (u < 128) q++;
+    else if (q + 1 < e && load<u8>(q + 1) < 128) {
+      u = (u & 127) | (<u64>load<u8>(q + 1) << 7);
+      q += 2;
+    } else {
+      pos = q;
+      u = uvarint();
+      if (bad) return false;
+      q = pos;
+    }
+    if (u == 0) {
+      // A zero run: r + 1 zero tokens.
+      if (q >= e) return false;
+      let r = <u64>load<u8>(q);
+      if (r < 128) q++;
+      else {
+        pos = q;
+        r = uvarint();
+        if (bad) return false;
+        q = pos;
+      }
+      const run = r + 1;
+      if (<u64>k + run > <u64>m || (increasing && d <= 0)) return false;
+      if (!dod) d = 0;
+      const stop = k + <u32>run;
+      if (plain) {
+        for (; k < stop; k++) {
+          v += d;
+          store<f64>(vs + (<usize>k << 3), v);
+        }
+      } else {
+        for (; k < stop; k++) {
+          v += d;
+          store<f64>(vs + (<usize>k << 3), v / pw);
+        }
+      }
+      continue;
+    }
+    const x: f64 = u >= SAFE ? <f64>u * 0.5 : (u & 1) != 0 ? -<f64>((u >> 1) + 1) : <f64>(u >> 1);
+    d = dod ? d + x : x;
+    if (increasing && d <= 0) return false;
+    v += d;
+    store<f64>(vs + (<usize>k << 3), plain ? v : v / pw);
+    k++;
+  }
+  pos = q;
+  return true;
 }
 
 /** put stores the next integer in the next slot that is not an exception's. */
