@@ -98,9 +98,39 @@ export function countDrops(n: u32): void {
     if (vAt(i) < vAt(i - 1)) d++;
     store<u32>(dropsBuf + (<usize>i << 2), d);
   }
+  anyDrops = d > 0;
 }
 
-/** dropsAt: the resets up to sample i of the current series (after countDrops). */
+/** anyDrops: whether a value of the current series is below its predecessor (after countDrops or selectCounter). */
+export let anyDrops = false;
+
+/**
+ * selectCounter is selectSeries then countDrops, for the counter functions, in one pass over the
+ * values when the series has neither a staleness marker nor a drop (the usual case): it is then
+ * read in place and dropsAt is never needed (anyDrops is false).
+ */
+export function selectCounter(ts: usize, vs: usize, n: u32): u32 {
+  let i: u32 = 0;
+  let prev = -Infinity;
+  while (i < n) {
+    const bits = load<u64>(vs + (<usize>i << 3));
+    const v = reinterpret<f64>(bits);
+    if (bits == STALE_BITS || v < prev) break;
+    prev = v;
+    i++;
+  }
+  if (i == n) {
+    curTs = ts;
+    curVs = vs;
+    anyDrops = false;
+    return n;
+  }
+  const m = selectSeries(ts, vs, n);
+  countDrops(m);
+  return m;
+}
+
+/** dropsAt: the resets up to sample i of the current series (after countDrops, when anyDrops). */
 @inline export function dropsAt(i: u32): u32 {
   return load<u32>(dropsBuf + (<usize>i << 2));
 }

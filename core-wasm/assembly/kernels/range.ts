@@ -4,7 +4,7 @@
 // sorted, so each bound only advances: O(samples + steps) to find every window) and evaluates
 // the function on each window. Invalid per-step parameters are reported, not thrown.
 import { setError } from '../errors';
-import { countDrops, curTs, ensureKernelScratch, maxSeriesLength, selectSeries, tAt, vAt } from './columns';
+import { curTs, ensureKernelScratch, maxSeriesLength, selectCounter, selectSeries, tAt, vAt } from './columns';
 import {
   FN_RATE, FN_INCREASE, FN_DELTA, FN_IRATE, FN_IDELTA, FN_RESETS, FN_CHANGES, FN_DERIV, FN_PREDICT_LINEAR,
   FN_AVG, FN_MIN, FN_MAX, FN_SUM, FN_COUNT, FN_QUANTILE, FN_STDDEV, FN_STDVAR, FN_LAST, FN_FIRST,
@@ -48,9 +48,9 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
   for (let s: u32 = 0; s < series; s++) {
     const a = load<i32>(offsets + (<usize>s << 2));
     const b = load<i32>(offsets + ((<usize>s + 1) << 2));
-    const n = selectSeries(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a));
+    const counter = fn == FN_RATE || fn == FN_INCREASE || fn == FN_RESETS;
+    const n = counter ? selectCounter(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a)) : selectSeries(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a));
     const row = <usize>s * <usize>steps;
-    if (fn == FN_RATE || fn == FN_INCREASE || fn == FN_RESETS) countDrops(n);
     // Fast path: rate, increase and delta in loops of their own, without the per-step dispatch.
     if (fn == FN_RATE) {
       extrapolatedRow(true, true, n, start, step, steps, range, out + (row << 3), outP + row);

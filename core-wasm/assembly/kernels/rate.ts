@@ -3,8 +3,8 @@
 // instantValue), resets and changes. Each takes the window [lo, hi) of the current series
 // (kernels/columns.ts), at least one sample (two for the extrapolating and instant ones; the
 // driver checks), and returns the value. The counter functions (rate, increase, resets) need
-// countDrops run on the series first.
-import { dropsAt, tAt, vAt } from './columns';
+// the series selected with selectCounter (or countDrops run on it).
+import { anyDrops, dropsAt, tAt, vAt } from './columns';
 
 /**
  * increaseOf: the last value of the window [lo, hi) less the first; for a counter (isCounter)
@@ -14,7 +14,7 @@ import { dropsAt, tAt, vAt } from './columns';
 @inline export function increaseOf(lo: u32, hi: u32, isCounter: bool): f64 {
   const first = vAt(lo);
   let result = vAt(hi - 1) - first;
-  if (isCounter && dropsAt(hi - 1) != dropsAt(lo)) {
+  if (isCounter && anyDrops && dropsAt(hi - 1) != dropsAt(lo)) {
     let prev = first;
     for (let i = lo + 1; i < hi; i++) {
       const cur = vAt(i);
@@ -82,7 +82,7 @@ export function instantDelta(lo: u32, hi: u32, isRate: bool): f64 {
 
 /** resets: how many times a value is below its predecessor in the window. */
 export function resets(lo: u32, hi: u32): f64 {
-  return <f64>(dropsAt(hi - 1) - dropsAt(lo));
+  return anyDrops ? <f64>(dropsAt(hi - 1) - dropsAt(lo)) : 0;
 }
 
 /** changes: how many times a value differs from its predecessor (NaN after NaN is no change). */
