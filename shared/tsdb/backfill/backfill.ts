@@ -16,7 +16,7 @@
 import { mkdir } from 'node:fs/promises';
 import { OpenMetricsParser } from '../../exposition/openmetrics-parser.ts';
 import { ExpositionParseError } from '../../exposition/types.ts';
-import { deleteBlockDir, type BlockEncoding, type BlockMeta } from '../block/index.ts';
+import { deleteBlockDir, type BlockEncoding, type BlockMeta, type PageCompression } from '../block/index.ts';
 import { lockDir } from '../db/lock.ts';
 import { readPieces, DEFAULT_PIECE_BYTES } from './pieces.ts';
 import { RangeHead, type RejectedSample } from './range-head.ts';
@@ -27,9 +27,11 @@ import { SeriesTable } from './series-table.ts';
 export interface BackfillOptions {
   /** Upper bound of the block duration (default 2 h); see compatibleBlockDuration. */
   maxBlockDurationMs?: number;
-  /** Encoding of the blocks written (default 'xor': fast; compaction re-encodes densely later). */
+  /** Encoding of the blocks written (default 'dense'). */
   encoding?: BlockEncoding;
-  /** Brotli quality of dense blocks (writeBlock's default when absent). */
+  /** How dense blocks' pages are stored (default 'none': fast to write and read; compaction compresses later). */
+  compression?: PageCompression;
+  /** Brotli quality of compressed pages (writeBlock's default when absent). */
   quality?: number;
   /** Memory the buffered samples may take before ranges are written early (default 1 GiB). */
   memoryBudgetBytes?: number;
@@ -80,8 +82,10 @@ export async function backfillOpenMetrics(file: string, dataDir: string, options
   if (!(budget > 0)) throw new RangeError(`backfill: memoryBudgetBytes must be positive, got ${budget}`);
   const maxDuration = options.maxBlockDurationMs ?? DEFAULT_BLOCK_DURATION_MS;
   if (!(maxDuration > 0)) throw new RangeError(`backfill: maxBlockDurationMs must be positive, got ${maxDuration}`);
-  const encoding = options.encoding ?? 'xor';
+  const encoding = options.encoding ?? 'dense';
   if (encoding !== 'xor' && encoding !== 'dense') throw new RangeError(`backfill: encoding must be 'xor' or 'dense', got ${String(encoding)}`);
+  const compression = options.compression ?? 'none';
+  if (compression !== 'none' && compression !== 'brotli') throw new RangeError(`backfill: compression must be 'none' or 'brotli', got ${String(compression)}`);
   await mkdir(dataDir, { recursive: true });
   const lock = await lockDir(dataDir);
   const run = new Run(file, dataDir, compatibleBlockDuration(maxDuration), budget, options);
@@ -243,7 +247,7 @@ class Run {
   }
 
   async #write(h: RangeHead): Promise<void> {
-    const meta = await h.write(this.#dir, this.#series.labels, this.#series.rank(), { encoding: this.#o.encoding ?? 'xor', quality: this.#o.quality });
+    const meta = await h.write(this.#dir, this.#series.labels, this.#series.rank(), { encoding: this.#o.encoding ?? 'dense', compression: this.#o.compression ?? 'none', quality: this.#o.quality });
     this.#samples += h.samples;
     this.#duplicates += h.duplicates;
     if (meta === null) return;

@@ -8,7 +8,7 @@
  */
 import { AppendStatus, loadCore, type Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
-import { seriesFromExport, writeBlock, type BlockEncoding, type BlockMeta } from '../block/index.ts';
+import { seriesFromExport, writeBlock, type BlockEncoding, type BlockMeta, type PageCompression } from '../block/index.ts';
 import { timeBucketMs } from '../block/format.ts';
 
 /** Samples queued before they cross into WebAssembly in one call. */
@@ -106,7 +106,7 @@ export class RangeHead {
    * of `rank` (rank[id] orders series ids by their labels), labels[id] naming them. Resolves with
    * the block's meta, or null when the range holds no samples. A refused queued sample throws.
    */
-  async write(dir: string, labels: readonly Labels[], rank: Uint32Array, options: { encoding: BlockEncoding; quality?: number }): Promise<BlockMeta | null> {
+  async write(dir: string, labels: readonly Labels[], rank: Uint32Array, options: { encoding: BlockEncoding; compression: PageCompression; quality?: number }): Promise<BlockMeta | null> {
     const rejected = this.flush();
     if (rejected) throw new Error(`BUG: write with a refused sample queued (line ${rejected.line})`);
     const ids: number[] = [];
@@ -116,6 +116,7 @@ export class RangeHead {
     const exp = this.core.exportChunks(Uint32Array.from(ids, (id) => this.#refs[id]), { includeOpen: true });
     return writeBlock(dir, seriesFromExport(exp, ids.map((id) => labels[id])), {
       encoding: options.encoding,
+      compression: options.compression,
       core: this.core,
       quality: options.quality,
       bucketMs: timeBucketMs(this.maxT - this.minT + 1, this.samples / ids.length),

@@ -80,3 +80,10 @@ export const MAX_PAGE_BYTES = 1 << 30;
 
 /** BlockEncoding: how a block's chunks are encoded; every chunk carries the matching byte. */
 export type BlockEncoding = 'dense' | 'xor';
+
+/**
+ * PageCompression: how a dense block's pages are stored. 'brotli' makes them about 40 % smaller;
+ * 'none' is several times faster to write, and a query reads the pages without decompressing
+ * them (XOR blocks' pages are never compressed).
+ */
+export type PageCompression = 'brotli' | 'none';

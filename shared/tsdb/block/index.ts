@@ -10,4 +10,4 @@ export { writeBlock, seriesFromExport, type BlockSource, type ChunkSeries, type 
 export { readMeta, type BlockMeta, type BlockStats, type BlockCompaction } from './meta.ts';
 export { deleteBlockDir, scanBlockDirs, syncDir } from './fs.ts';
 export { newULID, isULID, ulidTime } from './ulid.ts';
-export type { BlockEncoding } from './format.ts';
+export type { BlockEncoding, PageCompression } from './format.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Labels } from '../../model/labels.ts';
 import { DENSE_MAX_SAMPLES, DenseEncoder, ENC_XOR, TS_LIMIT } from './dense-encode.ts';
-import { CHUNKS_FILE, DEFAULT_PAGE_BYTES, timeBucketMs, DEFAULT_QUALITY, FORMAT_VERSION, INDEX_FILE, META_FILE, TMP_SUFFIX, XOR_CHUNK_SAMPLES, type BlockEncoding } from './format.ts';
+import { CHUNKS_FILE, DEFAULT_PAGE_BYTES, timeBucketMs, DEFAULT_QUALITY, FORMAT_VERSION, INDEX_FILE, META_FILE, TMP_SUFFIX, XOR_CHUNK_SAMPLES, type BlockEncoding, type PageCompression } from './format.ts';
 import { syncDir, writeFileDurable } from './fs.ts';
 import { encodeIndex, growChunks, newChunkTable, type ChunkTable } from './index-file.ts';
 import { encodeMeta, type BlockCompaction, type BlockMeta } from './meta.ts';
@@ -49,7 +49,9 @@ export interface WriteBlockOptions {
   encoding?: BlockEncoding;
   /** Needed to turn XOR chunks into dense ones, or columns into XOR chunks. */
   core?: Core;
-  /** Brotli quality of dense pages (default 11). */
+  /** How dense pages are stored (default 'brotli'; see PageCompression). */
+  compression?: PageCompression;
+  /** Brotli quality of compressed dense pages (default 11). */
   quality?: number;
   /** Raw bytes at which a page is cut (default 256 KiB). */
   pageBytes?: number;
@@ -155,7 +157,7 @@ class BlockWriter {
   }
 
   async run(fh: import('node:fs/promises').FileHandle, source: BlockSource): Promise<void> {
-    this.#pages = new PageWriter(fh, this.#encoding === 'dense', this.#o.quality ?? DEFAULT_QUALITY, this.#o.pageBytes ?? DEFAULT_PAGE_BYTES, (page, chunks) => {
+    this.#pages = new PageWriter(fh, this.#encoding === 'dense' && this.#o.compression !== 'none', this.#o.quality ?? DEFAULT_QUALITY, this.#o.pageBytes ?? DEFAULT_PAGE_BYTES, (page, chunks) => {
       for (const c of chunks) this.#chunks.page[c] = page;
     });
     await this.#pages.start();

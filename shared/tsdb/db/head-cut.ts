@@ -89,5 +89,5 @@ export async function writeHeadRange(
       }
     }
   }
-  return writeBlock(parent, series(), { ...range, core });
+  return writeBlock(parent, series(), { ...range, core, compression: 'none' });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../../support/temp-dirs.ts';
@@ -12,6 +13,11 @@ const dir = tempDirs('outpost-backfill-');
 const H = 3_600_000;
 const T0 = 1_700_000_000; // seconds; 2 h ranges start at multiples of 7200 s
 const quiet = { log: () => undefined };
+
+/** pageCompression: the compression byte of a block's first page (0 none, 1 brotli; docs/block-format.md). */
+function pageCompression(blockDir: string): number {
+  return readFileSync(join(blockDir, 'chunks'))[8];
+}
 
 /**
  * history returns OpenMetrics lines for `series` series sampled every `stepS` seconds over
@@ -64,20 +70,26 @@ describe('backfillOpenMetrics', () => {
     for (const m of res.blocks) {
       // Each block lies within one 2 h range.
       expect(Math.floor(m.minTime / (2 * H))).toBe(Math.floor((m.maxTime - 1) / (2 * H)));
-      expect(m.encoding).toBe('xor');
+      expect(m.encoding).toBe('dense');
+      expect(pageCompression(join(d, 'data', m.ulid)), 'pages stored uncompressed').toBe(0);
     }
     expect(res.blocks.map((m) => m.minTime)).toEqual([from * 1000, (from + 3600) * 1000, (from + 3 * 3600) * 1000]);
     expect(blockDirs(join(d, 'data'))).toEqual(res.blocks.map((m) => m.ulid).sort());
     expect(await readBack(join(d, 'data'))).toEqual(want);
   });
 
-  it('reads the same from input in time order, through pieces of a few lines, densely encoded', async () => {
+  it('reads the same from input in time order, through pieces of a few lines, in brotli pages or as XOR chunks', async () => {
     const d = dir();
     const { lines, want } = history(7, T0, T0 + 3 * 7200, 300, 'time');
-    const res = await backfillOpenMetrics(writeOM(d, 'in.om', lines), join(d, 'data'), { ...quiet, pieceBytes: 100, encoding: 'dense', quality: 1 });
+    const file = writeOM(d, 'in.om', lines);
+    const res = await backfillOpenMetrics(file, join(d, 'data'), { ...quiet, pieceBytes: 100, compression: 'brotli', quality: 1 });
     expect(res.lines).toBe(lines.length);
-    expect(res.blocks.every((m) => m.encoding === 'dense')).toBe(true);
+    expect(res.blocks.every((m) => m.encoding === 'dense' && pageCompression(join(d, 'data', m.ulid)) === 1)).toBe(true);
     expect(await readBack(join(d, 'data'))).toEqual(want);
+    const xor = await backfillOpenMetrics(file, join(d, 'xor'), { ...quiet, pieceBytes: 100, encoding: 'xor' });
+    expect(xor.blocks.every((m) => m.encoding === 'xor' && pageCompression(join(d, 'xor', m.ulid)) === 0)).toBe(true);
+    expect(await readBack(join(d, 'xor'))).toEqual(want);
+    await expect(backfillOpenMetrics(file, join(d, 'bad'), { ...quiet, compression: 'zstd' as 'none' })).rejects.toThrow(/compression must be 'none' or 'brotli', got zstd/);
   });
 
   it('honours --max-block-duration', async () => {

@@ -51,6 +51,7 @@ describe('outpost tsdb create-blocks-from openmetrics', () => {
       [['create-blocks-from', 'openmetrics'], /the input FILE is required/],
       [['create-blocks-from', 'openmetrics', f, 'd', 'e'], /unexpected argument "e"/],
       [['create-blocks-from', 'openmetrics', f, '--encoding=zstd'], /--encoding must be xor or dense/],
+      [['create-blocks-from', 'openmetrics', f, '--compression=zstd'], /--compression must be none or brotli, not "zstd"/],
       [['create-blocks-from', 'openmetrics', f, '--max-block-duration=2x'], /"2x" is not a valid duration/],
       [['create-blocks-from', 'openmetrics', f, '--memory-budget=0'], /--memory-budget must be more than 0/],
       [['create-blocks-from', 'openmetrics', f, '--bogus'], /unknown flag --bogus/],
@@ -66,6 +67,6 @@ describe('outpost tsdb create-blocks-from openmetrics', () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain('usage: outpost tsdb create-blocks-from openmetrics [flags] FILE [DATA_DIR]');
-    for (const flag of ['--max-block-duration', '--encoding', '--memory-budget', '--quiet', '--human-readable']) expect(r.out).toContain(flag);
+    for (const flag of ['--max-block-duration', '--encoding', '--compression', '--memory-budget', '--quiet', '--human-readable']) expect(r.out).toContain(flag);
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../../support/temp-dirs.ts';
@@ -210,8 +210,12 @@ describe('compaction and snapshots', () => {
     await scrapes(db, 4, 0, 600_000);
     await db.cutHead();
     expect(db.blocks()).toHaveLength(9); // [0, 540 s) in 1-minute blocks
+    // Blocks cut from the head keep their pages uncompressed; compaction compresses them.
+    const pageCompression = (id: string) => readFileSync(join(d, id, 'chunks'))[8];
+    expect(db.blocks().map((b) => pageCompression(b.ulid))).toEqual(new Array(9).fill(0));
     const before = readAll(db, 0, 1e9);
     expect(await db.compact()).toBeGreaterThan(0);
+    expect(db.blocks().filter((b) => b.compaction.level > 1).map((b) => pageCompression(b.ulid))).toContain(1);
     const ranges = db.blocks().map((b) => [b.minTime, b.maxTime]);
     expect(ranges.length).toBeLessThan(9);
     expect(ranges[0][0]).toBe(0);
