@@ -180,13 +180,16 @@ function readPlainInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: boo
   let d: f64 = 0;
   let k: u32 = 1;
   while (k < m) {
-    if (q >= e) return false;
-    let u = <u64>load<u8>(q);
-    if (u < 128) q++;
-    else if (q + 1 < e && load<u8>(q + 1) < 128) {
-      u = (u & 127) | (<u64>load<u8>(q + 1) << 7);
-      q += 2;
+    let u: u64;
+    const w = q + 1 < e ? <u32>load<u16>(q) : 0x8080;
+    if ((w & (w >> 8) & 128) == 0) {
+      // One or two bytes, without a branch on which.
+      const more = (w >> 7) & 1;
+      u = <u64>((w & 127) | select<u32>((w >> 1) & 0x3f80, 0, more != 0));
+      q += 1 + more;
     } else {
+      // Three bytes or more, or the chunk's last byte.
+      if (q >= e) return false;
       pos = q;
       u = uvarint();
       if (bad) return false;
@@ -207,20 +210,14 @@ function readPlainInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: boo
       if (<u64>k + run > <u64>m || (increasing && d <= 0)) return false;
       if (!dod) d = 0;
       const stop = k + <u32>run;
-      if (plain) {
-        for (; k < stop; k++) {
-          v += d;
-          store<f64>(vs + (<usize>k << 3), v);
-        }
-      } else {
-        for (; k < stop; k++) {
-          v += d;
-          store<f64>(vs + (<usize>k << 3), v / pw);
-        }
+      for (; k < stop; k++) {
+        v += d;
+        store<f64>(vs + (<usize>k << 3), plain ? v : v / pw);
       }
       continue;
     }
-    const x: f64 = u >= SAFE ? <f64>u * 0.5 : (u & 1) != 0 ? -<f64>((u >> 1) + 1) : <f64>(u >> 1);
+    // Zig-zag without a branch on the sign (exact: below 2^53 every integer is an f64).
+    const x: f64 = u >= SAFE ? <f64>u * 0.5 : <f64>(<i64>(u >> 1) ^ -<i64>(u & 1));
     d = dod ? d + x : x;
     if (increasing && d <= 0) return false;
     v += d;
