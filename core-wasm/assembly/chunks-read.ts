@@ -19,10 +19,12 @@ import {
  * chunks [starts[s], starts[s+1]) (the last one owns up to chunkCount). Only samples with
  * mint ≤ t ≤ maxt are kept. If `counts` is not 0, chunk i must hold exactly counts[i] samples
  * (u32s; else ERR_SAMPLE_COUNT). data must have 8 readable bytes past dataLen (the host pads it).
+ * With `skipValues`, dense chunks may leave values unread (0), all but their staleness markers
+ * and other exceptions (decodeDense): for a reader of the times and the markers alone.
  */
 export function decodeChunks(
   data: usize, dataLen: u32, offsets: usize, chunkCount: u32,
-  starts: usize, seriesCount: u32, mintF: f64, maxtF: f64, counts: usize,
+  starts: usize, seriesCount: u32, mintF: f64, maxtF: f64, counts: usize, skipValues: bool,
 ): usize {
   // Validate the layout and bound the sample count.
   let room: u64 = 0;
@@ -76,7 +78,7 @@ export function decodeChunks(
       const outTs = ts + (<usize>n << 3), outVs = vs + (<usize>n << 3);
       const got = load<u8>(data + off) == ENC_XOR
         ? decodeXor(chunk, len, mint, maxt, outTs, outVs)
-        : decodeDense(chunk, len, mint, maxt, outTs, outVs);
+        : decodeDense(chunk, len, mint, maxt, outTs, outVs, skipValues);
       if (got < 0) {
         heap.free(changetype<usize>(b));
         setError(ERR_CORRUPT_CHUNK, i);

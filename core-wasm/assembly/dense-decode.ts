@@ -77,13 +77,19 @@ export function denseSampleCount(buf: usize, len: u32): i32 {
  * decodeDense decodes the dense chunk of `len` bytes at buf (after the encoding byte) and writes
  * each sample with mint ≤ t ≤ maxt to outTs/outVs (8 bytes each per sample, room for the chunk's
  * sample count). The chunk must end exactly at buf + len. Returns the number written, or
- * DECODE_CORRUPT.
+ * DECODE_CORRUPT. With `skipValues` (a reader that uses only the times and which samples are
+ * staleness markers), a chunk of integer values gives its exceptions' bits (markers among them)
+ * and 0 for every other value, unread.
  */
-export function decodeDense(buf: usize, len: u32, mint: i64, maxt: i64, outTs: usize, outVs: usize): i32 {
+export function decodeDense(buf: usize, len: u32, mint: i64, maxt: i64, outTs: usize, outVs: usize, skipValues: bool): i32 {
   const count = denseSampleCount(buf, len);
   if (count < 0) return DECODE_CORRUPT;
   const n = <u32>count;
-  if (!readTimestamps(outTs, n) || !readValues(outVs, n) || pos != end) return DECODE_CORRUPT;
+  if (!readTimestamps(outTs, n)) return DECODE_CORRUPT;
+  if (skipValues && pos < end && (<u32>load<u8>(pos) & 15) != VK_FLOAT_BITS) {
+    memory.fill(outVs, 0, <usize>n << 3);
+    if (!readExceptions(outVs, n)) return DECODE_CORRUPT;
+  } else if (!readValues(outVs, n) || pos != end) return DECODE_CORRUPT;
   // Keep [mint, maxt]; timestamps are exact integers within ±2^50, so f64 compares are exact.
   const lo = <f64>mint, hi = <f64>maxt;
   let a: u32 = 0, b = n;
@@ -109,7 +115,22 @@ function readValues(vs: usize, n: u32): bool {
   const vk = kind & 15, scale = kind >> 4;
   if (vk == VK_FLOAT_BITS && scale == 0) return readFloatBits(vs, n);
   if (vk != VK_INT_DELTA && vk != VK_INT_DOD) return false;
-  // Exceptions: positions (as gaps) and raw bits; the integers fill the other slots in order.
+  pos--;
+  if (!readExceptions(vs, n)) return false;
+  return readInts(vs, n - exceptions, vk == VK_INT_DOD, scale, false);
+}
+
+/** exceptions: how many exceptions readExceptions read. */
+let exceptions: u32 = 0;
+
+/**
+ * readExceptions reads an integer kind's kind byte and exceptions: their positions (as gaps,
+ * into excPos, then the sentinel n) and raw bits (into their slots of vs).
+ */
+function readExceptions(vs: usize, n: u32): bool {
+  const kind = <u32>load<u8>(pos++);
+  const vk = kind & 15;
+  if (vk != VK_INT_DELTA && vk != VK_INT_DOD) return false;
   const excCount = uvarint();
   if (bad || excCount > <u64>n) return false;
   let next: u64 = 0; // the lowest position the next exception may take
@@ -122,7 +143,8 @@ function readValues(vs: usize, n: u32): bool {
     next = p + 1;
   }
   store<u32>(excPos + (<usize>excCount << 2), n);
-  return readInts(vs, n - <u32>excCount, vk == VK_INT_DOD, scale, false);
+  exceptions = <u32>excCount;
+  return true;
 }
 
 /**

@@ -151,9 +151,11 @@ export class Core {
    * seriesChunkStarts[s] up to seriesChunkStarts[s+1] (the last up to chunkOffsets.length). If
    * chunkSamples is given (one count per chunk, as a block's index records them), each chunk must
    * hold exactly that many samples. Chunks of a series may overlap in time: its samples are sorted
-   * and the first of equal timestamps kept. Throws ChunkCorruptionError or CoreInputError.
+   * and the first of equal timestamps kept. With `valuesUnused` (a reader of the times and the
+   * staleness markers only), dense chunks of integers leave their other values 0, unread.
+   * Throws ChunkCorruptionError or CoreInputError.
    */
-  decodeChunks(chunks: Uint8Array, chunkOffsets: Uint32Array, seriesChunkStarts: Uint32Array, mint: number, maxt: number, chunkSamples?: Uint32Array): CoreBatch {
+  decodeChunks(chunks: Uint8Array, chunkOffsets: Uint32Array, seriesChunkStarts: Uint32Array, mint: number, maxt: number, chunkSamples?: Uint32Array, valuesUnused = false): CoreBatch {
     checkRange('decodeChunks', mint, maxt);
     if (chunkSamples && chunkSamples.length !== chunkOffsets.length) {
       throw new CoreInputError(`decodeChunks: ${chunkSamples.length} chunkSamples for ${chunkOffsets.length} chunks`, 'chunkSamples', -1);
@@ -169,7 +171,7 @@ export class Core {
     v.u32.set(seriesChunkStarts, startsPtr >>> 2);
     if (chunkSamples) v.u32.set(chunkSamples, countsPtr >>> 2);
     const r = this.#raw;
-    const ptr = r.decodeChunks(dataPtr, chunks.length, offPtr, chunkOffsets.length, startsPtr, seriesChunkStarts.length, mint, maxt, countsPtr);
+    const ptr = r.decodeChunks(dataPtr, chunks.length, offPtr, chunkOffsets.length, startsPtr, seriesChunkStarts.length, mint, maxt, countsPtr, valuesUnused ? 1 : 0);
     if (ptr !== 0) return new CoreBatch(r, this.#views, ptr >>> 0, this.#foldGroups);
     const code = r.lastErrorCode();
     const i = r.lastErrorIndex();

@@ -18,7 +18,7 @@ export interface RawCore {
   appendScrape(t: number, refs: number, vals: number, n: number, status: number): number;
   appendSamples(refs: number, ts: number, vals: number, n: number, status: number): number;
   decodeHead(refs: number, n: number, mint: number, maxt: number): number;
-  decodeChunks(data: number, dataLen: number, offsets: number, chunkCount: number, starts: number, seriesCount: number, mint: number, maxt: number, counts: number): number;
+  decodeChunks(data: number, dataLen: number, offsets: number, chunkCount: number, starts: number, seriesCount: number, mint: number, maxt: number, counts: number, skipValues: number): number;
   mergeBatches(batches: number, batchCount: number, parts: number, partStarts: number, seriesCount: number): number;
   overlapping(refs: number, n: number, mint: number, maxt: number, out: number): number;
   exportChunks(refs: number, n: number, flags: number): number;

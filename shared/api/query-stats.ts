@@ -35,7 +35,7 @@ export class SampleCounter {
   #set(s: SeriesSet): SeriesSet {
     return {
       series: s.series,
-      load: (mint, maxt, from, to) => this.#batch(s.load(mint, maxt, from, to)),
+      load: (mint, maxt, from, to, opts) => this.#batch(s.load(mint, maxt, from, to, opts)),
     };
   }
 

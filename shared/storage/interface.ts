@@ -172,14 +172,24 @@ export interface SeriesSet {
    * boundary crossing per chunk list. Series i of the batch is series from + i of the set. Loading
    * a large set in slices bounds the memory one batch takes.
    */
-  load(mint?: number, maxt?: number, from?: number, to?: number): SampleBatch;
+  load(mint?: number, maxt?: number, from?: number, to?: number, opts?: LoadOptions): SampleBatch;
   /**
    * portable: what load(mint, maxt, from, to) would decode, as plain arrays another thread can
    * take over and decode there (shared/tsdb/db/slice-load.ts: decodePortable), or null when
    * the set has nothing to hand over (nothing of the slice is in encoded chunks, so decoding is
    * no work to share). Optional: sets without it are always loaded where they are read.
    */
-  portable?(mint: number, maxt: number, from: number, to: number): PortableSlice | null;
+  portable?(mint: number, maxt: number, from: number, to: number, opts?: LoadOptions): PortableSlice | null;
+}
+
+/** LoadOptions: what a reader of SeriesSet.load or portable needs, so a source may do less. */
+export interface LoadOptions {
+  /**
+   * valuesUnused: the reader uses only the samples' times and which of them are staleness
+   * markers (an instant selector that `count` or `group` aggregates). A source may then give 0
+   * for every other value (dense block chunks skip decoding them).
+   */
+  readonly valuesUnused?: boolean;
 }
 
 /** Columns: samples of several series, series i owning [offsets[i], offsets[i + 1]), in time order. */
@@ -205,6 +215,8 @@ export interface PortableLoad {
   readonly columns: readonly Columns[];
   readonly parts: Uint32Array | null;
   readonly partStarts: Uint32Array | null;
+  /** valuesUnused: as LoadOptions.valuesUnused. */
+  readonly valuesUnused?: boolean;
 }
 
 /** PortableSlice: a PortableLoad, and how to name the chunk behind a decoding error of chunk j. */

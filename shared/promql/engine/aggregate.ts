@@ -164,6 +164,7 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
         held += p.held;
         f.merge(p, spec, groups, (i) => input.dropName[first + i] === 1, (i) => live?.push(input.labels[first + i]));
       },
+      e.op === 'count' || e.op === 'group',
     );
   } else {
     // Each series with a value enters its group, in series order; one without any is skipped.

@@ -8,7 +8,7 @@
  */
 import type { VectorSelector } from '../ast.ts';
 import type { Labels } from '../../model/labels.ts';
-import type { MatrixSlot, PortableLoad, RowSum, SampleBatch, SeriesSet, StepMatrix, SumCells } from '../../storage/interface.ts';
+import type { LoadOptions, MatrixSlot, PortableLoad, RowSum, SampleBatch, SeriesSet, StepMatrix, SumCells } from '../../storage/interface.ts';
 import { WorkerLostError, type SliceResult } from '../parallel/pool.ts';
 import { applyKernel, type KernelSpec } from '../parallel/spec.ts';
 import { foldRows, foldSlot, type FoldSpec, type Partial } from '../parallel/fold.ts';
@@ -51,11 +51,14 @@ export interface SeriesSource {
  * SliceSink: where SeriesSource.run puts each slice's result. A slice computed in this thread
  * writes its rows into slot(first, count, alone). With `fold`, each slice's rows are folded into
  * the groups fold(first, count) names where they are computed, and done() gets the Partial;
- * otherwise it gets the rows (the matrix, and the row where the slice starts).
+ * otherwise it gets the rows (the matrix, and the row where the slice starts). valuesUnused: the
+ * folding reads only which cells are present (count, group), so an instant kernel's input needs
+ * only its times and staleness markers (LoadOptions.valuesUnused).
  */
 export interface SliceSink {
   slot(first: number, count: number, alone: boolean): MatrixSlot;
   fold?: (first: number, count: number) => FoldSpec;
+  valuesUnused?: boolean;
   done(r: SliceOut, first: number, count: number): void;
 }
 
@@ -110,7 +113,7 @@ export interface RowStream {
    * where the slice is computed (shared/promql/parallel/fold.ts); `visit` gets the partials in
    * series order. Only streams computed by a kernel have it.
    */
-  fold?(groups: (first: number, count: number) => FoldSpec, visit: (p: Partial, first: number, count: number) => void): Promise<void>;
+  fold?(groups: (first: number, count: number) => FoldSpec, visit: (p: Partial, first: number, count: number) => void, valuesUnused?: boolean): Promise<void>;
   /**
    * sum: instead of each(), every slice's rows added to running sums in series order, in the
    * WebAssembly memory they are computed in when no earlier slice is outstanding (RowSum), else by
@@ -154,7 +157,7 @@ export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec)
         },
       });
     },
-    async fold(groups, visit) {
+    async fold(groups, visit, valuesUnused) {
       let reused = fresh(0);
       await src.run(spec, {
         slot(_first, count) {
@@ -162,6 +165,7 @@ export function streamKernel(src: SeriesSource, steps: number, spec: KernelSpec)
           return { matrix: reused, row: 0 };
         },
         fold: groups,
+        valuesUnused,
         done(r, first, count) {
           if (!r.partial) throw new Error('BUG: a folded slice handed on rows');
           visit(r.partial, first, count);
@@ -269,9 +273,11 @@ interface Waiting {
 async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: number, spec: KernelSpec, sink: SliceSink): Promise<void> {
   const pool = ctx.workers;
   const waiting: Waiting[] = [];
+  // A plain selector's values are not needed when the fold reads only which cells are present.
+  const opts: LoadOptions | undefined = sink.valuesUnused && spec.kind === 'instant' && !spec.timestamps ? { valuesUnused: true } : undefined;
   /** here computes series [from, to) in this thread (its slot reused only when `alone`); held: the samples it loaded. */
   const here = (from: number, to: number, alone: boolean): { out: SliceOut; held: number } => {
-    return useHeld(ctx, set.load(mint, maxt, from, to), (batch) => ({ out: computeSlice(batch, spec, sink, from, alone), held: batch.sampleCount }));
+    return useHeld(ctx, set.load(mint, maxt, from, to, opts), (batch) => ({ out: computeSlice(batch, spec, sink, from, alone), held: batch.sampleCount }));
   };
   const handOn = async (all: boolean): Promise<void> => {
     while (waiting.length > 0 && (all || waiting[0].settled || waiting.length >= MAX_WAITING)) {
@@ -307,7 +313,7 @@ async function runSlices(ctx: EvalContext, set: SeriesSet, mint: number, maxt: n
     await slices(ctx, set.series.length, async (from, to) => {
       // A free worker gets the slice first; results that came back are handed on after, so a
       // worker never waits while this thread folds them.
-      const portable = from > 0 && shared() && pool!.available(estimate > START_SLICES * ctx.sliceSamples) ? set.portable!(mint, maxt, from, to) : null;
+      const portable = from > 0 && shared() && pool!.available(estimate > START_SLICES * ctx.sliceSamples) ? set.portable!(mint, maxt, from, to, opts) : null;
       if (portable) {
         const held = portableSamples(portable.load); // before run() transfers the arrays away
         const w: Waiting = { first: from, count: to - from, settled: false, remote: pool!.run(portable, spec, sink.fold?.(from, to - from)) };

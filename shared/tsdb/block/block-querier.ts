@@ -5,7 +5,7 @@
 import type { Core } from '../../../core-wasm/host/index.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { labelNames, labelValues } from '../../storage/index/index.ts';
-import type { Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../../storage/interface.ts';
+import type { LoadOptions, Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../../storage/interface.ts';
 import type { Block } from './block.ts';
 import type { ChunkPlan, GatheredChunks } from './gather.ts';
 
@@ -50,8 +50,8 @@ export class BlockQuerier implements Querier {
     const block = this.#block;
     const set: GatheringSeriesSet = {
       series,
-      load(lo = mint, hi = maxt, from = 0, to = ids.length): SampleBatch {
-        return block.load(ids.subarray(from, to), lo, hi);
+      load(lo = mint, hi = maxt, from = 0, to = ids.length, opts?: LoadOptions): SampleBatch {
+        return block.load(ids.subarray(from, to), lo, hi, opts?.valuesUnused);
       },
       gather(lo = mint, hi = maxt, from = 0, to = ids.length): GatheredChunks {
         return block.gather(ids.subarray(from, to), lo, hi);

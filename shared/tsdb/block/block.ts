@@ -160,8 +160,8 @@ export class Block {
    * load decodes the samples of `ids` (in the given order) within [mint, maxt] (inclusive) into
    * one batch in the core's memory; series i of the batch is ids[i]. Release the batch.
    */
-  load(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): SampleBatch {
-    return decodeGathered(this.#needCore('load'), this.gather(ids, mint, maxt), mint, maxt);
+  load(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity, valuesUnused = false): SampleBatch {
+    return decodeGathered(this.#needCore('load'), this.gather(ids, mint, maxt), mint, maxt, valuesUnused);
   }
 
   /** readColumns decodes like load but into TypeScript memory (for compaction and merging). */

@@ -25,9 +25,9 @@ export interface GatheredChunks {
  * decodeGathered decodes gathered chunks into one batch of their series over [mint, maxt]; a
  * damaged chunk raises the error its gather names (a CorruptionError of its block).
  */
-export function decodeGathered(core: Core, g: GatheredChunks, mint: number, maxt: number): CoreBatch {
+export function decodeGathered(core: Core, g: GatheredChunks, mint: number, maxt: number, valuesUnused = false): CoreBatch {
   try {
-    return core.decodeChunks(g.data, g.offsets, g.starts, mint, maxt, g.samples);
+    return core.decodeChunks(g.data, g.offsets, g.starts, mint, maxt, g.samples, valuesUnused);
   } catch (err) {
     if (err instanceof ChunkCorruptionError) throw g.corruption(err.chunkIndex, err);
     throw err;

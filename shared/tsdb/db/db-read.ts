@@ -14,7 +14,7 @@ import { interleave, type GatheredChunks } from '../block/gather.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { compareStrings } from '../../storage/index/label-index.ts';
-import type { Columns, PortableLoad, PortableSlice, Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../../storage/interface.ts';
+import type { Columns, LoadOptions, PortableLoad, PortableSlice, Querier, SampleBatch, SelectHints, SeriesSet, StepMatrix, StoredSeries, SumCells } from '../../storage/interface.ts';
 import { joinSlice } from './slice-load.ts';
 
 /**
@@ -111,7 +111,7 @@ export class FloorQuerier implements Querier {
     const set = this.#inner.select(matchers, { ...hints, start });
     return {
       series: set.series,
-      load: (mint?: number, maxt?: number, from?: number, to?: number) => set.load(mint === undefined ? start : Math.max(mint, floor), maxt, from, to),
+      load: (mint?: number, maxt?: number, from?: number, to?: number, opts?: LoadOptions) => set.load(mint === undefined ? start : Math.max(mint, floor), maxt, from, to, opts),
     };
   }
 
@@ -190,12 +190,12 @@ class MergedSeriesSet implements SeriesSet {
    * copy when they follow each other in time, a sort when they overlap). Either way, of two
    * samples with the same timestamp the earlier source's is kept.
    */
-  load(mint?: number, maxt?: number, from = 0, to = this.series.length): SampleBatch {
+  load(mint?: number, maxt?: number, from = 0, to = this.series.length, opts?: LoadOptions): SampleBatch {
     const whole = this.#wholeSet(from, to);
-    if (whole) return whole.load(mint, maxt, from, to); // fast path: one source holds every series, in order
+    if (whole) return whole.load(mint, maxt, from, to, opts); // fast path: one source holds every series, in order
     const p = this.#prepare(mint, maxt, from, to, false)!;
     try {
-      return joinSlice(this.#core, p.chunks, mint!, maxt!, p.others, p.parts, p.partStarts);
+      return joinSlice(this.#core, p.chunks, mint!, maxt!, p.others, p.parts, p.partStarts, opts?.valuesUnused);
     } finally {
       for (const b of p.others) b.release();
     }
@@ -205,19 +205,20 @@ class MergedSeriesSet implements SeriesSet {
    * portable: see SeriesSet.portable. The blocks' chunks are gathered as load() gathers them and
    * the other sources' batches copied out as columns; null when no block holds any of the slice.
    */
-  portable(mint: number, maxt: number, from: number, to: number): PortableSlice | null {
+  portable(mint: number, maxt: number, from: number, to: number, opts?: LoadOptions): PortableSlice | null {
+    const valuesUnused = opts?.valuesUnused ?? false;
     const whole = this.#wholeSet(from, to);
     if (whole) {
       if (!canGather(whole)) return null;
       const chunks = whole.gather(mint, maxt, from, to);
-      return { load: portableLoad(to - from, mint, maxt, chunks, [], null, null), corruption: (j, err) => chunks.corruption(j, err) };
+      return { load: portableLoad(to - from, mint, maxt, chunks, [], null, null, valuesUnused), corruption: (j, err) => chunks.corruption(j, err) };
     }
     const p = this.#prepare(mint, maxt, from, to, true);
     if (p === null) return null;
     const chunks = p.chunks!;
     try {
       const columns = p.others.map((b): Columns => ({ offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() }));
-      return { load: portableLoad(to - from, mint, maxt, chunks, columns, p.parts, p.partStarts), corruption: (j, err) => chunks.corruption(j, err) };
+      return { load: portableLoad(to - from, mint, maxt, chunks, columns, p.parts, p.partStarts, valuesUnused), corruption: (j, err) => chunks.corruption(j, err) };
     } finally {
       for (const b of p.others) b.release();
     }
@@ -312,7 +313,7 @@ function partsOf(slice: readonly MergedSeries[], ks: readonly number[], lo: read
 }
 
 /** portableLoad: a PortableLoad of the gathered chunks' arrays (copied into their own buffers if they share one) and columns. */
-function portableLoad(seriesCount: number, mint: number, maxt: number, c: GatheredChunks, columns: Columns[], parts: Uint32Array | null, partStarts: Uint32Array | null): PortableLoad {
+function portableLoad(seriesCount: number, mint: number, maxt: number, c: GatheredChunks, columns: Columns[], parts: Uint32Array | null, partStarts: Uint32Array | null, valuesUnused: boolean): PortableLoad {
   const own = <T extends Uint8Array | Uint32Array>(a: T): T => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T));
-  return { seriesCount, mint, maxt, chunks: { data: own(c.data), offsets: own(c.offsets), starts: own(c.starts), samples: own(c.samples) }, columns, parts, partStarts };
+  return { seriesCount, mint, maxt, chunks: { data: own(c.data), offsets: own(c.offsets), starts: own(c.starts), samples: own(c.samples) }, columns, parts, partStarts, valuesUnused };
 }

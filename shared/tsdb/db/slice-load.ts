@@ -12,10 +12,14 @@ import { decodeGathered, type GatheredChunks } from '../block/gather.ts';
 /**
  * joinSlice decodes `chunks` (when there are any) within [mint, maxt] and joins the result with
  * `others` through Core.mergeBatches(parts, partStarts), the chunks' batch first; with one source
- * only, that source's batch is the result. The caller releases `others`.
+ * only, that source's batch is the result. The caller releases `others`. valuesUnused: see
+ * LoadOptions.
  */
-export function joinSlice(core: Core, chunks: GatheredChunks | null, mint: number, maxt: number, others: readonly CoreBatch[], parts: Uint32Array | null, partStarts: Uint32Array | null): CoreBatch {
-  const decoded = chunks === null ? null : decodeGathered(core, chunks, mint, maxt);
+export function joinSlice(
+  core: Core, chunks: GatheredChunks | null, mint: number, maxt: number, others: readonly CoreBatch[],
+  parts: Uint32Array | null, partStarts: Uint32Array | null, valuesUnused = false,
+): CoreBatch {
+  const decoded = chunks === null ? null : decodeGathered(core, chunks, mint, maxt, valuesUnused);
   if (parts === null || partStarts === null) {
     if (decoded === null || others.length > 0) throw new Error('BUG: joinSlice of several sources without parts');
     return decoded;
@@ -37,7 +41,7 @@ export function decodePortable(core: Core, p: PortableLoad): CoreBatch {
   try {
     for (const c of p.columns) others.push(core.fromColumns(c.offsets, c.timestamps, c.values));
     const chunks: GatheredChunks | null = p.chunks && { ...p.chunks, corruption: (_j, err) => err };
-    const batch = joinSlice(core, chunks, p.mint, p.maxt, others, p.parts, p.partStarts);
+    const batch = joinSlice(core, chunks, p.mint, p.maxt, others, p.parts, p.partStarts, p.valuesUnused);
     if (batch.seriesCount !== p.seriesCount) {
       batch.release();
       throw new Error(`BUG: a portable slice of ${p.seriesCount} series decoded into ${batch.seriesCount}`);
