@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCore, type Core } from '../../core-wasm/host/index.ts';
 import type { Labels } from '../../shared/model/labels.ts';
-import { openBlock, writeBlock, type BlockEncoding, type BlockMeta, type ColumnSeries } from '../../shared/tsdb/block/index.ts';
+import { openBlock, writeBlock, type BlockMeta, type ColumnSeries } from '../../shared/tsdb/block/index.ts';
 import { loadModel, median, parsePrefix } from './workload.ts';
 
 const POINTS = 5761;
@@ -54,11 +54,19 @@ interface Run {
   lastS: number;
 }
 
-async function writeAndRead(series: ColumnSeries[], encoding: BlockEncoding, core: Core, quality: number): Promise<Run> {
+/** The stores compared: XOR chunks, dense chunks in brotli pages (compaction's), and in plain pages (head cuts', the backfill's). */
+const STORES = [
+  { name: 'xor', encoding: 'xor', compression: 'none' },
+  { name: 'dense', encoding: 'dense', compression: 'brotli' },
+  { name: 'dense, plain pages', encoding: 'dense', compression: 'none' },
+] as const;
+type Store = (typeof STORES)[number];
+
+async function writeAndRead(series: ColumnSeries[], store: Store, core: Core, quality: number): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-block-bench-'));
   try {
     let t = performance.now();
-    const meta = (await writeBlock(dir, series, { encoding, core, quality }))!;
+    const meta = (await writeBlock(dir, series, { encoding: store.encoding, compression: store.compression, core, quality }))!;
     const writeS = (performance.now() - t) / 1000;
     const block = await openBlock(join(dir, meta.ulid), { core, pageCacheBytes: 0 });
     const ids = Uint32Array.from({ length: block.seriesCount }, (_, i) => i + 1);
@@ -95,25 +103,25 @@ export default async function run(): Promise<void> {
   console.log(`data: ${all.length} series × ${POINTS} points @ ${STEP_S} s = ${(samples / 1e6).toFixed(1)} M samples (${targets} of 10 targets), generated in ${((performance.now() - t) / 1000).toFixed(1)} s; dense quality ${quality}\n`);
 
   const full: Record<string, Run> = {};
-  for (const enc of ['xor', 'dense'] as const) full[enc] = await writeAndRead(all, enc, core, quality);
+  for (const store of STORES) full[store.name] = await writeAndRead(all, store, core, quality);
   console.log('| store | chunks B/sample | index B/sample | total B/sample | write (1 run) | read into wasm (1 run) | last 5 min of every series (1 run) |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   console.log('| Prometheus 2.42 (anchor, 18 h blocks) | 2.13 | 0.09 | 2.22 | | | |');
   console.log('| VictoriaMetrics 1.79 (anchor, merged) | 0.99 | 0.02 | 1.01 | | | |');
-  for (const enc of ['xor', 'dense'] as const) {
-    const { meta, writeS, readS, lastS } = full[enc];
+  for (const { name } of STORES) {
+    const { meta, writeS, readS, lastS } = full[name];
     const s = meta.stats;
-    console.log(`| Outpost ${enc} block | ${f3(s.chunkBytes / s.numSamples)} | ${f3(s.indexBytes / s.numSamples)} | ${f3((s.chunkBytes + s.indexBytes) / s.numSamples)} | ${writeS.toFixed(1)} s, ${ms(s.numSamples, writeS)} | ${readS.toFixed(2)} s, ${ms(s.numSamples, readS)} | ${(lastS * 1000).toFixed(0)} ms |`);
+    console.log(`| Outpost ${name} block | ${f3(s.chunkBytes / s.numSamples)} | ${f3(s.indexBytes / s.numSamples)} | ${f3((s.chunkBytes + s.indexBytes) / s.numSamples)} | ${writeS.toFixed(1)} s, ${ms(s.numSamples, writeS)} | ${readS.toFixed(2)} s, ${ms(s.numSamples, readS)} | ${(lastS * 1000).toFixed(0)} ms |`);
   }
 
   const one = history(1);
   console.log(`\nThroughput, median of 3, first target (${one.length} series × 24 h, ${((one.length * POINTS) / 1e6).toFixed(2)} M samples):\n`);
   console.log('| encoding | write | read into wasm | last 5 min of every series |');
   console.log('|---|---:|---:|---:|');
-  for (const enc of ['xor', 'dense'] as const) {
+  for (const store of STORES) {
     const runs: Run[] = [];
-    for (let k = 0; k < 3; k++) runs.push(await writeAndRead(one, enc, core, quality));
+    for (let k = 0; k < 3; k++) runs.push(await writeAndRead(one, store, core, quality));
     const n = runs[0].meta.stats.numSamples;
-    console.log(`| ${enc}${enc === 'dense' ? ` (brotli q${quality})` : ''} | ${ms(n, median(runs.map((r) => r.writeS)))} | ${ms(n, median(runs.map((r) => r.readS)))} | ${(median(runs.map((r) => r.lastS)) * 1000).toFixed(1)} ms |`);
+    console.log(`| ${store.name}${store.compression === 'brotli' ? ` (brotli q${quality})` : ''} | ${ms(n, median(runs.map((r) => r.writeS)))} | ${ms(n, median(runs.map((r) => r.readS)))} | ${(median(runs.map((r) => r.lastS)) * 1000).toFixed(1)} ms |`);
   }
 }
