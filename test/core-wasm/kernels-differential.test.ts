@@ -139,6 +139,27 @@ describe('kernels against the reference on random data', () => {
   });
 });
 
+describe('counters with one reset and no staleness markers', () => {
+  // The counter functions first scan a series for markers and resets, several samples at a time:
+  // a reset at any position, near the end too, must be seen.
+  const core = loadCore();
+  const series: RefSeries[] = [];
+  for (const n of [2, 3, 4, 5, 8, 9, 13, 30]) {
+    for (let at = 1; at < n; at++) {
+      const ts = Float64Array.from({ length: n }, (_, i) => T0 + i * 15_000);
+      series.push({ ts, vs: Float64Array.from({ length: n }, (_, i) => (i < at ? 100 + i * 7 : i - at)) });
+    }
+  }
+  const grid = { start: T0, step: 15_000, steps: 32 };
+  for (const fn of ['rate', 'increase', 'resets'] as const) {
+    test(fn, () => {
+      const batch = toBatch(core, series);
+      expectSame(batch.kernels.range(fn, grid, 1e9, []), refRange(fn, series, grid, 1e9, []), fn);
+      batch.release();
+    });
+  }
+});
+
 describe('double_exponential_smoothing factors', () => {
   const core = loadCore();
   const series: RefSeries[] = [{ ts: Float64Array.of(T0, T0 + 60_000), vs: Float64Array.of(1, 2) }];
