@@ -85,11 +85,7 @@ export function decodeDense(buf: usize, len: u32, mint: i64, maxt: i64, outTs: u
   const count = denseSampleCount(buf, len);
   if (count < 0) return DECODE_CORRUPT;
   const n = <u32>count;
-  if (!readTimestamps(outTs, n)) return DECODE_CORRUPT;
-  if (skipValues && pos < end && (<u32>load<u8>(pos) & 15) != VK_FLOAT_BITS) {
-    memory.fill(outVs, 0, <usize>n << 3);
-    if (!readExceptions(outVs, n)) return DECODE_CORRUPT;
-  } else if (!readValues(outVs, n) || pos != end) return DECODE_CORRUPT;
+  if (!readTimestamps(outTs, n) || !readValues(outVs, n, skipValues) || pos != end) return DECODE_CORRUPT;
   // Keep [mint, maxt]; timestamps are exact integers within ±2^50, so f64 compares are exact.
   const lo = <f64>mint, hi = <f64>maxt;
   let a: u32 = 0, b = n;
@@ -108,43 +104,42 @@ function readTimestamps(ts: usize, n: u32): bool {
   return readInts(ts, n, true, 0, true) && load<f64>(ts) > -TS_LIMIT && load<f64>(ts + (<usize>(n - 1) << 3)) < TS_LIMIT;
 }
 
-/** readValues: the kind byte, then float bits, or exceptions and scaled integers. */
-function readValues(vs: usize, n: u32): bool {
+/**
+ * readValues: the kind byte, then float bits, or exceptions and scaled integers. With `skipInts`,
+ * the integers are left unread, their slots 0, and the reader is done with the chunk (pos = end).
+ */
+function readValues(vs: usize, n: u32, skipInts: bool): bool {
   if (pos >= end) return false;
   const kind = <u32>load<u8>(pos++);
   const vk = kind & 15, scale = kind >> 4;
   if (vk == VK_FLOAT_BITS && scale == 0) return readFloatBits(vs, n);
   if (vk != VK_INT_DELTA && vk != VK_INT_DOD) return false;
-  pos--;
-  if (!readExceptions(vs, n)) return false;
-  return readInts(vs, n - exceptions, vk == VK_INT_DOD, scale, false);
+  if (skipInts) memory.fill(vs, 0, <usize>n << 3);
+  const exceptions = readExceptions(vs, n);
+  if (exceptions < 0) return false;
+  if (!skipInts) return readInts(vs, n - <u32>exceptions, vk == VK_INT_DOD, scale, false);
+  pos = end;
+  return true;
 }
 
-/** exceptions: how many exceptions readExceptions read. */
-let exceptions: u32 = 0;
-
 /**
- * readExceptions reads an integer kind's kind byte and exceptions: their positions (as gaps,
- * into excPos, then the sentinel n) and raw bits (into their slots of vs).
+ * readExceptions reads an integer kind's exceptions: their positions (as gaps, into excPos, then
+ * the sentinel n) and raw bits (into their slots of vs). Returns how many, or -1 when damaged.
  */
-function readExceptions(vs: usize, n: u32): bool {
-  const kind = <u32>load<u8>(pos++);
-  const vk = kind & 15;
-  if (vk != VK_INT_DELTA && vk != VK_INT_DOD) return false;
+function readExceptions(vs: usize, n: u32): i32 {
   const excCount = uvarint();
-  if (bad || excCount > <u64>n) return false;
+  if (bad || excCount > <u64>n) return -1;
   let next: u64 = 0; // the lowest position the next exception may take
   for (let k: u32 = 0; k < <u32>excCount; k++) {
     const p = next + uvarint();
-    if (bad || p >= <u64>n || pos + 8 > end) return false;
+    if (bad || p >= <u64>n || pos + 8 > end) return -1;
     store<u32>(excPos + (<usize>k << 2), <u32>p);
     store<u64>(vs + (<usize>p << 3), load<u64>(pos));
     pos += 8;
     next = p + 1;
   }
   store<u32>(excPos + (<usize>excCount << 2), n);
-  exceptions = <u32>excCount;
-  return true;
+  return <i32>excCount;
 }
 
 /**

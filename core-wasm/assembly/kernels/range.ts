@@ -45,11 +45,12 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
   const outP = out + (cells << 3);
   const need = minSamples(fn);
   const p1 = params + (<usize>steps << 3);
+  const counter = fn == FN_RATE || fn == FN_INCREASE || fn == FN_RESETS;
   for (let s: u32 = 0; s < series; s++) {
     const a = load<i32>(offsets + (<usize>s << 2));
     const b = load<i32>(offsets + ((<usize>s + 1) << 2));
-    const counter = fn == FN_RATE || fn == FN_INCREASE || fn == FN_RESETS;
-    const n = counter ? selectCounter(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a)) : selectSeries(ts + (<usize>a << 3), vs + (<usize>a << 3), <u32>(b - a));
+    const sTs = ts + (<usize>a << 3), sVs = vs + (<usize>a << 3), len = <u32>(b - a);
+    const n = counter ? selectCounter(sTs, sVs, len) : selectSeries(sTs, sVs, len);
     const row = <usize>s * <usize>steps;
     // Fast path: rate, increase and delta in loops of their own, without the per-step dispatch.
     if (fn == FN_RATE) {

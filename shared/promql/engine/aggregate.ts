@@ -17,7 +17,7 @@ import { streamRangeCall, unwrapParens } from './functions/range.ts';
 import { Rows, type Grid } from './rows.ts';
 import { streamVectorSelector } from './selectors.ts';
 import type { RowStream } from './sources.ts';
-import { FOLD_OPS, foldCount, foldExtreme, mergePartial, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
+import { FOLD_OPS, foldCount, foldExtreme, mergePartial, readsPresenceOnly, type FoldOp, type FoldSpec, type Partial } from '../parallel/fold.ts';
 import type { Querier, StepMatrix, SumCells } from '../../storage/interface.ts';
 
 /** kahanInc adds inc to sum with compensation c (Neumaier's variant), as Prometheus does. */
@@ -164,7 +164,7 @@ async function foldStream(ev: Evaluator, e: AggregateExpr, input: RowStream, ste
         held += p.held;
         f.merge(p, spec, groups, (i) => input.dropName[first + i] === 1, (i) => live?.push(input.labels[first + i]));
       },
-      e.op === 'count' || e.op === 'group',
+      readsPresenceOnly(e.op),
     );
   } else {
     // Each series with a value enters its group, in series order; one without any is skipped.

@@ -16,9 +16,14 @@ export type FoldOp = 'count' | 'min' | 'max' | 'group';
 
 export const FOLD_OPS: ReadonlySet<string> = new Set<FoldOp>(['count', 'min', 'max', 'group']);
 
-/** foldSlot: where a slice folded by `spec` is computed: `into`, told when its values go unread (count, group). */
+/** readsPresenceOnly: whether aggregation `op` reads only which cells hold a value (count, group), not the values. */
+export function readsPresenceOnly(op: string): boolean {
+  return op === 'count' || op === 'group';
+}
+
+/** foldSlot: where a slice folded by `spec` is computed: `into`, told when its values go unread. */
 export function foldSlot(into: MatrixSlot, spec: FoldSpec): MatrixSlot {
-  return spec.op === 'count' || spec.op === 'group' ? { ...into, presentOnly: true } : into;
+  return readsPresenceOnly(spec.op) ? { ...into, presentOnly: true } : into;
 }
 
 /** FoldSpec: how one slice's series fall into groups: series i into local group groupOf[i] < groups. */

@@ -19,7 +19,7 @@ import { ExpositionParseError } from '../../exposition/types.ts';
 import { deleteBlockDir, type BlockEncoding, type BlockMeta, type PageCompression } from '../block/index.ts';
 import { lockDir } from '../db/lock.ts';
 import { readPieces, DEFAULT_PIECE_BYTES } from './pieces.ts';
-import { RangeHead, type RejectedSample } from './range-head.ts';
+import { RangeHead, type BlockOptions, type RejectedSample } from './range-head.ts';
 import { compatibleBlockDuration, DEFAULT_BLOCK_DURATION_MS } from './ranges.ts';
 import { SeriesTable } from './series-table.ts';
 
@@ -88,7 +88,7 @@ export async function backfillOpenMetrics(file: string, dataDir: string, options
   if (compression !== 'none' && compression !== 'brotli') throw new RangeError(`backfill: compression must be 'none' or 'brotli', got ${String(compression)}`);
   await mkdir(dataDir, { recursive: true });
   const lock = await lockDir(dataDir);
-  const run = new Run(file, dataDir, compatibleBlockDuration(maxDuration), budget, options);
+  const run = new Run(file, dataDir, compatibleBlockDuration(maxDuration), budget, options, { encoding, compression, quality: options.quality });
   try {
     return await run.run();
   } catch (err) {
@@ -106,6 +106,8 @@ class Run {
   readonly #d: number;
   readonly #budget: number;
   readonly #o: BackfillOptions;
+  /** How blocks are written: the options' encoding and compression, defaults applied. */
+  readonly #blockOptions: BlockOptions;
   readonly #series = new SeriesTable();
   readonly #heads = new Map<number, RangeHead>();
   readonly #blocks: BlockMeta[] = [];
@@ -113,12 +115,13 @@ class Run {
   #duplicates = 0;
   #spills = 0;
 
-  constructor(file: string, dir: string, blockDurationMs: number, budget: number, o: BackfillOptions) {
+  constructor(file: string, dir: string, blockDurationMs: number, budget: number, o: BackfillOptions, blockOptions: BlockOptions) {
     this.#file = file;
     this.#dir = dir;
     this.#d = blockDurationMs;
     this.#budget = budget;
     this.#o = o;
+    this.#blockOptions = blockOptions;
   }
 
   async run(): Promise<BackfillResult> {
@@ -247,7 +250,7 @@ class Run {
   }
 
   async #write(h: RangeHead): Promise<void> {
-    const meta = await h.write(this.#dir, this.#series.labels, this.#series.rank(), { encoding: this.#o.encoding ?? 'dense', compression: this.#o.compression ?? 'none', quality: this.#o.quality });
+    const meta = await h.write(this.#dir, this.#series.labels, this.#series.rank(), this.#blockOptions);
     this.#samples += h.samples;
     this.#duplicates += h.duplicates;
     if (meta === null) return;

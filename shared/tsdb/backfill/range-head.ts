@@ -24,6 +24,13 @@ export interface RejectedSample {
   reason: 'out of order sample' | 'duplicate sample for timestamp';
 }
 
+/** BlockOptions: how RangeHead.write writes its block. */
+export interface BlockOptions {
+  encoding: BlockEncoding;
+  compression: PageCompression;
+  quality?: number;
+}
+
 /** RangeHead: see the module comment. Not safe for concurrent use. */
 export class RangeHead {
   /** The range's start (Unix ms); it ends at start + the block duration. */
@@ -106,7 +113,7 @@ export class RangeHead {
    * of `rank` (rank[id] orders series ids by their labels), labels[id] naming them. Resolves with
    * the block's meta, or null when the range holds no samples. A refused queued sample throws.
    */
-  async write(dir: string, labels: readonly Labels[], rank: Uint32Array, options: { encoding: BlockEncoding; compression: PageCompression; quality?: number }): Promise<BlockMeta | null> {
+  async write(dir: string, labels: readonly Labels[], rank: Uint32Array, options: BlockOptions): Promise<BlockMeta | null> {
     const rejected = this.flush();
     if (rejected) throw new Error(`BUG: write with a refused sample queued (line ${rejected.line})`);
     const ids: number[] = [];
