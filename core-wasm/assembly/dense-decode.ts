@@ -146,11 +146,16 @@ function readExceptions(vs: usize, n: u32): i32 {
  * readInts: m integers, v0 then deltas (or deltas of deltas; zero runs collapsed), divided by
  * 10^scale, into the slots that are not exceptions'. `increasing`: every delta must be positive.
  * When no exception falls among the first m slots (timestamps, and most values), the integers
- * go to slots 0 … m-1 and readPlainInts reads them with the cursor in locals.
+ * go to slots 0 … m-1 and readSmallInts reads them, unless a number is too large for it.
  */
 function readInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): bool {
   if (m == 0) return true;
-  if (load<u32>(excPos) >= m) return readPlainInts(vs, m, dod, scale, increasing);
+  if (load<u32>(excPos) >= m) {
+    const start = pos;
+    const r = readSmallInts(vs, m, dod, scale, increasing);
+    if (r != SMALL_TOO_LARGE) return r == SMALL_OK;
+    pos = start;
+  }
   slot = 0;
   nextExc = 0;
   const p = unchecked(POW10[scale]);
@@ -182,67 +187,96 @@ function readInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): b
   return !bad;
 }
 
+// What readSmallInts answers: the integers are read, the chunk is damaged, or a number is too
+// large for its integer sums to be the f64 ones (readInts' f64 loop then reads the stream again).
+@inline const SMALL_OK: i32 = 1;
+@inline const SMALL_CORRUPT: i32 = 0;
+@inline const SMALL_TOO_LARGE: i32 = -1;
+/** The largest token readSmallInts takes (2^24, exclusive): see readSmallInts. */
+@inline const SMALL_TOKEN: u64 = 16777216;
+
 /**
- * readPlainInts: readInts into slots 0 … m-1. The same sums in the same order (so the same bits);
- * tokens of one or two bytes, the usual case, are read inline, longer ones through uvarint.
+ * readSmallInts: readInts into slots 0 … m-1 for streams of small numbers, with the sums in i64,
+ * in the same order as the f64 sums of readInts: the first
+ * varint below 2^53 (an integer of at most 2^52 in magnitude) and every later token below 2^24,
+ * so that no sum (at most 8,192 tokens: deltas below 2^37, values below 2^53) passes 2^53: f64
+ * sums are exact there and give the same bits. Four one-byte tokens that are not zero (a steady counter's deltas) are read at
+ * once, from one load. Returns SMALL_TOO_LARGE (the reader's position then undefined) on a number
+ * outside those bounds.
  */
-function readPlainInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): bool {
+function readSmallInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): i32 {
   const pw = unchecked(POW10[scale]);
   const plain = scale == 0;
-  let v = varint();
-  if (bad) return false;
-  store<f64>(vs, plain ? v : v / pw);
+  const u0 = uvarint();
+  if (bad) return SMALL_CORRUPT;
+  if (u0 >= SAFE) return SMALL_TOO_LARGE;
+  let v: i64 = <i64>(u0 >> 1) ^ -<i64>(u0 & 1);
+  store<f64>(vs, plain ? <f64>v : <f64>v / pw);
   let q = pos;
   const e = end;
-  let d: f64 = 0;
+  let d: i64 = 0;
   let k: u32 = 1;
   while (k < m) {
+    if (k + 8 <= m && q + 8 <= e) {
+      const w = load<u64>(q);
+      // Every byte below 128 (one-byte tokens) and none zero (a zero starts a run).
+      if (((w | ((w - 0x0101010101010101) & ~w)) & 0x8080808080808080) == 0) {
+        for (let i: u32 = 0; i < 8; i++) {
+          const b = (w >> (<u64>i << 3)) & 255;
+          const x = <i64>(b >> 1) ^ -<i64>(b & 1);
+          d = dod ? d + x : x;
+          if (increasing && d <= 0) return SMALL_CORRUPT;
+          v += d;
+          store<f64>(vs + (<usize>(k + i) << 3), plain ? <f64>v : <f64>v / pw);
+        }
+        k += 8;
+        q += 8;
+        continue;
+      }
+    }
     let u: u64;
     const w = q + 1 < e ? <u32>load<u16>(q) : 0x8080;
     if ((w & (w >> 8) & 128) == 0) {
-      // One or two bytes, without a branch on which.
       const more = (w >> 7) & 1;
       u = <u64>((w & 127) | select<u32>((w >> 1) & 0x3f80, 0, more != 0));
       q += 1 + more;
     } else {
-      // Three bytes or more, or the chunk's last byte.
-      if (q >= e) return false;
+      if (q >= e) return SMALL_CORRUPT;
       pos = q;
       u = uvarint();
-      if (bad) return false;
+      if (bad) return SMALL_CORRUPT;
+      if (u >= SMALL_TOKEN) return SMALL_TOO_LARGE;
       q = pos;
     }
     if (u == 0) {
-      // A zero run: r + 1 zero tokens.
-      if (q >= e) return false;
+      if (q >= e) return SMALL_CORRUPT;
       let r = <u64>load<u8>(q);
       if (r < 128) q++;
       else {
         pos = q;
         r = uvarint();
-        if (bad) return false;
+        if (bad) return SMALL_CORRUPT;
         q = pos;
       }
       const run = r + 1;
-      if (<u64>k + run > <u64>m || (increasing && d <= 0)) return false;
+      if (<u64>k + run > <u64>m || (increasing && d <= 0)) return SMALL_CORRUPT;
       if (!dod) d = 0;
       const stop = k + <u32>run;
       for (; k < stop; k++) {
         v += d;
-        store<f64>(vs + (<usize>k << 3), plain ? v : v / pw);
+        store<f64>(vs + (<usize>k << 3), plain ? <f64>v : <f64>v / pw);
       }
       continue;
     }
-    // Zig-zag without a branch on the sign (exact: below 2^53 every integer is an f64).
-    const x: f64 = u >= SAFE ? <f64>u * 0.5 : <f64>(<i64>(u >> 1) ^ -<i64>(u & 1));
+    const x = <i64>(u >> 1) ^ -<i64>(u & 1);
     d = dod ? d + x : x;
-    if (increasing && d <= 0) return false;
+    if (increasing && d <= 0) return SMALL_CORRUPT;
     v += d;
-    store<f64>(vs + (<usize>k << 3), plain ? v : v / pw);
+    store<f64>(vs + (<usize>k << 3), plain ? <f64>v : <f64>v / pw);
     k++;
   }
   pos = q;
-  return true;
+  return SMALL_OK;
 }
 
 /** put stores the next integer in the next slot that is not an exception's. */

@@ -199,6 +199,34 @@ describe('dense chunks: TypeScript and WebAssembly decoders agree', () => {
     expect(ok).toBeGreaterThan(100); // enough of them decode for the values to be compared
   });
 
+  it('on long streams of small tokens, around the bounds of integer sums', () => {
+    // The core reads integer streams of small numbers with i64 sums, four or eight one-byte
+    // tokens at a time, and falls back to f64 sums from a first varint of 2^53 or a token of 2^24:
+    // runs of one-byte tokens broken by zero runs, two- and three-byte tokens, and first values
+    // and tokens on either side of those bounds, as deltas and as deltas of deltas.
+    const firsts = [0n, 1n, -7n, 2n ** 52n - 1n, -(2n ** 52n) + 1n, 2n ** 52n, -(2n ** 52n), 2n ** 53n - 1n];
+    const bigTokens = [2n ** 24n - 1n, 2n ** 24n, -(2n ** 24n), 2n ** 45n];
+    let decoded = 0;
+    for (let k = 0; k < 400; k++) {
+      const n = 20 + Math.floor(rnd() * 300);
+      const b: number[] = [ENC_DENSE, ...uv(BigInt(n)), ...zz(BigInt(T0)), ...zz(15000n), 0, ...uv(BigInt(n - 3))];
+      b.push(((k % 3) << 4) | (k % 2 === 0 ? 1 : 2), 0, ...zz(pick(firsts)));
+      for (let i = 1; i < n; ) {
+        const r = rnd();
+        if (r < 0.06 && i + 2 < n) {
+          const run = 1 + Math.floor(rnd() * 3);
+          b.push(0, run - 1);
+          i += run;
+          continue;
+        }
+        b.push(...zz(r < 0.85 ? BigInt(Math.floor(rnd() * 120) - 60 || 1) : r < 0.95 ? BigInt(Math.floor((rnd() - 0.5) * 16000)) : pick(bigTokens)));
+        i++;
+      }
+      if (agree(Uint8Array.from(b), n) !== null) decoded++;
+    }
+    expect(decoded).toBeGreaterThan(300);
+  });
+
   it('on every truncation and byte flip of a few chunks', () => {
     const chunks = [
       encode(regular(200, 15_000, 5), shapes['with stale markers'](200)),
