@@ -160,6 +160,48 @@ describe('counters with one reset and no staleness markers', () => {
   }
 });
 
+describe('series at an exact interval', () => {
+  // rate, increase and delta move a window over a series whose samples lie exactly one interval
+  // apart by a whole number of samples when the step is a multiple of the interval: windows that
+  // reach past either end, counters with resets and with values near zero (the zero limit of
+  // the extrapolation), markers that break the interval, and steps that are not multiples.
+  const core = loadCore();
+  const rand = rng(77);
+  const series: RefSeries[] = [];
+  for (const interval of [15_000, 10_000, 7_000]) {
+    for (let s = 0; s < 12; s++) {
+      const n = 2 + Math.floor(rand() * 200);
+      const t0 = T0 + Math.floor(rand() * 5) * 1_000 + (s % 3 === 0 ? 0 : interval * Math.floor(rand() * 20));
+      const ts = Float64Array.from({ length: n }, (_, i) => t0 + i * interval);
+      let v = s % 4 === 0 ? 0 : Math.floor(rand() * 1e6);
+      const vs = Float64Array.from({ length: n }, () => {
+        const r = rand();
+        v = s % 4 === 1 && r < 0.03 ? Math.floor(rand() * 10) : s % 4 === 2 ? (rand() - 0.5) * 100 : v + Math.floor(rand() * 50);
+        return s % 6 === 5 && r > 0.97 ? STALE_NAN : v;
+      });
+      series.push({ ts, vs });
+    }
+  }
+  const grids: { name: string; grid: StepGrid; range: number }[] = [
+    { name: 'steps of 60 s, 5 m windows', grid: { start: T0 - 120_000, step: 60_000, steps: 60 }, range: 300_000 },
+    { name: 'steps of 15 s, 1 m windows', grid: { start: T0 + 3_000, step: 15_000, steps: 240 }, range: 60_000 },
+    { name: 'steps of 30 s, 42 s windows', grid: { start: T0 + 1, step: 30_000, steps: 120 }, range: 42_000 },
+    { name: 'steps of 70 s, 10 m windows', grid: { start: T0 + 500_000, step: 70_000, steps: 50 }, range: 600_000 },
+    { name: 'steps of 45 s, 20.5 s windows', grid: { start: T0, step: 45_000, steps: 80 }, range: 20_500 },
+  ];
+  for (const { name, grid, range } of grids) {
+    for (const fn of ['rate', 'increase', 'delta'] as const) {
+      test(`${name}: ${fn}`, () => {
+        const batch = toBatch(core, series);
+        const want = refRange(fn, series, grid, range, []);
+        expectSame(batch.kernels.range(fn, grid, range, []), want, fn);
+        expect(want.present.reduce((a, b) => a + b, 0)).toBeGreaterThan(200);
+        batch.release();
+      });
+    }
+  }
+});
+
 describe('double_exponential_smoothing factors', () => {
   const core = loadCore();
   const series: RefSeries[] = [{ ts: Float64Array.of(T0, T0 + 60_000), vs: Float64Array.of(1, 2) }];

@@ -148,6 +148,7 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
  */
 @inline function extrapolatedRow(isCounter: bool, isRate: bool, n: u32, start: f64, step: f64, steps: u32, range: f64, outV: usize, outP: usize): void {
   const ts = curTs;
+  const shift = Math.floor(start) == start && Math.floor(range) == range ? regularShift(ts, n, step) : 0;
   let lo: u32 = 0;
   let hi: u32 = 0;
   // The times of the window the kept factor came from (NaN: none yet), and what it needs.
@@ -193,5 +194,51 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     }
     store<f64>(outV + (<usize>j << 3), v);
     store<u8>(outP + <usize>j, p);
+    if (p == 0 || shift == 0 || lo == 0) continue;
+    // A series at a steady interval, whose window has a sample before it and another after: the
+    // next windows hold the samples `shift` further on, at the same times relative to their
+    // edges, so they take the kept factor without finding their bounds or comparing times, until
+    // a window would run past the last sample.
+    while (j + 1 < steps && hi + shift <= n) {
+      j++;
+      lo += shift;
+      hi += shift;
+      const first = vAt(lo);
+      const result = increaseOf(lo, hi, isCounter);
+      let factor = keptFactor;
+      if (isCounter && result > 0 && first >= 0 && !(first >= result && keptStartSec <= keptSampledSec)) {
+        factor = extrapolationFactor(keptToStart, keptToEnd, keptSampled, keptCount, first / result, range, isRate);
+      }
+      store<f64>(outV + (<usize>j << 3), result * factor);
+      store<u8>(outP + <usize>j, 1);
+    }
   }
+}
+
+/**
+ * regularShift: for n samples at times ts that lie exactly `d` apart (d > 0) with `step` a
+ * multiple of d, the samples one step moves a window by (step / d); else 0. With times, the
+ * grid's start and the range in whole milliseconds (the caller checks the last two), every
+ * window edge and sample time is an exact integer in f64, so moving a window by a step moves its
+ * bounds by exactly that many samples and leaves its first and last sample at the same distances
+ * from its edges.
+ */
+function regularShift(ts: usize, n: u32, step: f64): u32 {
+  if (n < 2 || step <= 0) return 0;
+  const d = load<f64>(ts, 8) - load<f64>(ts);
+  if (!(d > 0) || step % d != 0 || step / d > <f64>n) return 0;
+  let prev = load<f64>(ts);
+  let i: u32 = 1;
+  for (; i + 4 <= n; i += 4) {
+    const p = ts + (<usize>i << 3);
+    const a = load<f64>(p), b = load<f64>(p, 8), c = load<f64>(p, 16), e = load<f64>(p, 24);
+    if (((a - prev != d) | (b - a != d) | (c - b != d) | (e - c != d)) != 0) return 0;
+    prev = e;
+  }
+  for (; i < n; i++) {
+    const a = load<f64>(ts + (<usize>i << 3));
+    if (a - prev != d) return 0;
+    prev = a;
+  }
+  return <u32>(step / d);
 }
