@@ -182,6 +182,12 @@ describe('series at an exact interval', () => {
       series.push({ ts, vs });
     }
   }
+  // Counters whose windows stop extrapolating at zero (a first value far below the increase):
+  // one that rises slowly and then fast, and one whose fall is hidden behind a NaN, so that its
+  // first values overall cover its last value while later windows' do not.
+  const regular = (n: number) => Float64Array.from({ length: n }, (_, i) => T0 + i * 15_000);
+  series.push({ ts: regular(150), vs: Float64Array.from({ length: 150 }, (_, i) => (i < 6 ? i : i * 1e6)) });
+  series.push({ ts: regular(150), vs: Float64Array.from({ length: 150 }, (_, i) => (i < 8 ? 1000 + i : i === 8 ? NaN : 0.5 + (i - 9) * 3)) });
   const grids: { name: string; grid: StepGrid; range: number }[] = [
     { name: 'steps of 60 s, 5 m windows', grid: { start: T0 - 120_000, step: 60_000, steps: 60 }, range: 300_000 },
     { name: 'steps of 15 s, 1 m windows', grid: { start: T0 + 3_000, step: 15_000, steps: 240 }, range: 60_000 },

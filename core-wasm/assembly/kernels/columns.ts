@@ -106,11 +106,15 @@ export let anyDrops = false;
 
 /**
  * selectCounter is selectSeries then countDrops, for the counter functions, in one pass over the
- * values when the series has neither a staleness marker nor a drop (the usual case): it is then
+ * values when the series has no staleness marker, drop or NaN (the usual case): it is then
  * read in place and dropsAt is never needed (anyDrops is false).
  */
 export function selectCounter(ts: usize, vs: usize, n: u32): u32 {
-  // Four samples a turn, their tests combined into one branch.
+  // Four samples a turn, their tests combined into one branch. The same pass sees whether the
+  // samples lie one interval apart (the interval: the first two samples').
+  const d = n >= 2 ? load<f64>(ts, 8) - load<f64>(ts) : 0;
+  let prevT = n > 0 ? load<f64>(ts) - d : 0;
+  let uneven = false;
   let i: u32 = 0;
   let prev = -Infinity;
   while (i + 4 <= n) {
@@ -118,15 +122,23 @@ export function selectCounter(ts: usize, vs: usize, n: u32): u32 {
     const b0 = load<u64>(p), b1 = load<u64>(p, 8), b2 = load<u64>(p, 16), b3 = load<u64>(p, 24);
     const v0 = reinterpret<f64>(b0), v1 = reinterpret<f64>(b1), v2 = reinterpret<f64>(b2), v3 = reinterpret<f64>(b3);
     const stale = (b0 == STALE_BITS) | (b1 == STALE_BITS) | (b2 == STALE_BITS) | (b3 == STALE_BITS);
-    const drop = (v0 < prev) | (v1 < v0) | (v2 < v1) | (v3 < v2);
+    // A NaN counts as a drop here (not in countDrops): a series read in place rises throughout.
+    const drop = !(v0 >= prev) | !(v1 >= v0) | !(v2 >= v1) | !(v3 >= v2);
     if (stale | drop) break;
+    const q = ts + (<usize>i << 3);
+    const t0 = load<f64>(q), t1 = load<f64>(q, 8), t2 = load<f64>(q, 16), t3 = load<f64>(q, 24);
+    uneven |= (t0 - prevT != d) | (t1 - t0 != d) | (t2 - t1 != d) | (t3 - t2 != d);
+    prevT = t3;
     prev = v3;
     i += 4;
   }
   while (i < n) {
     const bits = load<u64>(vs + (<usize>i << 3));
     const v = reinterpret<f64>(bits);
-    if (bits == STALE_BITS || v < prev) break;
+    if (bits == STALE_BITS || !(v >= prev)) break;
+    const t = load<f64>(ts + (<usize>i << 3));
+    uneven |= t - prevT != d;
+    prevT = t;
     prev = v;
     i++;
   }
@@ -134,12 +146,20 @@ export function selectCounter(ts: usize, vs: usize, n: u32): u32 {
     curTs = ts;
     curVs = vs;
     anyDrops = false;
+    counterInterval = uneven || !(d > 0) ? 0 : d;
     return n;
   }
+  counterInterval = 0;
   const m = selectSeries(ts, vs, n);
   countDrops(m);
   return m;
 }
+
+/**
+ * counterInterval: after selectCounter, the interval at which the series' samples lie exactly
+ * (at least two samples, read in place: no staleness marker, drop or NaN); 0 when they do not.
+ */
+export let counterInterval: f64 = 0;
 
 /** dropsAt: the resets up to sample i of the current series (after countDrops, when anyDrops). */
 @inline export function dropsAt(i: u32): u32 {

@@ -4,7 +4,7 @@
 // sorted, so each bound only advances: O(samples + steps) to find every window) and evaluates
 // the function on each window. Invalid per-step parameters are reported, not thrown.
 import { setError } from '../errors';
-import { curTs, ensureKernelScratch, maxSeriesLength, selectCounter, selectSeries, tAt, vAt } from './columns';
+import { counterInterval, curTs, ensureKernelScratch, maxSeriesLength, selectCounter, selectSeries, tAt, vAt } from './columns';
 import {
   FN_RATE, FN_INCREASE, FN_DELTA, FN_IRATE, FN_IDELTA, FN_RESETS, FN_CHANGES, FN_DERIV, FN_PREDICT_LINEAR,
   FN_AVG, FN_MIN, FN_MAX, FN_SUM, FN_COUNT, FN_QUANTILE, FN_STDDEV, FN_STDVAR, FN_LAST, FN_FIRST,
@@ -148,7 +148,7 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
  */
 @inline function extrapolatedRow(isCounter: bool, isRate: bool, n: u32, start: f64, step: f64, steps: u32, range: f64, outV: usize, outP: usize): void {
   const ts = curTs;
-  const shift = Math.floor(start) == start && Math.floor(range) == range ? regularShift(ts, n, step) : 0;
+  const shift = Math.floor(start) == start && Math.floor(range) == range ? regularShift(ts, n, step, isCounter) : 0;
   let lo: u32 = 0;
   let hi: u32 = 0;
   // The times of the window the kept factor came from (NaN: none yet), and what it needs.
@@ -199,6 +199,22 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     // next windows hold the samples `shift` further on, at the same times relative to their
     // edges, so they take the kept factor without finding their bounds or comparing times, until
     // a window would run past the last sample.
+    if (j + 1 >= steps || hi + shift > n) continue;
+    // A counter that selectCounter read in place rises and holds no NaN, so no later window's
+    // first value is below the next window's, nor its increase above the series' last value less
+    // that: when the next window's first value covers that, extrapolation never reaches zero in
+    // these windows (a counter's first value at least its increase, as above).
+    const nextFirst = vAt(lo + shift);
+    if (!isCounter || (keptStartSec <= keptSampledSec && nextFirst >= vAt(n - 1) - nextFirst)) {
+      while (j + 1 < steps && hi + shift <= n) {
+        j++;
+        lo += shift;
+        hi += shift;
+        store<f64>(outV + (<usize>j << 3), (vAt(hi - 1) - vAt(lo)) * keptFactor);
+        store<u8>(outP + <usize>j, 1);
+      }
+      continue;
+    }
     while (j + 1 < steps && hi + shift <= n) {
       j++;
       lo += shift;
@@ -206,7 +222,7 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
       const first = vAt(lo);
       const result = increaseOf(lo, hi, isCounter);
       let factor = keptFactor;
-      if (isCounter && result > 0 && first >= 0 && !(first >= result && keptStartSec <= keptSampledSec)) {
+      if (result > 0 && first >= 0 && !(first >= result && keptStartSec <= keptSampledSec)) {
         factor = extrapolationFactor(keptToStart, keptToEnd, keptSampled, keptCount, first / result, range, isRate);
       }
       store<f64>(outV + (<usize>j << 3), result * factor);
@@ -217,16 +233,18 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
 
 /**
  * regularShift: for n samples at times ts that lie exactly `d` apart (d > 0) with `step` a
- * multiple of d, the samples one step moves a window by (step / d); else 0. With times, the
+ * multiple of d, the samples one step moves a window by (step / d); else 0. For a series that
+ * selectCounter selected (`selectedCounter`), its counterInterval says whether they do. With times, the
  * grid's start and the range in whole milliseconds (the caller checks the last two), every
  * window edge and sample time is an exact integer in f64, so moving a window by a step moves its
  * bounds by exactly that many samples and leaves its first and last sample at the same distances
  * from its edges.
  */
-function regularShift(ts: usize, n: u32, step: f64): u32 {
+function regularShift(ts: usize, n: u32, step: f64, selectedCounter: bool): u32 {
   if (n < 2 || step <= 0) return 0;
-  const d = load<f64>(ts, 8) - load<f64>(ts);
+  const d = selectedCounter ? counterInterval : load<f64>(ts, 8) - load<f64>(ts);
   if (!(d > 0) || step % d != 0 || step / d > <f64>n) return 0;
+  if (selectedCounter) return <u32>(step / d); // selectCounter has checked every interval
   let prev = load<f64>(ts);
   let i: u32 = 1;
   for (; i + 4 <= n; i += 4) {
