@@ -107,6 +107,30 @@ describe('Core.sumRows', () => {
     batch.release();
   });
 
+  test('rows with every cell present into started sums (the core adds them two cells at a time)', () => {
+    for (const seed of [5, 6, 7]) {
+      const rand = rng(seed);
+      for (const steps of [1, 2, 7, 16, 33]) {
+        const groups = 3, cells = groups * steps;
+        const got = { sums: new Float64Array(cells), comps: new Float64Array(cells), seen: new Uint8Array(cells) };
+        const want = { sums: new Float64Array(cells), comps: new Float64Array(cells), seen: new Uint8Array(cells) };
+        for (let call = 0; call < 5; call++) {
+          const count = 1 + Math.floor(rand() * 20);
+          const rows = randomRows(rand, count, steps);
+          // All present but in a few rows, so that most rows fall into sums already started.
+          for (let i = 0; i < count; i++) if (rand() < 0.8) rows.present.fill(1, i * steps, (i + 1) * steps);
+          const groupOf = Int32Array.from({ length: count }, (_, i) => (call === 0 && i < groups ? i : Math.floor(rand() * groups)));
+          if (call === 0) rows.present.fill(1, 0, Math.min(count, groups) * steps);
+          const n = core.sumRows(rows, 0, count, steps, groupOf, got);
+          expect(n).toBe(refSum(rows.values, rows.present, count, steps, groupOf, want.sums, want.comps, want.seen));
+        }
+        expect(got.seen, `seed ${seed}, ${steps} steps`).toEqual(want.seen);
+        expect(sameBits(got.sums, want.sums), `seed ${seed}, ${steps} steps: sums`).toBe(true);
+        expect(sameBits(got.comps, want.comps), `seed ${seed}, ${steps} steps: compensations`).toBe(true);
+      }
+    }
+  });
+
   test('leaves groups no row falls into untouched', () => {
     const cells = { sums: new Float64Array(6).fill(7), comps: new Float64Array(6).fill(0.5), seen: new Uint8Array(6).fill(1) };
     const rows = { values: Float64Array.of(1, 2), present: Uint8Array.of(1, 1) };
