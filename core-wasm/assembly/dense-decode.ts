@@ -197,10 +197,10 @@ function readInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: bool): b
 
 /**
  * readSmallInts: readInts into slots 0 … m-1 for streams of small numbers, with the sums in i64,
- * in the same order as the f64 sums of readInts: the first
- * varint below 2^53 (an integer of at most 2^52 in magnitude) and every later token below 2^24,
- * so that no sum (at most 8,192 tokens: deltas below 2^37, values below 2^53) passes 2^53: f64
- * sums are exact there and give the same bits. Four one-byte tokens that are not zero (a steady counter's deltas) are read at
+ * in the same order as the f64 sums of readInts: the first varint below 2^53 (an integer of at
+ * most 2^52 in magnitude) and every later token below 2^24, so that no sum (at most 8,192
+ * tokens: deltas below 2^37, values below 2^53) passes 2^53: f64 sums are exact there and give
+ * the same bits. Eight one-byte tokens that are not zero (a steady counter's deltas) are read at
  * once, from one load. Returns SMALL_TOO_LARGE (the reader's position then undefined) on a number
  * outside those bounds.
  */

@@ -164,7 +164,8 @@ describe('series at an exact interval', () => {
   // rate, increase and delta move a window over a series whose samples lie exactly one interval
   // apart by a whole number of samples when the step is a multiple of the interval: windows that
   // reach past either end, counters with resets and with values near zero (the zero limit of
-  // the extrapolation), markers that break the interval, and steps that are not multiples.
+  // the extrapolation), markers that break the interval (so the series is not read in place), a
+  // marker-free counter whose interval changes, and steps that are not multiples.
   const core = loadCore();
   const rand = rng(77);
   const series: RefSeries[] = [];
@@ -188,8 +189,19 @@ describe('series at an exact interval', () => {
   const regular = (n: number) => Float64Array.from({ length: n }, (_, i) => T0 + i * 15_000);
   series.push({ ts: regular(150), vs: Float64Array.from({ length: 150 }, (_, i) => (i < 6 ? i : i * 1e6)) });
   series.push({ ts: regular(150), vs: Float64Array.from({ length: 150 }, (_, i) => (i < 8 ? 1000 + i : i === 8 ? NaN : 0.5 + (i - 9) * 3)) });
+  // A counter whose first values cover its increase for a while and then do not: the check
+  // against the series' last value, not the window's.
+  series.push({ ts: regular(200), vs: Float64Array.from({ length: 200 }, (_, i) => (i < 60 ? 1000 + i : 1060 + (i - 60) * 1e5)) });
+  // A rising counter without markers at 15 s for 30 samples, then alternately 15 and 20 s: read in
+  // place, but not at one interval.
+  {
+    let t = T0;
+    const ts = Float64Array.from({ length: 200 }, (_, i) => ((t += i === 0 ? 0 : i <= 30 || i % 2 === 0 ? 15_000 : 20_000), t));
+    series.push({ ts, vs: Float64Array.from({ length: 200 }, (_, i) => 100 + i * 7) });
+  }
   const grids: { name: string; grid: StepGrid; range: number }[] = [
     { name: 'steps of 60 s, 5 m windows', grid: { start: T0 - 120_000, step: 60_000, steps: 60 }, range: 300_000 },
+    { name: 'steps of 60 s from an odd ms, 5 m windows', grid: { start: T0 + 1, step: 60_000, steps: 60 }, range: 300_000 },
     { name: 'steps of 15 s, 1 m windows', grid: { start: T0 + 3_000, step: 15_000, steps: 240 }, range: 60_000 },
     { name: 'steps of 30 s, 42 s windows', grid: { start: T0 + 1, step: 30_000, steps: 120 }, range: 42_000 },
     { name: 'steps of 70 s, 10 m windows', grid: { start: T0 + 500_000, step: 70_000, steps: 50 }, range: 600_000 },
@@ -205,6 +217,27 @@ describe('series at an exact interval', () => {
         batch.release();
       });
     }
+  }
+});
+
+describe('series at an exact interval, on a grid that starts between two ms', () => {
+  // Near 2^41 ms an f64 holds a quarter of a millisecond at most: window edges off the whole ms
+  // round, so moving a window by whole samples would no longer match the windows Prometheus takes.
+  const core = loadCore();
+  const t0 = 2 ** 41 - 2_400_000;
+  const series: RefSeries[] = [0, 5_000, 9_999].map((off) => ({
+    ts: Float64Array.from({ length: 200 }, (_, i) => t0 + off + i * 15_000),
+    vs: Float64Array.from({ length: 200 }, (_, i) => 1e6 + i * 37),
+  }));
+  const grid = { start: t0 + 600_000 + 0.3, step: 60_000, steps: 40 };
+  for (const fn of ['rate', 'increase', 'delta'] as const) {
+    test(fn, () => {
+      const batch = toBatch(core, series);
+      const want = refRange(fn, series, grid, 300_000, []);
+      expectSame(batch.kernels.range(fn, grid, 300_000, []), want, fn);
+      expect(want.present.reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
+      batch.release();
+    });
   }
 });
 

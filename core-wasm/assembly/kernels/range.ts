@@ -203,9 +203,11 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     // A counter that selectCounter read in place rises and holds no NaN, so no later window's
     // first value is below the next window's, nor its increase above the series' last value less
     // that: when the next window's first value covers that, extrapolation never reaches zero in
-    // these windows (a counter's first value at least its increase, as above).
+    // these windows (a counter's first value at least its increase, as above; the other half of
+    // that test always holds here, the window's first sample being at most one interval after
+    // its start and at least one before its last).
     const nextFirst = vAt(lo + shift);
-    if (!isCounter || (keptStartSec <= keptSampledSec && nextFirst >= vAt(n - 1) - nextFirst)) {
+    if (!isCounter || nextFirst >= vAt(n - 1) - nextFirst) {
       while (j + 1 < steps && hi + shift <= n) {
         j++;
         lo += shift;
@@ -234,11 +236,11 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
 /**
  * regularShift: for n samples at times ts that lie exactly `d` apart (d > 0) with `step` a
  * multiple of d, the samples one step moves a window by (step / d); else 0. For a series that
- * selectCounter selected (`selectedCounter`), its counterInterval says whether they do. With times, the
- * grid's start and the range in whole milliseconds (the caller checks the last two), every
- * window edge and sample time is an exact integer in f64, so moving a window by a step moves its
- * bounds by exactly that many samples and leaves its first and last sample at the same distances
- * from its edges.
+ * selectCounter selected (`selectedCounter`), its counterInterval says whether they do. With the
+ * grid's start and the range in whole milliseconds (the caller checks them; sample times are
+ * whole milliseconds), every window edge and sample time is an exact integer in f64, so moving a
+ * window by a step moves its bounds by exactly that many samples and leaves its first and last
+ * sample at the same distances from its edges.
  */
 function regularShift(ts: usize, n: u32, step: f64, selectedCounter: bool): u32 {
   if (n < 2 || step <= 0) return 0;

@@ -149,6 +149,9 @@ describe('dense chunks: TypeScript and WebAssembly decoders agree', () => {
     { name: 'interval that overflows 2^50', bytes: [2, 2, ...zz(0n), ...zz(2n ** 51n), 0x01, 0, 0, 2], ok: false },
     { name: 'timestamps that do not increase', bytes: [2, 3, ...zz(1000n), ...zz(15n), ...zz(-15n), 0x01, 0, 0, 0, 0], ok: false },
     { name: 'a zero run before any interval', bytes: [2, 3, ...zz(1000n), 0, 1, 0x01, 0, 0, 0, 0], ok: false },
+    // Eight one-byte tokens read at once, the interval falling to zero among them.
+    { name: 'an interval that falls to zero among eight one-byte tokens', bytes: [2, 10, ...zz(1000n), ...zz(15n), ...zz(-15n), ...zz(15n), ...zz(1n), ...zz(1n), ...zz(1n), ...zz(1n), ...zz(1n), ...zz(1n), 0x01, 0, 0, 0, ...uv(8n)], ok: false },
+    { name: 'eight one-byte interval tokens', bytes: [2, 10, ...zz(1000n), ...zz(15n), ...zz(1n), ...zz(-1n), ...zz(1n), ...zz(1n), ...zz(1n), ...zz(1n), ...zz(1n), ...zz(1n), 0x01, 0, 0, 0, ...uv(8n)], ok: true },
     { name: 'a timestamp run past n', bytes: [2, 3, ...zz(1000n), ...zz(15n), 0, 1, 0x01, 0, 0, 0, 0], ok: false },
     { name: 'a value run past the samples', bytes: [...ts3, 0x01, 0, 0, 0, 2], ok: false },
     { name: 'unknown value kind', bytes: [...ts3, 0x04, 0, 0, 0, 0], ok: false },
@@ -200,7 +203,7 @@ describe('dense chunks: TypeScript and WebAssembly decoders agree', () => {
   });
 
   it('on long streams of small tokens, around the bounds of integer sums', () => {
-    // The core reads integer streams of small numbers with i64 sums, four or eight one-byte
+    // The core reads integer streams of small numbers with i64 sums, eight one-byte
     // tokens at a time, and falls back to f64 sums from a first varint of 2^53 or a token of 2^24:
     // runs of one-byte tokens broken by zero runs, two- and three-byte tokens, and first values
     // and tokens on either side of those bounds, as deltas and as deltas of deltas.
