@@ -192,6 +192,11 @@ describe('series at an exact interval', () => {
   // A counter whose first values cover its increase for a while and then do not: the check
   // against the series' last value, not the window's.
   series.push({ ts: regular(200), vs: Float64Array.from({ length: 200 }, (_, i) => (i < 60 ? 1000 + i : 1060 + (i - 60) * 1e5)) });
+  // Rising counters without markers, each at 15 s but for one interval 1 ms longer (at each of
+  // eight positions, for every lane of the scan that checks the intervals four at a time).
+  for (let at = 41; at <= 48; at++) {
+    series.push({ ts: Float64Array.from({ length: 120 }, (_, i) => T0 + i * 15_000 + (i >= at ? 1 : 0)), vs: Float64Array.from({ length: 120 }, (_, i) => 5e5 + i * 11) });
+  }
   // A rising counter without markers at 15 s for 30 samples, then alternately 15 and 20 s: read in
   // place, but not at one interval.
   {

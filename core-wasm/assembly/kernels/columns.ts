@@ -110,37 +110,31 @@ export let anyDrops = false;
  * read in place and dropsAt is never needed (anyDrops is false).
  */
 export function selectCounter(ts: usize, vs: usize, n: u32): u32 {
-  // Four samples a turn, their tests combined into one branch. The same pass sees whether the
-  // samples lie one interval apart (the interval: the first two samples').
+  // One pass: each value at least the one before it, which no NaN is (a staleness marker is a
+  // NaN); the same pass sees whether the samples lie one interval apart (the interval: the first
+  // two samples'). After the first sample, four a turn in f64x2 lanes, each against the one
+  // before it, their tests combined into one branch.
   const d = n >= 2 ? load<f64>(ts, 8) - load<f64>(ts) : 0;
-  let prevT = n > 0 ? load<f64>(ts) - d : 0;
-  let uneven = false;
   let i: u32 = 0;
-  let prev = -Infinity;
-  while (i + 4 <= n) {
-    const p = vs + (<usize>i << 3);
-    const b0 = load<u64>(p), b1 = load<u64>(p, 8), b2 = load<u64>(p, 16), b3 = load<u64>(p, 24);
-    const v0 = reinterpret<f64>(b0), v1 = reinterpret<f64>(b1), v2 = reinterpret<f64>(b2), v3 = reinterpret<f64>(b3);
-    const stale = (b0 == STALE_BITS) | (b1 == STALE_BITS) | (b2 == STALE_BITS) | (b3 == STALE_BITS);
-    // A NaN counts as a drop here (not in countDrops): a series read in place rises throughout.
-    const drop = !(v0 >= prev) | !(v1 >= v0) | !(v2 >= v1) | !(v3 >= v2);
-    if (stale | drop) break;
-    const q = ts + (<usize>i << 3);
-    const t0 = load<f64>(q), t1 = load<f64>(q, 8), t2 = load<f64>(q, 16), t3 = load<f64>(q, 24);
-    uneven |= (t0 - prevT != d) | (t1 - t0 != d) | (t2 - t1 != d) | (t3 - t2 != d);
-    prevT = t3;
-    prev = v3;
-    i += 4;
-  }
-  while (i < n) {
-    const bits = load<u64>(vs + (<usize>i << 3));
-    const v = reinterpret<f64>(bits);
-    if (bits == STALE_BITS || !(v >= prev)) break;
-    const t = load<f64>(ts + (<usize>i << 3));
-    uneven |= t - prevT != d;
-    prevT = t;
-    prev = v;
-    i++;
+  let uneven = false;
+  if (n > 0 && load<f64>(vs) == load<f64>(vs)) i = 1;
+  if (i == 1) {
+    const interval = f64x2.splat(d);
+    let off = v128.splat<i64>(0);
+    while (i + 4 <= n) {
+      const p = vs + (<usize>i << 3), q = ts + (<usize>i << 3);
+      const v01 = v128.load(p), v23 = v128.load(p, 16), u01 = v128.load(p - 8), u23 = v128.load(p, 8);
+      if (!v128.all_true<i64>(v128.and(f64x2.ge(v01, u01), f64x2.ge(v23, u23)))) break;
+      const t01 = v128.load(q), t23 = v128.load(q, 16), s01 = v128.load(q - 8), s23 = v128.load(q, 8);
+      off = v128.or(off, v128.or(f64x2.ne(f64x2.sub(t01, s01), interval), f64x2.ne(f64x2.sub(t23, s23), interval)));
+      i += 4;
+    }
+    uneven = v128.any_true(off);
+    while (i < n) {
+      if (!(load<f64>(vs + (<usize>i << 3)) >= load<f64>(vs + (<usize>(i - 1) << 3)))) break;
+      uneven |= load<f64>(ts + (<usize>i << 3)) - load<f64>(ts + (<usize>(i - 1) << 3)) != d;
+      i++;
+    }
   }
   if (i == n) {
     curTs = ts;
