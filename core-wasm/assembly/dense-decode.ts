@@ -262,6 +262,19 @@ function readSmallInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: boo
       if (<u64>k + run > <u64>m || (increasing && d <= 0)) return SMALL_CORRUPT;
       if (!dod) d = 0;
       const stop = k + <u32>run;
+      if (stop - k >= 4) {
+        // Two values a turn in f64x2 lanes: v + d·j is an exact integer below 2^53, so the f64
+        // sums are the integer ones.
+        const df = <f64>d;
+        let lanes = f64x2.add(f64x2.splat(<f64>v), f64x2(df, df + df));
+        const step = f64x2.splat(df + df), scale = f64x2.splat(pw);
+        const from = k;
+        for (; k + 2 <= stop; k += 2) {
+          v128.store(vs + (<usize>k << 3), plain ? lanes : f64x2.div(lanes, scale));
+          lanes = f64x2.add(lanes, step);
+        }
+        v += <i64>(k - from) * d;
+      }
       for (; k < stop; k++) {
         v += d;
         store<f64>(vs + (<usize>k << 3), plain ? <f64>v : <f64>v / pw);
