@@ -143,15 +143,16 @@ export function selectCounter(ts: usize, vs: usize, n: u32): u32 {
     counterInterval = uneven || !(d > 0) ? 0 : d;
     return n;
   }
-  counterInterval = 0;
+  counterInterval = -1;
   const m = selectSeries(ts, vs, n);
   countDrops(m);
   return m;
 }
 
 /**
- * counterInterval: after selectCounter, the interval at which the series' samples lie exactly
- * (at least two samples, read in place: no staleness marker, drop or NaN); 0 when they do not.
+ * counterInterval: after selectCounter, for a series read in place (no staleness marker, drop or
+ * NaN), the interval at which its samples lie exactly (at least two samples), else 0; −1 for a
+ * series it copied, whose intervals it did not look at.
  */
 export let counterInterval: f64 = 0;
 

@@ -207,7 +207,7 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
     // that test always holds here, the window's first sample being at most one interval after
     // its start and at least one before its last).
     const nextFirst = vAt(lo + shift);
-    if (!isCounter || nextFirst >= vAt(n - 1) - nextFirst) {
+    if (!isCounter || (counterInterval > 0 && nextFirst >= vAt(n - 1) - nextFirst)) {
       while (j + 1 < steps && hi + shift <= n) {
         j++;
         lo += shift;
@@ -236,7 +236,7 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
 /**
  * regularShift: for n samples at times ts that lie exactly `d` apart (d > 0) with `step` a
  * multiple of d, the samples one step moves a window by (step / d); else 0. For a series that
- * selectCounter selected (`selectedCounter`), its counterInterval says whether they do. With the
+ * selectCounter read in place (`selectedCounter`), its counterInterval says whether they do. With the
  * grid's start and the range in whole milliseconds (the caller checks them; sample times are
  * whole milliseconds), every window edge and sample time is an exact integer in f64, so moving a
  * window by a step moves its bounds by exactly that many samples and leaves its first and last
@@ -244,9 +244,10 @@ export function rangeKernel(fn: i32, offsets: usize, ts: usize, vs: usize, serie
  */
 function regularShift(ts: usize, n: u32, step: f64, selectedCounter: bool): u32 {
   if (n < 2 || step <= 0) return 0;
-  const d = selectedCounter ? counterInterval : load<f64>(ts, 8) - load<f64>(ts);
+  const checked = selectedCounter && counterInterval >= 0; // selectCounter saw every interval
+  const d = checked ? counterInterval : load<f64>(ts, 8) - load<f64>(ts);
   if (!(d > 0) || step % d != 0 || step / d > <f64>n) return 0;
-  if (selectedCounter) return <u32>(step / d); // selectCounter has checked every interval
+  if (checked) return <u32>(step / d);
   let prev = load<f64>(ts);
   let i: u32 = 1;
   for (; i + 4 <= n; i += 4) {
