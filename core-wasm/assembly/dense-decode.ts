@@ -267,10 +267,10 @@ function readSmallInts(vs: usize, m: u32, dod: bool, scale: u32, increasing: boo
         // sums are the integer ones.
         const df = <f64>d;
         let lanes = f64x2.add(f64x2.splat(<f64>v), f64x2(df, df + df));
-        const step = f64x2.splat(df + df), scale = f64x2.splat(pw);
+        const step = f64x2.splat(df + df), divisor = f64x2.splat(pw);
         const from = k;
         for (; k + 2 <= stop; k += 2) {
-          v128.store(vs + (<usize>k << 3), plain ? lanes : f64x2.div(lanes, scale));
+          v128.store(vs + (<usize>k << 3), plain ? lanes : f64x2.div(lanes, divisor));
           lanes = f64x2.add(lanes, step);
         }
         v += <i64>(k - from) * d;
