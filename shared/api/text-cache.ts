@@ -17,6 +17,12 @@
  * The table starts small and doubles when half full, up to MAX_SLOTS; then it keeps the numbers
  * it has and formats the others each time they come, as it does for a text longer than a
  * PackedText holds. Nothing is evicted, so numbers that alternate cannot push each other out.
+ *
+ * A response whose numbers seldom repeat (the sums of a `sum by` over a day at 15 s steps: 30k
+ * points, every value new) gains nothing from the table and pays for it: probes into a table
+ * of up to 1 MiB that miss the CPU's caches, packing, growing. So when the table is about to
+ * grow past OFF_AFTER numbers having served fewer than a quarter of its lookups, the cache turns
+ * itself off for the rest of the response and formats every number.
  */
 import { JsonWriter, PACKED_MAX, PACKED_WORDS } from './json-writer.ts';
 
@@ -29,6 +35,8 @@ const LAST = SLOT_WORDS - 1;
 /** Slots at the start and at most (32,768 slots: 1 MiB, for 16,384 numbers). */
 const MIN_SLOTS = 64;
 const MAX_SLOTS = 1 << 15;
+/** The numbers a cache holds before it may find that it serves too few lookups (above). */
+const OFF_AFTER = 2048;
 
 /**
  * TextCache: see the module comment. A number's text is `before + render(v) + after`, ASCII
@@ -39,6 +47,10 @@ export class TextCache {
   #table = new Uint32Array(MIN_SLOTS * SLOT_WORDS);
   #mask = MIN_SLOTS - 1;
   #count = 0;
+  /** Lookups answered from the table. */
+  #hits = 0;
+  /** Turned off: every number is formatted. */
+  #off = false;
 
   constructor(
     readonly render: (v: number) => string,
@@ -61,16 +73,32 @@ export class TextCache {
 
   /** writeScratch writes the text of the number in TextCache.scratch into `w`. */
   writeScratch(w: JsonWriter): void {
+    if (this.#off) return this.#format(w);
     const lo = halves[0];
     const hi = halves[1];
     const table = this.#table;
     const mask = this.#mask;
     let slot = hash(lo, hi) & mask;
     for (let at = slot * SLOT_WORDS; table[at + LAST] !== 0; at = slot * SLOT_WORDS) {
-      if (table[at] === lo && table[at + 1] === hi) return w.packed(table, at + 2);
+      if (table[at] === lo && table[at + 1] === hi) {
+        this.#hits++;
+        return w.packed(table, at + 2);
+      }
       slot = (slot + 1) & mask;
     }
     this.#miss(w, slot);
+  }
+
+  /** #format writes the number in `float` formatted, past the table. */
+  #format(w: JsonWriter): void {
+    this.#write(w, this.render(float[0]));
+  }
+
+  /** #write writes `text` between the cache's pieces, past the table. */
+  #write(w: JsonWriter, text: string): void {
+    w.ascii(this.before);
+    w.ascii(text);
+    w.ascii(this.after);
   }
 
   /** #miss writes the number in `float` (its bits in `halves`), which leads to the empty `slot`. */
@@ -79,13 +107,14 @@ export class TextCache {
     const hi = halves[1];
     const text = this.render(float[0]);
     const { before, after } = this;
-    if (before.length + text.length + after.length > PACKED_MAX || this.#count * 2 >= MAX_SLOTS) {
-      w.ascii(before);
-      w.ascii(text);
-      w.ascii(after);
-      return;
+    if (before.length + text.length + after.length > PACKED_MAX || this.#count * 2 >= MAX_SLOTS) return this.#write(w, text);
+    if ((this.#count + 1) * 2 > this.#mask + 1) {
+      // Fewer than a quarter of the lookups so far were hits (hits < misses / 3): off.
+      this.#off = this.#count >= OFF_AFTER && this.#hits * 3 < this.#count;
+      if (this.#off) return this.#write(w, text);
+      slot = this.#grow(lo, hi);
     }
-    if (++this.#count * 2 > this.#mask + 1) slot = this.#grow(lo, hi);
+    this.#count++;
     const at = slot * SLOT_WORDS;
     const table = this.#table;
     table[at] = lo;
@@ -103,7 +132,9 @@ export class TextCache {
       if (old[at + LAST] === 0) continue;
       let slot = hash(old[at], old[at + 1]) & mask;
       while (table[slot * SLOT_WORDS + LAST] !== 0) slot = (slot + 1) & mask;
-      table.set(old.subarray(at, at + SLOT_WORDS), slot * SLOT_WORDS);
+      // Word by word: a subarray a slot was a new view object each, 2 MB of garbage a response
+      // that fills the table.
+      for (let k = 0, to = slot * SLOT_WORDS; k < SLOT_WORDS; k++) table[to + k] = old[at + k];
     }
     this.#table = table;
     this.#mask = mask;

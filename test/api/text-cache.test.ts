@@ -62,16 +62,29 @@ describe('TextCache', () => {
   it('grows past its first table, and writes on correctly once full', () => {
     const r = rng(5);
     const distinct = Array.from({ length: 40_000 }, () => r() * 1000);
-    // The first 16,384 numbers are kept; the rest are formatted each time they come.
-    const { renders } = check([...distinct, ...distinct]);
-    expect(renders).toBe(40_000 + (40_000 - 16_384));
+    // Each number twice in a row, so half the lookups hit. The first 16,384 numbers are kept;
+    // the rest are formatted each time they come.
+    const { renders } = check(distinct.flatMap((v) => [v, v]));
+    expect(renders).toBe(16_384 + 2 * (40_000 - 16_384));
   });
 
   it('writes numbers whose hashes collide', () => {
     // Integers and step times differ in few bits; runs of them probe past occupied slots.
     const times = Array.from({ length: 3000 }, (_, i) => 1_795_244_220_000 + i * 15_000);
     const ints = Array.from({ length: 3000 }, (_, i) => i);
-    const { renders } = check([...times, ...ints, ...times, ...ints]);
+    const { renders } = check([...times, ...ints].flatMap((v) => [v, v, v]));
     expect(renders).toBe(6000);
+  });
+
+  it('turns itself off once it has kept 2,048 numbers and served fewer than a quarter of its lookups', () => {
+    const r = rng(7);
+    const distinct = Array.from({ length: 3000 }, () => r() * 1000);
+    // 2,048 misses and 600 hits (a fifth of the lookups): off at the next new number, after
+    // which every number is formatted, those it had kept included.
+    const some = [...distinct.slice(0, 2048), ...distinct.slice(0, 600), ...distinct.slice(2048), ...distinct];
+    expect(check(some).renders).toBe(3000 + 3000);
+    // With 700 hits (more than a quarter) it grows and keeps them all.
+    const more = [...distinct.slice(0, 2048), ...distinct.slice(0, 700), ...distinct.slice(2048), ...distinct];
+    expect(check(more).renders).toBe(3000);
   });
 });
