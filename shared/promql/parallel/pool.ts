@@ -17,6 +17,7 @@ import type { FlagSpec } from '../../cli/flags.ts';
 import type { PortableLoad, PortableSlice, StepMatrix } from '../../storage/interface.ts';
 import type { FoldSpec, Partial } from './fold.ts';
 import type { KernelSpec } from './spec.ts';
+import { giveBytes } from '../../tsdb/block/gather-buffers.ts';
 
 /**
  * Job: one slice for a worker, with buffers of earlier replies' matrices the query thread has
@@ -31,10 +32,14 @@ export interface Job {
   spare: ArrayBuffer[];
 }
 
-/** Reply: a worker's answer to job `id`: the slice's rows and how many samples it decoded, or the error. */
+/**
+ * Reply: a worker's answer to job `id`: the slice's rows and how many samples it decoded, or the
+ * error; either way with the job's gather buffer (its chunks' bytes, decoded) to use again
+ * (`returned`, shared/tsdb/block/gather-buffers.ts).
+ */
 export type Reply =
-  | { id: number; result: SliceResult }
-  | { id: number; error: { name: string; message: string; chunk: number } };
+  | { id: number; result: SliceResult; returned: ArrayBuffer[] }
+  | { id: number; error: { name: string; message: string; chunk: number }; returned: ArrayBuffer[] };
 
 /**
  * SliceResult: what a worker computed for one slice: its rows (from row 0), or their Partial
@@ -283,6 +288,7 @@ export class KernelPool {
     }
     slot.jobs.delete(m.id);
     this.#completed++;
+    for (const b of m.returned) giveBytes(b);
     if (slot.jobs.size === 0) {
       slot.worker.unref();
       this.#armIdle();

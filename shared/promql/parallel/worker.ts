@@ -41,6 +41,8 @@ port.on('message', (job: Job) => {
   spare = keepSpare([...spare, ...job.spare]);
   let batch: CoreBatch | null = null;
   let reply: Reply;
+  // The chunks' bytes go back once decoded, for the query thread's next gather.
+  const returned = job.load.chunks ? [job.load.chunks.data.buffer as ArrayBuffer] : [];
   try {
     batch = decodePortable(core, job.load);
     const steps = job.spec.grid.steps, cells = batch.seriesCount * steps;
@@ -49,15 +51,15 @@ port.on('message', (job: Job) => {
     applyKernel(batch, job.spec, job.fold ? foldSlot({ matrix, row: 0 }, job.fold) : { matrix, row: 0 });
     if (job.fold) {
       // Only the groups' cells go back; the rows' buffers stay here for the next job.
-      reply = { id: job.id, result: { partial: foldRows(matrix, 0, batch.seriesCount, job.fold), samples: batch.sampleCount } };
+      reply = { id: job.id, result: { partial: foldRows(matrix, 0, batch.seriesCount, job.fold), samples: batch.sampleCount }, returned };
       spare.push(...resultBuffers({ matrix, samples: 0 }));
-    } else reply = { id: job.id, result: { matrix, samples: batch.sampleCount } };
+    } else reply = { id: job.id, result: { matrix, samples: batch.sampleCount }, returned };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    reply = { id: job.id, error: { name: e.name, message: e.message, chunk: e instanceof ChunkCorruptionError ? e.chunkIndex : -1 } };
+    reply = { id: job.id, error: { name: e.name, message: e.message, chunk: e instanceof ChunkCorruptionError ? e.chunkIndex : -1 }, returned };
   } finally {
     batch?.release();
   }
-  port.postMessage(reply, 'result' in reply ? resultBuffers(reply.result) : []);
+  port.postMessage(reply, [...new Set([...('result' in reply ? resultBuffers(reply.result) : []), ...returned])]);
 });
 port.postMessage({ ready: true });

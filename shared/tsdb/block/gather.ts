@@ -6,10 +6,14 @@
  * batch per block and a merge, and copies each chunk once.
  */
 import { ChunkCorruptionError, type Core, type CoreBatch } from '../../../core-wasm/host/index.ts';
+import { takeBytes } from './gather-buffers.ts';
 
 /** GatheredChunks: chunks of `starts.length` series, back to back in `data`. */
 export interface GatheredChunks {
-  /** Every chunk (its encoding byte, then its bytes), back to back. */
+  /**
+   * Every chunk (its encoding byte, then its bytes), back to back, in a gather buffer of its own
+   * (gather-buffers.ts; the buffer may be longer): the reader that decodes them gives it back.
+   */
   readonly data: Uint8Array;
   /** Where chunk j starts in data; it ends where chunk j + 1 starts (the last at the end). */
   readonly offsets: Uint32Array;
@@ -86,7 +90,7 @@ export function interleave(sources: readonly ChunkPlan[], parts: Uint32Array, pa
   }
   const planned = sources.reduce((n, g) => n + g.lengths.length, 0);
   if (planned !== count) throw new Error(`BUG: interleave places ${count} of the ${planned} chunks its sources planned`);
-  const data = new Uint8Array(at);
+  const data = takeBytes(at);
   sources.forEach((g, i) => g.copy(data, dest[i]));
   return {
     data, offsets, starts, samples,

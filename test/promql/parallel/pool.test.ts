@@ -8,6 +8,7 @@ import { Labels } from '../../../shared/model/labels.ts';
 import { Engine } from '../../../shared/promql/engine/index.ts';
 import { KernelPool, parseQueryWorkers } from '../../../shared/promql/parallel/pool.ts';
 import type { PortableSlice } from '../../../shared/storage/interface.ts';
+import { takeBytes } from '../../../shared/tsdb/block/gather-buffers.ts';
 import { writeBlock, type ColumnSeries } from '../../../shared/tsdb/block/writer.ts';
 import { openDB, type DB } from '../../../shared/tsdb/db/index.ts';
 import { tempDir } from '../../support/temp-dirs.ts';
@@ -184,6 +185,22 @@ describe('query workers', () => {
     };
     expect(pool.available()).toBe(true);
     await expect(pool.run(slice, { kind: 'instant', grid: { start: 0, step: 1, steps: 1 }, lookbackMs: 1, timestamps: false })).rejects.toThrow(/decodeChunks: chunkOffsets\[0\] = 100/);
+  });
+
+  it("gives a job's gather buffer back to the query thread, decoded or refused, for its next gather", async () => {
+    const size = (3 << 20) + 123; // larger than any buffer the queries above gathered
+    const slice: PortableSlice = {
+      load: {
+        seriesCount: 1, mint: 0, maxt: 1e15,
+        chunks: { data: new Uint8Array(size), offsets: Uint32Array.of(100), starts: Uint32Array.of(0), samples: Uint32Array.of(1) },
+        columns: [], parts: null, partStarts: null,
+      },
+      corruption: (_chunk, err) => err,
+    };
+    expect(pool.available()).toBe(true);
+    await expect(pool.run(slice, { kind: 'instant', grid: { start: 0, step: 1, steps: 1 }, lookbackMs: 1, timestamps: false })).rejects.toThrow(/decodeChunks/);
+    expect(slice.load.chunks!.data.byteLength).toBe(0); // transferred to the worker
+    expect(takeBytes(3 << 20).buffer.byteLength).toBe(size); // and back
   });
 
   it('workers stop when idle and start again for the next long query', async () => {
