@@ -104,7 +104,7 @@ export function* writeResultParts(w: JsonWriter, v: QueryValue, extra: string, p
     }
     case 'matrix': {
       const times = new TextCache(formatTime, ',[', ',"');
-      const values = new TextCache(formatValue, '', '"]');
+      const values = new TextCache(formatValue, '', '"]', true);
       for (let i = 0; i < v.series.length; i++) {
         const s = v.series[i];
         w.raw(`${i === 0 ? '[' : ','}{"metric":${metricJSON(s.metric)},"values":`);

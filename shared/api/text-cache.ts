@@ -20,9 +20,12 @@
  *
  * A response whose numbers seldom repeat (the sums of a `sum by` over a day at 15 s steps: 30k
  * points, every value new) gains nothing from the table and pays for it: probes into a table
- * of up to 1 MiB that miss the CPU's caches, packing, growing. So when the table is about to
- * grow past OFF_AFTER numbers having served fewer than a quarter of its lookups, the cache turns
- * itself off for the rest of the response and formats every number.
+ * of up to 1 MiB that miss the CPU's caches, packing, growing. So a cache made with `turnsOff`
+ * (a response's values) turns itself off for the rest of the response, and formats every
+ * number, when the table is about to grow past OFF_AFTER numbers having served fewer than a
+ * quarter of its lookups. OFF_AFTER is large enough that numbers drawn again and again from a
+ * set of 12k (the benchmark's 1 h `rate`) have begun to repeat by then. A response's times
+ * never turn off: a range query's series share them, though the first series meets each once.
  */
 import { JsonWriter, PACKED_MAX, PACKED_WORDS } from './json-writer.ts';
 
@@ -36,7 +39,7 @@ const LAST = SLOT_WORDS - 1;
 const MIN_SLOTS = 64;
 const MAX_SLOTS = 1 << 15;
 /** The numbers a cache holds before it may find that it serves too few lookups (above). */
-const OFF_AFTER = 2048;
+const OFF_AFTER = 8192;
 
 /**
  * TextCache: see the module comment. A number's text is `before + render(v) + after`, ASCII
@@ -56,6 +59,8 @@ export class TextCache {
     readonly render: (v: number) => string,
     readonly before = '',
     readonly after = '',
+    /** turnsOff: the cache may turn itself off (above). */
+    readonly turnsOff = false,
   ) {}
 
   /**
@@ -110,7 +115,7 @@ export class TextCache {
     if (before.length + text.length + after.length > PACKED_MAX || this.#count * 2 >= MAX_SLOTS) return this.#write(w, text);
     if ((this.#count + 1) * 2 > this.#mask + 1) {
       // Fewer than a quarter of the lookups so far were hits (hits < misses / 3): off.
-      this.#off = this.#count >= OFF_AFTER && this.#hits * 3 < this.#count;
+      this.#off = this.turnsOff && this.#count >= OFF_AFTER && this.#hits * 3 < this.#count;
       if (this.#off) return this.#write(w, text);
       slot = this.#grow(lo, hi);
     }

@@ -11,9 +11,9 @@ import { mulberryRng as rng } from '../core-wasm/helpers.ts';
  * check writes `values` through one cache (by write and by writeScratch, in turn) and compares
  * with render's texts, joined by commas.
  */
-function check(values: number[], render: (v: number) => string = formatValue, before = '', after = ''): { renders: number } {
+function check(values: number[], render: (v: number) => string = formatValue, before = '', after = '', turnsOff = false): { renders: number } {
   let renders = 0;
-  const cache = new TextCache((v) => (renders++, render(v)), before, after);
+  const cache = new TextCache((v) => (renders++, render(v)), before, after, turnsOff);
   const w = new JsonWriter(16);
   values.forEach((v, i) => {
     if (i > 0) w.byte(0x2c);
@@ -76,15 +76,28 @@ describe('TextCache', () => {
     expect(renders).toBe(6000);
   });
 
-  it('turns itself off once it has kept 2,048 numbers and served fewer than a quarter of its lookups', () => {
+  it('with turnsOff, turns itself off once it has kept 8,192 numbers and served fewer than a quarter of its lookups', () => {
     const r = rng(7);
-    const distinct = Array.from({ length: 3000 }, () => r() * 1000);
-    // 2,048 misses and 600 hits (a fifth of the lookups): off at the next new number, after
-    // which every number is formatted, those it had kept included.
-    const some = [...distinct.slice(0, 2048), ...distinct.slice(0, 600), ...distinct.slice(2048), ...distinct];
-    expect(check(some).renders).toBe(3000 + 3000);
-    // With 700 hits (more than a quarter) it grows and keeps them all.
-    const more = [...distinct.slice(0, 2048), ...distinct.slice(0, 700), ...distinct.slice(2048), ...distinct];
-    expect(check(more).renders).toBe(3000);
+    const distinct = Array.from({ length: 10_000 }, () => r() * 1000);
+    const off = (values: number[]) => check(values, formatValue, '', '', true).renders;
+    // 8,192 misses and 2,700 hits (fewer than a quarter of the lookups): off at the next new
+    // number, after which every number is formatted, those it had kept included.
+    const some = [...distinct.slice(0, 8192), ...distinct.slice(0, 2700), ...distinct.slice(8192), ...distinct];
+    expect(off(some)).toBe(10_000 + 10_000);
+    // With 2,800 hits (more than a quarter) it grows and keeps them all.
+    const more = [...distinct.slice(0, 8192), ...distinct.slice(0, 2800), ...distinct.slice(8192), ...distinct];
+    expect(off(more)).toBe(10_000);
+    // Without turnsOff (a response's times), never.
+    expect(check(some).renders).toBe(10_000);
+  });
+
+  it('stays on for values drawn again and again from 12k, and for the times of many series', () => {
+    const r = rng(9);
+    const pool = Array.from({ length: 12_000 }, () => r() * 1000);
+    const values = Array.from({ length: 200 * 1440 }, () => pool[Math.floor(r() * pool.length)]);
+    const seen = new Set(values).size;
+    expect(check(values, formatValue, '', '', true).renders).toBe(seen);
+    const times = Array.from({ length: 5761 }, (_, i) => 1_795_161_420 + i * 15);
+    expect(check([0, 1, 2, 3, 4].flatMap(() => times), (v) => String(v)).renders).toBe(5761);
   });
 });
