@@ -44,16 +44,18 @@ export function takeBytes(n: number): Uint8Array {
  */
 export function giveBytes(b: ArrayBuffer): void {
   lastUse = Date.now();
-  if (b.byteLength < MIN_BYTES || pool.includes(b)) return;
-  if (pool.length === MAX_COUNT || pooled + b.byteLength > MAX_BYTES) {
-    // Keep the larger: drop the smallest kept buffer when `b` is larger than it.
-    let small = 0;
-    for (let i = 1; i < pool.length; i++) if (pool[i].byteLength < pool[small].byteLength) small = i;
-    if (pool.length === 0 || pool[small].byteLength >= b.byteLength) return;
-    pooled -= pool[small].byteLength;
-    pool.splice(small, 1);
-    if (pooled + b.byteLength > MAX_BYTES) return;
+  if (b.byteLength < MIN_BYTES || b.byteLength > MAX_BYTES || pool.includes(b)) return;
+  // Keep the larger: make room by dropping kept buffers smaller than `b`, smallest first, when
+  // that makes enough; else keep what is kept.
+  const smaller = pool.filter((k) => k.byteLength < b.byteLength).sort((x, y) => x.byteLength - y.byteLength);
+  let count = pool.length, bytes = pooled, drop = 0;
+  while ((count === MAX_COUNT || bytes + b.byteLength > MAX_BYTES) && drop < smaller.length) {
+    count--;
+    bytes -= smaller[drop++].byteLength;
   }
+  if (count === MAX_COUNT || bytes + b.byteLength > MAX_BYTES) return;
+  for (const k of smaller.slice(0, drop)) pool.splice(pool.indexOf(k), 1);
+  pooled = bytes;
   pool.push(b);
   pooled += b.byteLength;
   timer ??= setTimeout(expire, IDLE_MS).unref();
