@@ -60,6 +60,6 @@ port.on('message', (job: Job) => {
   } finally {
     batch?.release();
   }
-  port.postMessage(reply, [...new Set([...('result' in reply ? resultBuffers(reply.result) : []), ...returned])]);
+  port.postMessage(reply, [...('result' in reply ? resultBuffers(reply.result) : []), ...returned]);
 });
 port.postMessage({ ready: true });

@@ -21,8 +21,8 @@ import { decodeDense } from './dense-decode.ts';
 import { ENC_DENSE, ENC_XOR } from './dense-encode.ts';
 import { CorruptionError, DecodeError } from './errors.ts';
 import { CHUNKS_FILE, CHUNKS_MAGIC, FILE_HEADER_BYTES, INDEX_FILE, PAGE_HEADER_BYTES, versionProblem } from './format.ts';
-import { decodeGathered, type ChunkPlan, type GatheredChunks } from './gather.ts';
-import { giveBytes, takeBytes } from './gather-buffers.ts';
+import { decodeGathered, giveBack, type ChunkPlan, type GatheredChunks } from './gather.ts';
+import { takeBytes } from './gather-buffers.ts';
 import { decodeIndex, type ChunkTable, type PageTable } from './index-file.ts';
 import { readMeta, type BlockMeta } from './meta.ts';
 import { readPage } from './pages.ts';
@@ -162,24 +162,13 @@ export class Block {
    * one batch in the core's memory; series i of the batch is ids[i]. Release the batch.
    */
   load(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity, valuesUnused = false): SampleBatch {
-    const g = this.gather(ids, mint, maxt);
-    try {
-      return decodeGathered(this.#needCore('load'), g, mint, maxt, valuesUnused);
-    } finally {
-      giveBytes(g.data.buffer as ArrayBuffer);
-    }
+    return decodeGathered(this.#needCore('load'), this.gather(ids, mint, maxt), mint, maxt, valuesUnused);
   }
 
   /** readColumns decodes like load but into TypeScript memory (for compaction and merging). */
   readColumns(ids: ArrayLike<number>, mint = -Infinity, maxt = Infinity): Columns {
     if (this.meta.encoding === 'xor') {
-      const g = this.gather(ids, mint, maxt);
-      let b: SampleBatch;
-      try {
-        b = decodeGathered(this.#needCore('read XOR chunks'), g, mint, maxt);
-      } finally {
-        giveBytes(g.data.buffer as ArrayBuffer);
-      }
+      const b = decodeGathered(this.#needCore('read XOR chunks'), this.gather(ids, mint, maxt), mint, maxt);
       try {
         return { offsets: b.offsets().slice(), timestamps: b.timestamps().slice(), values: b.values().slice() };
       } finally {
@@ -251,7 +240,7 @@ export class Block {
     }
     const data = takeBytes(bytes);
     plan.copy(data, offsets);
-    return { data, offsets, starts: plan.starts, samples: plan.samples, corruption: plan.corruption };
+    return { data, offsets, starts: plan.starts, samples: plan.samples, corruption: plan.corruption, release: giveBack(data) };
   }
 
   /**

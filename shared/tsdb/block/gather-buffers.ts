@@ -3,8 +3,9 @@
  * once those chunks are decoded, instead of a new buffer for every slice of a query. A 24 h query
  * over the benchmark's day gathers about 45 slices of 100 KB–1.5 MB; each new buffer costs page
  * faults (and, from glibc's mmap threshold up, a mapping made and unmapped), and each dead one
- * waits for a garbage collection. A buffer comes back (giveBytes) from the reader that decoded
- * its chunks: this thread's, or a query worker's with its reply (shared/promql/parallel/).
+ * waits for a garbage collection. A buffer comes back (giveBytes) once its chunks are decoded:
+ * in this thread by decodeGathered (GatheredChunks.release), or from a query worker with its
+ * reply (shared/promql/parallel/).
  *
  * Kept: at most MAX_COUNT buffers, MAX_BYTES in all, and only until the pool has gone IDLE_MS
  * without a take or a give, so that an idle process holds none.

@@ -6,13 +6,13 @@
  * batch per block and a merge, and copies each chunk once.
  */
 import { ChunkCorruptionError, type Core, type CoreBatch } from '../../../core-wasm/host/index.ts';
-import { takeBytes } from './gather-buffers.ts';
+import { giveBytes, takeBytes } from './gather-buffers.ts';
 
 /** GatheredChunks: chunks of `starts.length` series, back to back in `data`. */
 export interface GatheredChunks {
   /**
    * Every chunk (its encoding byte, then its bytes), back to back, in a gather buffer of its own
-   * (gather-buffers.ts; the buffer may be longer): the reader that decodes them gives it back.
+   * (gather-buffers.ts; the buffer may be longer), which decodeGathered gives back (release).
    */
   readonly data: Uint8Array;
   /** Where chunk j starts in data; it ends where chunk j + 1 starts (the last at the end). */
@@ -23,11 +23,14 @@ export interface GatheredChunks {
   readonly samples: Uint32Array;
   /** corruption: the error to raise when decodeChunks finds chunk j damaged. */
   corruption(j: number, err: ChunkCorruptionError): Error;
+  /** release: the chunks are decoded; their buffer may be used again (a worker sends its own back). */
+  release(): void;
 }
 
 /**
  * decodeGathered decodes gathered chunks into one batch of their series over [mint, maxt]; a
- * damaged chunk raises the error its gather names (a CorruptionError of its block).
+ * damaged chunk raises the error its gather names (a CorruptionError of its block). Either way
+ * the chunks are released after: their bytes are in the core (or refused) by then.
  */
 export function decodeGathered(core: Core, g: GatheredChunks, mint: number, maxt: number, valuesUnused = false): CoreBatch {
   try {
@@ -35,7 +38,14 @@ export function decodeGathered(core: Core, g: GatheredChunks, mint: number, maxt
   } catch (err) {
     if (err instanceof ChunkCorruptionError) throw g.corruption(err.chunkIndex, err);
     throw err;
+  } finally {
+    g.release();
   }
+}
+
+/** giveBack: a GatheredChunks.release that gives `data`'s buffer back to the gather buffers. */
+export function giveBack(data: Uint8Array): () => void {
+  return () => giveBytes(data.buffer as ArrayBuffer);
 }
 
 /**
@@ -95,5 +105,6 @@ export function interleave(sources: readonly ChunkPlan[], parts: Uint32Array, pa
   return {
     data, offsets, starts, samples,
     corruption: (j, err) => sources[fromSource[j]].corruption(fromChunk[j], err),
+    release: giveBack(data),
   };
 }

@@ -11,7 +11,6 @@
 import { CoreBatch, type Core } from '../../../core-wasm/host/index.ts';
 import { canGather, type GatheringSeriesSet } from '../block/block-querier.ts';
 import { interleave, type GatheredChunks } from '../block/gather.ts';
-import { giveBytes } from '../block/gather-buffers.ts';
 import type { Labels } from '../../model/labels.ts';
 import type { Matcher } from '../../model/matcher.ts';
 import { compareStrings } from '../../storage/index/label-index.ts';
@@ -199,7 +198,6 @@ class MergedSeriesSet implements SeriesSet {
       return joinSlice(this.#core, p.chunks, mint!, maxt!, p.others, p.parts, p.partStarts, opts?.valuesUnused);
     } finally {
       for (const b of p.others) b.release();
-      if (p.chunks) giveBytes(p.chunks.data.buffer as ArrayBuffer);
     }
   }
 
@@ -316,8 +314,8 @@ function partsOf(slice: readonly MergedSeries[], ks: readonly number[], lo: read
 
 /**
  * portableLoad: a PortableLoad of the gathered chunks' arrays (copied into their own buffers if
- * they share one; the data is in a gather buffer of its own, which the worker gives back) and
- * columns.
+ * they share one; the data is in a gather buffer of its own, which the worker sends back instead
+ * of releasing the chunks here) and columns.
  */
 function portableLoad(seriesCount: number, mint: number, maxt: number, c: GatheredChunks, columns: Columns[], parts: Uint32Array | null, partStarts: Uint32Array | null, valuesUnused: boolean): PortableLoad {
   const own = <T extends Uint8Array | Uint32Array>(a: T): T => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T));

@@ -40,7 +40,8 @@ export function decodePortable(core: Core, p: PortableLoad): CoreBatch {
   const others: CoreBatch[] = [];
   try {
     for (const c of p.columns) others.push(core.fromColumns(c.offsets, c.timestamps, c.values));
-    const chunks: GatheredChunks | null = p.chunks && { ...p.chunks, corruption: (_j, err) => err };
+    // The worker sends the chunks' buffer back with its reply (shared/promql/parallel/worker.ts).
+    const chunks: GatheredChunks | null = p.chunks && { ...p.chunks, corruption: (_j, err) => err, release: () => {} };
     const batch = joinSlice(core, chunks, p.mint, p.maxt, others, p.parts, p.partStarts, p.valuesUnused);
     if (batch.seriesCount !== p.seriesCount) {
       batch.release();
